@@ -1,0 +1,40 @@
+"""CUDA twin of :mod:`l2gpu.kernels.top_of_book`: one thread per row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import cuda
+
+from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.top_of_book import make_top_of_book_ops
+
+_top_of_book_row = make_top_of_book_ops(cuda.jit(device=True))
+
+
+@cuda.jit
+def _top_of_book_kernel(bid_px, bid_sz, ask_px, ask_sz, levels, mid, spread, imbalance):
+    t = cuda.grid(1)
+    if t < bid_px.shape[1]:
+        _top_of_book_row(bid_px, bid_sz, ask_px, ask_sz, levels, t, mid, spread, imbalance)
+
+
+def top_of_book_cuda(
+    bid_px: Any,
+    bid_sz: Any,
+    ask_px: Any,
+    ask_sz: Any,
+    levels: int,
+    mid: Any,
+    spread: Any,
+    imbalance: Any,
+    threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
+) -> None:
+    """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
+    rows = bid_px.shape[1]
+    if rows == 0:
+        return
+    _top_of_book_kernel[blocks_for(rows, threads_per_block), threads_per_block](
+        bid_px, bid_sz, ask_px, ask_sz, np.int64(levels), mid, spread, imbalance
+    )
