@@ -1,0 +1,217 @@
+"""Fast paths for Binance recorder lines (``<local_ns> <json>``) in a block of bytes.
+
+:func:`index_lines` finds the lines of a block and their stream kind from the stream name.
+:func:`parse_depth_lines` reads ``depthUpdate`` lines laid out as Binance sends them
+(``..."T":..,"U":..,"u":..,"pu":..,"b":[["p","q"],...],"a":[...]}}``) straight into update
+arrays, parsing every price and size exactly (see :mod:`l2gpu.kernels.decimals`). A line in any
+other layout gets :data:`LINE_FALLBACK` and is read by the general JSON path, which either accepts
+it or names what is wrong.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from l2gpu.kernels.decimals import STATUS_OK, price_units_of, size_of
+
+KIND_OTHER = 0
+KIND_DEPTH = 1
+KIND_TRADE = 2
+KIND_TICKER = 3
+
+INT64_MAX = 2**63 - 1
+
+LINE_OK = 0
+LINE_FALLBACK = 1
+
+_STREAM_KEY = np.frombuffer(b'{"stream":"', np.uint8)
+_DEPTH = np.frombuffer(b"@depth", np.uint8)
+_TRADE = np.frombuffer(b"@trade", np.uint8)
+_TICKER = np.frombuffer(b"@bookTicker", np.uint8)
+_KEY_T = np.frombuffer(b'"T":', np.uint8)
+_KEY_FIRST = np.frombuffer(b'"U":', np.uint8)
+_KEY_LAST = np.frombuffer(b'"u":', np.uint8)
+_KEY_PREV = np.frombuffer(b'"pu":', np.uint8)
+_KEY_BIDS = np.frombuffer(b'"b":[', np.uint8)
+_KEY_ASKS = np.frombuffer(b',"a":[', np.uint8)
+_PAIR_MIDDLE = np.frombuffer(b'","', np.uint8)
+
+
+@numba.njit(cache=True, inline="always")
+def _matches(buf, pos, end, pattern):
+    if pos + pattern.shape[0] > end:
+        return False
+    for k in range(pattern.shape[0]):
+        if buf[pos + k] != pattern[k]:
+            return False
+    return True
+
+
+@numba.njit(cache=True, inline="always")
+def _find(buf, start, end, pattern):
+    """Index of ``pattern`` in ``buf[start:end]``, or -1."""
+    for i in range(start, end - pattern.shape[0] + 1):
+        if _matches(buf, i, end, pattern):
+            return i
+    return -1
+
+
+@numba.njit(cache=True, inline="always")
+def _integer(buf, pos, end):
+    """Parse a non-negative integer at ``pos``; return (value, next position, ok)."""
+    value = 0
+    i = pos
+    while i < end and 48 <= buf[i] <= 57:
+        digit = buf[i] - 48
+        if value > (INT64_MAX - digit) // 10:
+            return 0, i, False
+        value = value * 10 + digit
+        i += 1
+    return value, i, i > pos
+
+
+@numba.njit(cache=True, nogil=True)
+def index_lines(buf):
+    """Return ``starts``, ``ends`` (exclusive, without the newline) and the kind of each line."""
+    n = 0
+    for i in range(buf.shape[0]):
+        if buf[i] == 10:
+            n += 1
+    if buf.shape[0] and buf[buf.shape[0] - 1] != 10:
+        n += 1
+    starts = np.empty(n, np.int64)
+    ends = np.empty(n, np.int64)
+    kinds = np.zeros(n, np.int8)
+    line = 0
+    start = 0
+    for i in range(buf.shape[0] + 1):
+        if i == buf.shape[0] or buf[i] == 10:
+            if i == buf.shape[0] and i == start:
+                break
+            starts[line] = start
+            ends[line] = i
+            space = start
+            while space < i and buf[space] != 32:
+                space += 1
+            json = space + 1
+            if _matches(buf, json, i, _STREAM_KEY):
+                name_end = json + _STREAM_KEY.shape[0]
+                while name_end < i and buf[name_end] != 34:
+                    name_end += 1
+                name = json + _STREAM_KEY.shape[0]
+                if _find(buf, name, name_end, _DEPTH) >= 0:
+                    kinds[line] = KIND_DEPTH
+                elif _find(buf, name, name_end, _TICKER) >= 0:
+                    kinds[line] = KIND_TICKER
+                elif _find(buf, name, name_end, _TRADE) >= 0:
+                    kinds[line] = KIND_TRADE
+            line += 1
+            start = i + 1
+    return starts, ends, kinds
+
+
+@numba.njit(cache=True, inline="always")
+def _levels(buf, pos, end, side_code, scale, n, side, units, size):
+    """Parse ``["p","q"],...]`` from ``pos``; return (position after ']', updates, ok)."""
+    if pos < end and buf[pos] == 93:  # empty list
+        return pos + 1, n, True
+    while pos < end:
+        if not (buf[pos] == 91 and pos + 1 < end and buf[pos + 1] == 34):  # ["
+            return pos, n, False
+        p0 = pos + 2
+        p1 = p0
+        while p1 < end and buf[p1] != 34:
+            p1 += 1
+        if not _matches(buf, p1, end, _PAIR_MIDDLE):
+            return pos, n, False
+        q0 = p1 + 3
+        q1 = q0
+        while q1 < end and buf[q1] != 34:
+            q1 += 1
+        if q1 + 1 >= end or buf[q1 + 1] != 93:
+            return pos, n, False
+        price, price_status = price_units_of(buf, p0, p1, scale)
+        qty, qty_status = size_of(buf, q0, q1)
+        if price_status != STATUS_OK or qty_status != STATUS_OK:
+            return pos, n, False
+        side[n] = side_code
+        units[n] = price
+        size[n] = qty
+        n += 1
+        pos = q1 + 2
+        if pos < end and buf[pos] == 44:  # ,
+            pos += 1
+        elif pos < end and buf[pos] == 93:  # ]
+            return pos + 1, n, True
+        else:
+            return pos, n, False
+    return pos, n, False
+
+
+@numba.njit(cache=True, inline="always")
+def _header_int(buf, start, end, key):
+    at = _find(buf, start, end, key)
+    if at < 0:
+        return 0, False
+    value, _, ok = _integer(buf, at + key.shape[0], end)
+    return value, ok
+
+
+@numba.njit(cache=True, nogil=True)
+def parse_depth_lines(
+    buf,
+    starts,
+    ends,
+    rows,
+    scale,
+    local_ns,
+    ts_ms,
+    first_id,
+    last_id,
+    prev_id,
+    update_start,
+    status,
+    side,
+    units,
+    size,
+):
+    """Parse the depth lines ``rows`` of ``buf`` into per-line fields and flat update arrays.
+
+    Line ``r``'s updates are ``update_start[r]:update_start[r + 1]``; a line that does not fit the
+    canonical layout, or holds a value that does not parse, gets ``LINE_FALLBACK`` and no updates.
+    ``side``, ``units`` and ``size`` need room for ``(bytes in the lines) // 9`` updates.
+    """
+    n = 0
+    for r in range(rows.shape[0]):
+        line = rows[r]
+        start = starts[line]
+        end = ends[line]
+        update_start[r] = n
+        status[r] = LINE_FALLBACK
+        local_ns[r], pos, ok = _integer(buf, start, end)
+        if not ok or pos >= end or buf[pos] != 32:
+            continue
+        bids_at = _find(buf, pos, end, _KEY_BIDS)
+        if bids_at < 0:
+            continue
+        ts_ms[r], ok_t = _header_int(buf, pos, bids_at, _KEY_T)
+        first_id[r], ok_first = _header_int(buf, pos, bids_at, _KEY_FIRST)
+        last_id[r], ok_last = _header_int(buf, pos, bids_at, _KEY_LAST)
+        prev_id[r], ok_prev = _header_int(buf, pos, bids_at, _KEY_PREV)
+        if not (ok_t and ok_first and ok_last and ok_prev):
+            continue
+        after_bids, m, ok = _levels(
+            buf, bids_at + _KEY_BIDS.shape[0], end, 0, scale, n, side, units, size
+        )
+        if not ok or not _matches(buf, after_bids, end, _KEY_ASKS):
+            continue
+        _, m, ok = _levels(
+            buf, after_bids + _KEY_ASKS.shape[0], end, 1, scale, m, side, units, size
+        )
+        if not ok:
+            continue
+        n = m
+        status[r] = LINE_OK
+    update_start[rows.shape[0]] = n
+    return n

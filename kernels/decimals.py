@@ -1,0 +1,108 @@
+r"""Exact parsing of decimal strings (``"61800.20"``) held in an Arrow string buffer.
+
+A price becomes an integer number of price units, ``units = value * 10**scale``, with no float in
+between, so a level is never split by float noise. A size becomes the float64 nearest to its exact
+decimal value: ``mantissa / 10**decimals`` is correctly rounded by IEEE 754 while the mantissa is
+below ``2**53``.
+
+Accepted: ``[0-9]+(\\.[0-9]*)?`` or ``\\.[0-9]+``. Everything else is reported per string through a
+status code (see the ``STATUS_*`` constants), never raised, so the caller can name the input row.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+STATUS_OK = 0
+STATUS_EMPTY = 1
+STATUS_NOT_A_NUMBER = 2
+STATUS_NEGATIVE = 3
+STATUS_TOO_MANY_DECIMALS = 4
+STATUS_TOO_MANY_DIGITS = 5
+
+STATUS_MESSAGES = {
+    STATUS_EMPTY: "is empty",
+    STATUS_NOT_A_NUMBER: "is not a decimal number",
+    STATUS_NEGATIVE: "is negative",
+    STATUS_TOO_MANY_DECIMALS: "has more decimals than the price scale",
+    STATUS_TOO_MANY_DIGITS: "has more than 15 significant digits (not exact in float64)",
+}
+
+EXACT_MANTISSA_LIMIT = 2**53
+# 10**k for k <= 22 is exactly representable in float64; literals avoid pow() rounding.
+POWERS_OF_TEN = np.array([10.0**k for k in range(23)])
+
+
+@numba.njit(cache=True, nogil=True)
+def _parse_one(data, start, end):
+    """Return (mantissa, decimals, status) of ``data[start:end]``."""
+    if start >= end:
+        return 0, 0, STATUS_EMPTY
+    if data[start] == 45:  # '-'
+        return 0, 0, STATUS_NEGATIVE
+    mantissa = 0
+    decimals = 0
+    significant = 0
+    any_digit = False
+    seen_point = False
+    for i in range(start, end):
+        c = data[i]
+        if c == 46:  # '.'
+            if seen_point:
+                return 0, 0, STATUS_NOT_A_NUMBER
+            seen_point = True
+        elif 48 <= c <= 57:
+            any_digit = True
+            if mantissa > 0 or c != 48:
+                significant += 1
+                if significant > 15:
+                    return 0, 0, STATUS_TOO_MANY_DIGITS
+            mantissa = mantissa * 10 + (c - 48)
+            if seen_point:
+                decimals += 1
+        else:
+            return 0, 0, STATUS_NOT_A_NUMBER
+    if not any_digit:
+        return 0, 0, STATUS_NOT_A_NUMBER
+    return mantissa, decimals, STATUS_OK
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def price_units_of(data, start, end, scale):
+    """Return (units, status) of the price string ``data[start:end]`` at ``scale`` decimals."""
+    mantissa, decimals, code = _parse_one(data, start, end)
+    if code != STATUS_OK:
+        return 0, code
+    if decimals > scale:
+        return 0, STATUS_TOO_MANY_DECIMALS
+    for _ in range(scale - decimals):
+        mantissa *= 10
+    if mantissa >= EXACT_MANTISSA_LIMIT:
+        return 0, STATUS_TOO_MANY_DIGITS
+    return mantissa, STATUS_OK
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def size_of(data, start, end):
+    """Return (value, status): the float64 nearest to the decimal ``data[start:end]``."""
+    mantissa, decimals, code = _parse_one(data, start, end)
+    if code == STATUS_OK and decimals >= POWERS_OF_TEN.shape[0]:
+        code = STATUS_TOO_MANY_DIGITS
+    if code != STATUS_OK:
+        return np.nan, code
+    return mantissa / POWERS_OF_TEN[decimals], STATUS_OK
+
+
+@numba.njit(cache=True, nogil=True)
+def parse_price_units(data, offsets, scale, units, status):
+    """Parse each string into ``units = value * 10**scale`` (int64); flag what does not parse."""
+    for i in range(offsets.shape[0] - 1):
+        units[i], status[i] = price_units_of(data, offsets[i], offsets[i + 1], scale)
+
+
+@numba.njit(cache=True, nogil=True)
+def parse_sizes(data, offsets, sizes, status):
+    """Parse each string into the float64 nearest to its decimal value; flag what does not parse."""
+    for i in range(offsets.shape[0] - 1):
+        sizes[i], status[i] = size_of(data, offsets[i], offsets[i + 1])

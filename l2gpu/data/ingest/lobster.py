@@ -1,0 +1,1 @@
+"""LOBSTER reader (placeholder while it is written)."""

@@ -1,0 +1,170 @@
+"""Where readers put what they rebuilt: policies on time order and crossed books, then the stores.
+
+Every format's reader hands its rows to one :class:`BookSink` (and its trades to the trades
+writer), so the repairs of :class:`~l2gpu.data.ingest.policies.Policies` behave the same for all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from l2gpu.data.book import Book, BookMeta
+from l2gpu.data.ingest.policies import IngestError, Policies
+from l2gpu.data.ingest.report import SHOWN_IDS, IngestReport
+from l2gpu.data.store import BookWriter
+from l2gpu.data.trades import Trades, TradesWriter
+
+
+class BookSink:
+    """Check and write book rows (and trades) for one ingest run.
+
+    Parameters
+    ----------
+    out : Path
+        The book store to write.
+    trades_out : Path or None
+        The trades store to write, if any.
+    depth : int
+        Levels per side.
+    meta : BookMeta
+        Provenance; a reader may refine it (``tick_size``) until the first row is written.
+    policies : Policies
+        Repairs allowed.
+    report : IngestReport
+        Counts are added here.
+    source : Path
+        The input named in errors.
+    """
+
+    def __init__(
+        self,
+        out: Path,
+        trades_out: Path | None,
+        depth: int,
+        meta: BookMeta,
+        policies: Policies,
+        report: IngestReport,
+        source: Path,
+    ) -> None:
+        self.out = out
+        self.depth = depth
+        self.meta = meta
+        self.policies = policies
+        self.report = report
+        self.source = source
+        self._writer: BookWriter | None = None
+        self._trades = TradesWriter(trades_out, _trade_metadata(meta)) if trades_out else None
+        self._last_ts: int | None = None
+
+    def _fix_time(self, ts: np.ndarray, seq: np.ndarray) -> np.ndarray:
+        previous = np.int64(self._last_ts if self._last_ts is not None else ts[0])
+        running = np.maximum.accumulate(np.concatenate(([previous], ts)))[1:]
+        backwards = np.flatnonzero(ts < running)
+        if backwards.size == 0:
+            return ts
+        first = int(backwards[0])
+        if self.policies.on_time_backwards == "error":
+            raise IngestError(
+                self.source,
+                f"book row {self.report.rows_out + first} (seq {seq[first]})",
+                f"exchange time goes back from "
+                f"{running[first]} to {ts[first]} ns; on_time_backwards='clamp' "
+                "sets it to the previous time",
+            )
+        self.report.time_backwards += int(backwards.size)
+        return running
+
+    def _crossed(self, bid_px: np.ndarray, ask_px: np.ndarray, seq: np.ndarray) -> np.ndarray:
+        crossed = bid_px[0] >= ask_px[0]
+        ids = seq[crossed]
+        if ids.size:
+            if self.policies.on_crossed == "error":
+                raise IngestError(
+                    self.source,
+                    f"seq {ids[0]}",
+                    "crossed book after the event "
+                    "(best bid >= best ask); on_crossed='keep' or 'drop' go on "
+                    "and count such rows",
+                )
+            self.report.crossed_rows += int(ids.size)
+            room = SHOWN_IDS - len(self.report.crossed_row_ids)
+            self.report.crossed_row_ids.extend(int(i) for i in ids[: max(room, 0)])
+        return crossed
+
+    def write_rows(
+        self,
+        ts: np.ndarray,
+        local_ts: np.ndarray,
+        seq: np.ndarray,
+        bid_px: np.ndarray,
+        bid_sz: np.ndarray,
+        ask_px: np.ndarray,
+        ask_sz: np.ndarray,
+    ) -> None:
+        """Check and append rows: times ``[N]``, levels ``[K, N]``."""
+        if ts.shape[0] == 0:
+            return
+        ts = self._fix_time(ts.astype(np.int64, copy=False), seq)
+        crossed = self._crossed(bid_px, ask_px, seq)
+        if self.policies.on_crossed == "drop" and crossed.any():
+            keep = ~crossed
+            ts, local_ts, seq = ts[keep], local_ts[keep], seq[keep]
+            bid_px, bid_sz, ask_px, ask_sz = (a[:, keep] for a in (bid_px, bid_sz, ask_px, ask_sz))
+            if ts.shape[0] == 0:
+                return
+        book = Book(
+            ts,
+            local_ts.astype(np.int64, copy=False),
+            seq.astype(np.int64, copy=False),
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
+            meta=self.meta,
+        )
+        if self._writer is None:
+            self._writer = BookWriter(self.out, self.depth, self.meta)
+            self.report.start_ns = int(ts[0])
+        self._writer.write(book)
+        self._last_ts = int(ts[-1])
+        self.report.rows_out += len(book)
+        self.report.end_ns = self._last_ts
+
+    def write_trades(self, trades: Trades) -> None:
+        """Append trades (ignored when no trades store was asked for)."""
+        if self._trades is not None:
+            self._trades.write(trades)
+            self.report.trades_out_rows = self._trades.rows
+
+    def close(self) -> None:
+        """Finish the stores; no book rows at all is an error."""
+        if self._trades is not None:
+            self._trades.close()
+        if self._writer is None:
+            raise IngestError(
+                self.source,
+                "whole input",
+                "no book rows could be built (empty input, or nothing after the first snapshot)",
+            )
+        self._writer.close()
+
+    def abort(self) -> None:
+        """Close files after an error, leaving no half-written store behind."""
+        for writer in (self._writer, self._trades):
+            if writer is not None:
+                try:
+                    writer.close()
+                finally:
+                    writer.path.unlink(missing_ok=True)
+
+    def refine_meta(self, **fields: str) -> None:
+        """Update provenance before the first row is written (for example an inferred tick)."""
+        if self._writer is None:
+            self.meta = dataclasses.replace(self.meta, **fields)
+
+
+def _trade_metadata(meta: BookMeta) -> dict[str, str]:
+    return {f"l2gpu.{k}": str(v) for k, v in vars(meta).items()}
