@@ -16,6 +16,8 @@ from l2gpu.data.ingest.report import IngestReport
 from l2gpu.data.ingest.sink import BookSink
 
 FORMATS: tuple[str, ...] = ("binance", "lobster", "tardis")
+DEFAULT_DEPTH = 20
+"""Levels per side kept from diff feeds (Binance, Tardis incremental) unless told otherwise."""
 
 Progress = Callable[[int, int], None]
 """Called with (bytes read so far, total bytes) across all inputs."""
@@ -56,7 +58,7 @@ def ingest(
     paths: str | Path | Sequence[str | Path],
     format: str,
     out: str | Path,
-    depth: int = 20,
+    depth: int | None = None,
     trades_out: str | Path | None = None,
     bbo_out: str | Path | None = None,
     symbol: str | None = None,
@@ -75,8 +77,9 @@ def ingest(
         Source format.
     out : path
         Book store to write.
-    depth : int
-        Levels per side in the store, ``K``.
+    depth : int, optional
+        Levels per side in the store, ``K``. By default the file's own (LOBSTER, Tardis
+        snapshots) or :data:`DEFAULT_DEPTH` for diff feeds.
     trades_out : path, optional
         Trades store to write.
     bbo_out : path, optional
@@ -96,7 +99,7 @@ def ingest(
     """
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}: expected one of {', '.join(FORMATS)}")
-    if depth < 1:
+    if depth is not None and depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
     inputs = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
     _check_inputs(inputs)
@@ -112,7 +115,7 @@ def ingest(
         input_sha256=_sha256(inputs),
         symbol=symbol or inputs[0].name.split("_")[0].upper(),
     )
-    sink = BookSink(out, report.trades_out, depth, meta, rules, report, inputs[0])
+    sink = BookSink(out, report.trades_out, depth or DEFAULT_DEPTH, meta, rules, report, inputs[0])
     started = time.perf_counter()
     try:
         if format == "binance":
@@ -120,7 +123,7 @@ def ingest(
                 raise ValueError("format 'binance' reads one recorder file at a time")
             tickers: list[binance.TickerRecord] | None = [] if bbo_out else None
             sink.refine_meta(exchange="binance-futures")
-            binance.BinanceReader(inputs[0], sink, rules, report, depth, tickers).run(
+            binance.BinanceReader(inputs[0], sink, rules, report, sink.depth, tickers).run(
                 lambda done: tell(done, total)
             )
             if bbo_out and tickers is not None:

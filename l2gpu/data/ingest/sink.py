@@ -55,6 +55,7 @@ class BookSink:
         self.policies = policies
         self.report = report
         self.source = source
+        self.expect_book = True
         self._writer: BookWriter | None = None
         self._trades = TradesWriter(trades_out, _trade_metadata(meta)) if trades_out else None
         self._last_ts: int | None = None
@@ -139,10 +140,19 @@ class BookSink:
             self._trades.write(trades)
             self.report.trades_out_rows = self._trades.rows
 
+    def trades_only(self) -> None:
+        """Take trades and no book: write them to ``trades_out``, else to ``out``."""
+        self.expect_book = False
+        if self._trades is None:
+            self._trades = TradesWriter(self.out, _trade_metadata(self.meta))
+            self.report.trades_out, self.report.out = self.out, None
+
     def close(self) -> None:
-        """Finish the stores; no book rows at all is an error."""
+        """Finish the stores; no book rows at all is an error (unless the input is trades)."""
         if self._trades is not None:
             self._trades.close()
+        if not self.expect_book:
+            return
         if self._writer is None:
             raise IngestError(
                 self.source,
