@@ -26,7 +26,7 @@ STATUS_MESSAGES = {
     STATUS_NOT_A_NUMBER: "is not a decimal number",
     STATUS_NEGATIVE: "is negative",
     STATUS_TOO_MANY_DECIMALS: "has more decimals than the price scale",
-    STATUS_TOO_MANY_DIGITS: "has more than 15 significant digits (not exact in float64)",
+    STATUS_TOO_MANY_DIGITS: "has more significant digits than float64 holds exactly (2**53)",
 }
 
 EXACT_MANTISSA_LIMIT = 2**53
@@ -36,14 +36,18 @@ POWERS_OF_TEN = np.array([10.0**k for k in range(23)])
 
 @numba.njit(cache=True, nogil=True)
 def _parse_one(data, start, end):
-    """Return (mantissa, decimals, status) of ``data[start:end]``."""
+    """Return (mantissa, decimals, status) of ``data[start:end]``.
+
+    Trailing zeros after the point are dropped (``"1.500"`` is mantissa 15, 1 decimal), so only
+    significant digits count against the exactness limit ``mantissa < 2**53``.
+    """
     if start >= end:
         return 0, 0, STATUS_EMPTY
     if data[start] == 45:  # '-'
         return 0, 0, STATUS_NEGATIVE
     mantissa = 0
     decimals = 0
-    significant = 0
+    pending_zeros = 0
     any_digit = False
     seen_point = False
     for i in range(start, end):
@@ -54,13 +58,18 @@ def _parse_one(data, start, end):
             seen_point = True
         elif 48 <= c <= 57:
             any_digit = True
-            if mantissa > 0 or c != 48:
-                significant += 1
-                if significant > 15:
-                    return 0, 0, STATUS_TOO_MANY_DIGITS
+            if seen_point and c == 48:
+                pending_zeros += 1
+                continue
+            for _ in range(pending_zeros):
+                mantissa *= 10
+            decimals += pending_zeros
+            pending_zeros = 0
             mantissa = mantissa * 10 + (c - 48)
             if seen_point:
                 decimals += 1
+            if mantissa >= EXACT_MANTISSA_LIMIT:
+                return 0, 0, STATUS_TOO_MANY_DIGITS
         else:
             return 0, 0, STATUS_NOT_A_NUMBER
     if not any_digit:
@@ -78,8 +87,8 @@ def price_units_of(data, start, end, scale):
         return 0, STATUS_TOO_MANY_DECIMALS
     for _ in range(scale - decimals):
         mantissa *= 10
-    if mantissa >= EXACT_MANTISSA_LIMIT:
-        return 0, STATUS_TOO_MANY_DIGITS
+        if mantissa >= EXACT_MANTISSA_LIMIT:
+            return 0, STATUS_TOO_MANY_DIGITS
     return mantissa, STATUS_OK
 
 

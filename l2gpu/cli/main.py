@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -71,7 +72,12 @@ def run_main_job(rows: int, depth: int, seed: int, engine: str | None, console: 
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``l2gpu`` console command."""
+    """Entry point of the ``l2gpu`` console command (``l2gpu ingest ...`` for ingest)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["ingest"]:
+        from l2gpu.cli.ingest import run_ingest
+
+        sys.exit(run_ingest(argv[1:], Console()))
     parser = argparse.ArgumentParser(prog="l2gpu", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the synthetic book")
     parser.add_argument("--depth", type=int, default=10, help="levels per side")
@@ -80,3 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler()])
     run_main_job(args.rows, args.depth, args.seed, args.engine, Console())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from l2gpu.data import read_book
+from l2gpu.data.ingest import IngestError, ingest
+from l2gpu.data.trades import read_trades
+from tests.samples import AAPL, AMZN, lobster_pair
+
+
+def orderbook_reference(path, levels):
+    """Levels of a LOBSTER orderbook file as [K, T] arrays, dummies as NaN / 0."""
+    raw = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+    out = {}
+    for offset, name in enumerate(("ask_px", "ask_sz", "bid_px", "bid_sz")):
+        values = raw[:, offset::4].T.astype(np.float64)[:levels]
+        prices = raw[:, (offset // 2) * 2 :: 4].T[:levels]
+        empty = np.abs(prices) == 9_999_999_999
+        if name.endswith("px"):
+            values = np.where(empty, np.nan, values / 10_000)
+        else:
+            values = np.where(empty, 0.0, values)
+        out[name] = values
+    return out
+
+
+@pytest.mark.parametrize(
+    ("folder", "levels", "rows", "consistent"),
+    [(AMZN, 1, 57_515, "55,070 of 55,070"), (AAPL, 10, 999, "937 of 937")],
+)
+def test_every_level_equals_the_orderbook_file(tmp_path, folder, levels, rows, consistent):
+    message, orderbook = lobster_pair(folder)
+    report = ingest(
+        [message, orderbook],
+        format="lobster",
+        out=tmp_path / "b.parquet",
+        trades_out=tmp_path / "t.parquet",
+    )
+    book = read_book(tmp_path / "b.parquet", engine="cpu")
+    assert len(book) == rows and book.depth == levels and report.rows_out == rows
+    for name, values in orderbook_reference(orderbook, levels).items():
+        np.testing.assert_array_equal(getattr(book, name), values, err_msg=name)
+    assert report.checks["message consistency"].startswith(consistent)
+    np.testing.assert_array_equal(book.seq, np.arange(rows))
+    assert report.crossed_rows == 0 and book.crossed_rows().size == 0
+
+
+def test_times_are_new_york_seconds_converted_to_utc_ns(tmp_path):
+    message, orderbook = lobster_pair(AAPL)
+    ingest([message, orderbook], format="lobster", out=tmp_path / "b.parquet")
+    book = read_book(tmp_path / "b.parquet", engine="cpu")
+    seconds = pd.read_csv(message, header=None, dtype={0: str})[0]
+    # 2012-06-21 is summer time in New York: UTC-4.
+    midnight = pd.Timestamp("2012-06-21 04:00:00", tz="UTC").value
+    expected = [
+        midnight + int(s.split(".")[0]) * 10**9 + int(s.split(".")[1].ljust(9, "0"))
+        for s in seconds
+    ]
+    assert book.ts.tolist() == expected
+    assert str(pd.Timestamp(book.ts[0], tz="UTC")) == "2012-06-21 13:30:00.004241176+00:00"
+
+
+def test_executions_become_trades_with_the_aggressor_opposite_the_resting_side(tmp_path):
+    message, orderbook = lobster_pair(AMZN)
+    ingest(
+        [message, orderbook],
+        format="lobster",
+        out=tmp_path / "b.parquet",
+        trades_out=tmp_path / "t.parquet",
+    )
+    msgs = pd.read_csv(message, header=None, names=["t", "type", "id", "size", "px", "dir"])
+    executions = msgs[msgs.type.isin([4, 5])]
+    trades = read_trades(tmp_path / "t.parquet")
+    assert len(trades) == len(executions) == 8_974 + 2_445
+    assert trades.side.tolist() == (-executions.dir).tolist()
+    assert trades.px.tolist() == (executions.px / 10_000).tolist()
+    assert trades.trade_id.tolist() == executions.index.tolist()
+
+
+def test_a_wrong_size_in_the_orderbook_fails_the_consistency_count(tmp_path):
+    message, orderbook = lobster_pair(AAPL)
+    lines = orderbook.read_text().splitlines()
+    cells = lines[500].split(",")
+    cells[1] = str(int(cells[1]) + 7)
+    lines[500] = ",".join(cells)
+    broken = tmp_path / orderbook.name
+    broken.write_text("\n".join(lines))
+    shutil.copy(message, tmp_path / message.name)
+    report = ingest([tmp_path / message.name, broken], format="lobster", out=tmp_path / "b.parquet")
+    outcome = report.checks["message consistency"]
+    assert not outcome.startswith("937 of 937") and "disagreeing rows [" in outcome
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda rows: rows[:-3], "different row counts"),
+        (lambda rows: [*rows[:5], "1,2,x,4", *rows[6:]], "CSV"),
+        (lambda rows: [*rows[:9], rows[9].replace(",", ",-", 1), *rows[10:]], "row 10"),
+    ],
+    ids=["short-orderbook", "not-a-number", "negative-size"],
+)
+def test_bad_lobster_files_name_the_problem(tmp_path, edit, message):
+    msg, orderbook = lobster_pair(AMZN)
+    rows = orderbook.read_text().splitlines()
+    (tmp_path / orderbook.name).write_text("\n".join(edit(rows)) + "\n")
+    shutil.copy(msg, tmp_path / msg.name)
+    with pytest.raises(IngestError, match=message):
+        ingest(
+            [tmp_path / msg.name, tmp_path / orderbook.name],
+            format="lobster",
+            out=tmp_path / "b.parquet",
+        )
+
+
+def test_files_must_be_a_named_pair(tmp_path):
+    message, orderbook = lobster_pair(AMZN)
+    odd = tmp_path / "amzn.csv"
+    shutil.copy(message, odd)
+    with pytest.raises(IngestError, match="LOBSTER files are named"):
+        ingest([odd, orderbook], format="lobster", out=tmp_path / "b.parquet")
+    with pytest.raises(ValueError, match="one message and one orderbook file"):
+        ingest([message], format="lobster", out=tmp_path / "b.parquet")
