@@ -78,18 +78,19 @@ def bench_reconstruct(n_updates: int) -> None:
     batch = synthetic_updates(n_updates, seed=1)
     check_reconstruction(batch)
     pieces = split_events(batch, BATCH_UPDATES)
-
-    def reconstruct() -> None:
-        book = LevelBook(DEPTH)
-        for piece in pieces:
-            book.apply(piece)
-
-    seconds = median_seconds(reconstruct, repeat=5)
     print(
-        f"reconstruct ({n_updates:,} updates, {batch.n_events:,} events in batches of "
-        f"{BATCH_UPDATES:,} updates as the readers flush them, top {DEPTH} emitted per event):"
-        f" {seconds:.3f} s, {n_updates / seconds / 1e6:.1f} M level-updates/s"
+        f"reconstruct ({n_updates:,} updates, {batch.n_events:,} events, in batches of "
+        f"{BATCH_UPDATES:,} updates as the readers flush them; top K emitted per event):"
     )
+    for depth in (1, 10, DEPTH):
+
+        def reconstruct(depth: int = depth) -> None:
+            book = LevelBook(depth)
+            for piece in pieces:
+                book.apply(piece)
+
+        seconds = median_seconds(reconstruct, repeat=5)
+        print(f"  K={depth:>2}: {seconds:.3f} s, {n_updates / seconds / 1e6:.1f} M level-updates/s")
 
 
 def bench_end_to_end() -> None:

@@ -17,22 +17,25 @@ START_TICKS = 600_000  # 60,000.0
 
 
 def synthetic_updates(n_updates: int, seed: int = 0, mean_event: int = 10) -> EventBatch:
-    """A diff stream like a perpetual's: 90% of updates within a few ticks of the touch, the
-    rest deep; 30% deletes; about ``mean_event`` updates per event; starts with a snapshot."""
+    """Return a diff stream like a perpetual's, as one batch of events.
+
+    90% of updates fall within a few ticks of the touch, the rest up to 2,000 ticks deep; 30% are
+    deletes; events hold about ``mean_event`` updates; the first event clears the book. Bids sit
+    below and asks above a fixed mid, so the book never crosses (what the ladder does per update
+    does not depend on where the mid is).
+    """
     rng = np.random.default_rng(seed)
     counts = rng.integers(1, 2 * mean_event, n_updates // mean_event + 1)
     starts = np.concatenate(([0], np.cumsum(counts)))
     starts = starts[starts < n_updates]
     starts = np.append(starts, n_updates).astype(np.int64)
     n_events = starts.size - 1
-    mid = START_TICKS + np.cumsum(rng.integers(-1, 2, n_events))
-    event_of = np.repeat(np.arange(n_events), np.diff(starts))
     side = rng.integers(0, 2, n_updates).astype(np.int8)
     near = rng.random(n_updates) < 0.9
     distance = np.where(near, rng.geometric(0.2, n_updates), rng.integers(1, 2000, n_updates))
-    ticks = np.where(side == 0, mid[event_of] - distance, mid[event_of] + distance)
+    ticks = np.where(side == 0, START_TICKS - distance, START_TICKS + distance)
     size = np.where(
-        rng.random(n_updates) < 0.3, 0.0, np.round(rng.lognormal(0.0, 1.0, n_updates), 3) + 0.001
+        rng.random(n_updates) < 0.3, 0.0, np.round(rng.lognormal(0.0, 1.0, n_updates) + 0.001, 3)
     )
     clear = np.zeros(n_events, bool)
     clear[0] = True
@@ -84,7 +87,8 @@ def write_tardis_incremental(
             }
         )
         if writer is None:
-            writer = pacsv.CSVWriter(path, table.schema)
+            options = pacsv.WriteOptions(quoting_style="none")
+            writer = pacsv.CSVWriter(path, table.schema, write_options=options)
         writer.write_table(table)
         done += n
     if writer is not None:

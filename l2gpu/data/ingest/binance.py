@@ -50,6 +50,8 @@ from l2gpu.kernels.binance_lines import (
 )
 
 BATCH_UPDATES = 1 << 18
+"""Level updates collected before the book kernel runs (bounds memory on day-long files)."""
+BATCH_TRADES = 1 << 16
 WAITING_BUFFER_EVENTS = 100_000
 MS = 1_000_000
 
@@ -436,6 +438,8 @@ class BinanceReader:
                 self._flush()
         elif isinstance(record, TradeRecord):
             self._trades.append(record)
+            if len(self._trades) >= BATCH_TRADES:
+                self._flush_trades()
         elif isinstance(record, TickerRecord) and self.tickers is not None:
             self.tickers.append(record)
 

@@ -17,6 +17,7 @@ Timestamps are microseconds and are stored as ns. Prices are parsed exactly from
 
 from __future__ import annotations
 
+import csv
 import gzip
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -54,10 +55,12 @@ def _header(path: Path) -> tuple[list[str], dict[str, str]]:
     raw, text = _open(path)
     with raw, text:
         try:
-            header = text.readline().decode("utf-8", "replace").strip().split(",")
-            first = text.readline().decode("utf-8", "replace").strip().split(",")
+            head = [text.readline().decode("utf-8", "replace") for _ in range(2)]
         except (EOFError, OSError) as exc:
             raise IngestError(path, "line 1", f"unreadable ({exc})") from None
+    rows = list(csv.reader(line for line in head if line))
+    header = rows[0] if rows else []
+    first = rows[1] if len(rows) > 1 else []
     return header, dict(zip(header, first, strict=False)) if len(first) == len(header) else {}
 
 
