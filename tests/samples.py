@@ -6,8 +6,10 @@ import gzip
 from collections.abc import Callable
 from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
-BTCUSDT = SAMPLES / "hftbacktest_binance_usdm_btcusdt_20240808" / "btcusdt_20240808.gz"
+from l2gpu.data.samples import BTCUSDT_SAMPLE, SAMPLES_DIR
+
+SAMPLES = SAMPLES_DIR
+BTCUSDT = BTCUSDT_SAMPLE
 ETHUSDT = SAMPLES / "hftbacktest_binance_usdm_ethusdt_20240808" / "ethusdt_20240808.gz"
 AMZN = SAMPLES / "lobster_amzn_2012-06-21_level1"
 AAPL = SAMPLES / "lobster_aapl_2012-06-21_level10_first999"

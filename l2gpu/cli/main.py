@@ -1,11 +1,10 @@
-"""The ``l2gpu`` command. For now its main job builds a synthetic book and summarises it."""
+"""The ``l2gpu`` command: ingest and summarise the bundled BTCUSDT sample; ``l2gpu ingest``."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -15,9 +14,10 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from l2gpu.backend.engine import gpu_status, resolve_engine
+from l2gpu.data.ingest import ingest
+from l2gpu.data.samples import BTCUSDT_SAMPLE, sample_path
 from l2gpu.data.store import read_book
 from l2gpu.data.summary import BookSummary, summarize
-from l2gpu.data.synthetic import write_synthetic
 
 
 def _time(ns: int) -> str:
@@ -48,26 +48,32 @@ def summary_table(title: str, summary: BookSummary) -> Table:
     return table
 
 
-def run_main_job(rows: int, depth: int, seed: int, engine: str | None, console: Console) -> None:
-    """Build a synthetic book, round-trip it through the Parquet store and summarise it."""
+def run_main_job(out_dir: Path, depth: int, engine: str | None, console: Console) -> None:
+    """Ingest the bundled BTCUSDT sample into the book store and summarise the book."""
     where = resolve_engine(engine)
-    status = gpu_status()
-    device = status.device_name if where == "gpu" else "CPU"
+    device = gpu_status().device_name if where == "gpu" else "CPU"
     console.print(f"[bold]l2gpu[/]: engine [cyan]{where}[/] ({device})")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "synthetic.parquet"
-        started = time.perf_counter()
-        write_synthetic(path, rows=rows, depth=depth, seed=seed)
-        written = time.perf_counter()
-        book = read_book(path, engine=where)
-        read = time.perf_counter()
-        summary = summarize(book, engine=where)
-        done = time.perf_counter()
-        size_mb = path.stat().st_size / 2**20
-    console.print(summary_table(f"Synthetic book (seed {seed})", summary))
+    source = sample_path(BTCUSDT_SAMPLE)
+    book_path = out_dir / "btcusdt_20240808.parquet"
+    report = ingest(
+        source,
+        format="binance",
+        out=book_path,
+        depth=depth,
+        trades_out=out_dir / "btcusdt_20240808_trades.parquet",
+    )
+    console.print(report)
+    started = time.perf_counter()
+    book = read_book(book_path, engine=where)
+    summary = summarize(book, engine=where)
     console.print(
-        f"generate+write {written - started:.2f} s ({size_mb:.1f} MiB Parquet), "
-        f"read {read - written:.2f} s, summarise {done - read:.2f} s"
+        summary_table(
+            f"Book: {book.meta.symbol} ({book.meta.source}, tick {book.meta.tick_size})", summary
+        )
+    )
+    console.print(
+        f"read + summarise {time.perf_counter() - started:.2f} s; book store "
+        f"{book_path} ({book_path.stat().st_size / 2**20:.1f} MiB)"
     )
 
 
@@ -79,13 +85,12 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.exit(run_ingest(argv[1:], Console()))
     parser = argparse.ArgumentParser(prog="l2gpu", description=__doc__)
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the synthetic book")
+    parser.add_argument("--out", type=Path, default=Path("outputs"), help="where stores go")
     parser.add_argument("--depth", type=int, default=10, help="levels per side")
-    parser.add_argument("--seed", type=int, default=7, help="random seed")
     parser.add_argument("--engine", choices=("auto", "cpu", "gpu"), default="auto")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler()])
-    run_main_job(args.rows, args.depth, args.seed, args.engine, Console())
+    run_main_job(args.out, args.depth, args.engine, Console())
 
 
 if __name__ == "__main__":
