@@ -51,12 +51,13 @@ def reference_tops(batch, depth):
     return [np.array([r[i] for r in rows]).T for i in range(4)]
 
 
+@pytest.mark.parametrize("depth", [1, 7])
 @pytest.mark.parametrize(("ladder_ticks", "off_grid"), [(1 << 20, False), (64, False), (64, True)])
-def test_kernel_matches_a_dict_book(rng, ladder_ticks, off_grid):
+def test_kernel_matches_a_dict_book(rng, ladder_ticks, off_grid, depth):
     batch = random_events(
         rng, 3000, tick_units=10_000_000, spread_units=10_000_000, off_grid=off_grid
     )
-    book = LevelBook(depth=7, ladder_ticks=ladder_ticks, tick_units=10_000_000)
+    book = LevelBook(depth=depth, ladder_ticks=ladder_ticks, tick_units=10_000_000)
     half = batch.event_starts[1500]
     first = EventBatch(
         batch.event_starts[:1501],
@@ -78,7 +79,7 @@ def test_kernel_matches_a_dict_book(rng, ladder_ticks, off_grid):
         for name in ("bid_px", "bid_sz", "ask_px", "ask_sz")
     ]
     for name, mine, ref in zip(
-        ("bid_px", "bid_sz", "ask_px", "ask_sz"), got, reference_tops(batch, 7), strict=True
+        ("bid_px", "bid_sz", "ask_px", "ask_sz"), got, reference_tops(batch, depth), strict=True
     ):
         np.testing.assert_array_equal(mine, ref, err_msg=name)
     assert (book.regrids > 0) == off_grid
