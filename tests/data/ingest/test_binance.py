@@ -220,9 +220,10 @@ def test_a_truncated_gzip_is_an_error_or_a_counted_stop(prefix, tmp_path):
         (lambda line: line.replace(b'"pu":', b'"px":'), r"missing field 'pu'"),
         (lambda line: line.replace(b'.010"]', b'.010x"]', 1), r"size '0\.010x' is not a decimal"),
         (lambda line: line.replace(b'["6', b'["-6', 1), r"price '-6\d+\.\d+' is negative"),
+        (lambda line: line.replace(b'","0.', b'","-0.', 1), r"size '-0\.\d+' is negative"),
         (lambda line: line.replace(b'"', b"'"), r"unreadable"),
     ],
-    ids=["cut-json", "missing-field", "non-numeric", "negative", "not-json"],
+    ids=["cut-json", "missing-field", "non-numeric", "negative-price", "negative-size", "not-json"],
 )
 def test_a_malformed_diff_names_its_line(prefix, tmp_path, edit, message):
     lines, _ = prefix
