@@ -1,0 +1,35 @@
+"""CUDA twin of :mod:`l2gpu.kernels.depth_walk`: one thread per row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numba import cuda
+
+from l2gpu.kernels.depth_walk import make_depth_walk_ops
+from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+
+_fill_price = make_depth_walk_ops(cuda.jit(device=True))
+
+
+@cuda.jit
+def _depth_walk_kernel(px, sz, qty, vwap, exhausted):
+    t = cuda.grid(1)
+    if t < px.shape[1]:
+        vwap[t], exhausted[t] = _fill_price(px, sz, t, qty)
+
+
+def depth_walk_cuda(
+    px: Any,
+    sz: Any,
+    qty: float,
+    vwap: Any,
+    exhausted: Any,
+    threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
+) -> None:
+    """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
+    rows = px.shape[1]
+    if rows:
+        _depth_walk_kernel[blocks_for(rows, threads_per_block), threads_per_block](
+            px, sz, float(qty), vwap, exhausted
+        )

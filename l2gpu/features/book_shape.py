@@ -1,0 +1,120 @@
+"""Book family: prices, spread, imbalance, depth and slope of the top levels (DESIGN §6).
+
+Sums run over levels ``i < k``. A missing level has price NaN and size 0, so it adds nothing to
+a size sum and nothing to a notional sum (its price is never multiplied in). A ratio whose
+denominator is zero is NaN.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from l2gpu.features.registry import FeatureContext, family
+
+
+def _levels(ctx: FeatureContext, k: int) -> int:
+    if k > ctx.book.depth:
+        raise ValueError(f"{k} levels asked for, the book has {ctx.book.depth}")
+    return k
+
+
+def ratio(xp: Any, num: Any, den: Any) -> Any:
+    """``num / den``, NaN where ``den`` is zero (or NaN), without warnings."""
+    safe = xp.where(den == 0, xp.nan, den)
+    return num / safe
+
+
+def side_sums(ctx: FeatureContext, k: int, weights: Any = None) -> tuple[Any, Any, Any, Any]:
+    """(bid size, ask size, bid notional, ask notional) over the top ``k`` levels."""
+    book, xp = ctx.book, ctx.xp
+
+    def build() -> tuple[Any, Any, Any, Any]:
+        w = 1.0 if weights is None else weights[:k, None]
+        bid_sz, ask_sz = book.bid_sz[:k] * w, book.ask_sz[:k] * w
+        bid_notional = xp.where(bid_sz > 0, xp.nan_to_num(book.bid_px[:k]) * bid_sz, 0.0)
+        ask_notional = xp.where(ask_sz > 0, xp.nan_to_num(book.ask_px[:k]) * ask_sz, 0.0)
+        return (
+            bid_sz.sum(axis=0),
+            ask_sz.sum(axis=0),
+            bid_notional.sum(axis=0),
+            ask_notional.sum(axis=0),
+        )
+
+    if weights is not None:
+        return build()
+    return ctx.shared(("side_sums", k), build)
+
+
+@family("mid")
+def mid(ctx: FeatureContext) -> Any:
+    """Mid price ``(bid_0 + ask_0) / 2``, quote currency; NaN when a side is empty."""
+    return ctx.shared("mid", lambda: (ctx.book.bid_px[0] + ctx.book.ask_px[0]) * 0.5)
+
+
+@family("spread")
+def spread(ctx: FeatureContext) -> Any:
+    """Spread ``ask_0 - bid_0``, quote currency."""
+    return ctx.book.ask_px[0] - ctx.book.bid_px[0]
+
+
+@family("spread_bps")
+def spread_bps(ctx: FeatureContext) -> Any:
+    """Spread relative to the mid, bps."""
+    return 1e4 * spread(ctx) / mid(ctx)
+
+
+@family("microprice")
+def microprice(ctx: FeatureContext) -> Any:
+    """``(bid_0 * ask_sz_0 + ask_0 * bid_sz_0) / (bid_sz_0 + ask_sz_0)``, quote currency."""
+    b = ctx.book
+    return ratio(
+        ctx.xp, b.bid_px[0] * b.ask_sz[0] + b.ask_px[0] * b.bid_sz[0], b.bid_sz[0] + b.ask_sz[0]
+    )
+
+
+@family("wmid", params=("levels",))
+def wmid(ctx: FeatureContext, k: int) -> Any:
+    """Microprice over ``k`` levels: each side's VWAP weighted by the other side's size.
+
+    ``(vwap_bid * Q_ask + vwap_ask * Q_bid) / (Q_bid + Q_ask)`` with ``Q`` the sizes of the top
+    ``k`` levels; equals the microprice for ``k = 1``. NaN when a side is empty.
+    """
+    xp = ctx.xp
+    q_bid, q_ask, n_bid, n_ask = side_sums(ctx, _levels(ctx, k))
+    vwap_bid, vwap_ask = ratio(xp, n_bid, q_bid), ratio(xp, n_ask, q_ask)
+    return ratio(xp, vwap_bid * q_ask + vwap_ask * q_bid, q_bid + q_ask)
+
+
+@family("imbalance", params=("levels",), optional=("decay",))
+def imbalance(ctx: FeatureContext, k: int, decay: float | None = None) -> Any:
+    """Return ``(Q_bid - Q_ask) / (Q_bid + Q_ask)`` over ``k`` levels.
+
+    Level ``i`` is weighted by ``decay**i`` (all weights 1 without ``decay``).
+    """
+    xp = ctx.xp
+    weights = None if decay is None else decay ** xp.arange(ctx.book.depth, dtype=xp.float64)
+    q_bid, q_ask, _, _ = side_sums(ctx, _levels(ctx, k), weights)
+    return ratio(xp, q_bid - q_ask, q_bid + q_ask)
+
+
+@family("depth_bid", params=("levels",))
+def depth_bid(ctx: FeatureContext, k: int) -> Any:
+    """Size on the top ``k`` bid levels, base units."""
+    return side_sums(ctx, _levels(ctx, k))[0]
+
+
+@family("depth_ask", params=("levels",))
+def depth_ask(ctx: FeatureContext, k: int) -> Any:
+    """Size on the top ``k`` ask levels, base units."""
+    return side_sums(ctx, _levels(ctx, k))[1]
+
+
+@family("slope", params=("levels",))
+def slope(ctx: FeatureContext, k: int) -> Any:
+    """``(ask_{k-1} - bid_{k-1}) / (Q_bid + Q_ask)``, quote per base unit of depth.
+
+    Over ``k`` levels; NaN when level ``k-1`` is missing on a side.
+    """
+    b, xp = ctx.book, ctx.xp
+    q_bid, q_ask, _, _ = side_sums(ctx, _levels(ctx, k))
+    return ratio(xp, b.ask_px[k - 1] - b.bid_px[k - 1], q_bid + q_ask)

@@ -1,0 +1,55 @@
+"""Flow family: order-flow imbalance over row or time windows (DESIGN §6).
+
+``e_t`` (Cont, Kukanov & Stoikov 2014), for ``t >= 1`` with best prices ``P`` and sizes ``q``::
+
+    e_t = 1[Pb_t >= Pb_{t-1}] qb_t - 1[Pb_t <= Pb_{t-1}] qb_{t-1}
+        - 1[Pa_t <= Pa_{t-1}] qa_t + 1[Pa_t >= Pa_{t-1}] qa_{t-1},     e_0 = 0
+
+A comparison with a missing (NaN) price is false. ``ofi_w`` is the trailing sum of ``e`` over
+``w``; ``mlofi_k_w`` sums the same quantity computed at each of the top ``k`` levels (Xu, Varma &
+Kearns 2019), with equal weights. The prefix sum of ``e`` is built once for all windows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from l2gpu.features.registry import FeatureContext, family
+from l2gpu.features.windows import Window, window_sum
+
+
+def level_flow(ctx: FeatureContext, level: int) -> Any:
+    """``e_t`` at one level, ``[T]`` (0 at row 0)."""
+
+    def build() -> Any:
+        b, xp = ctx.book, ctx.xp
+        pb, qb, pa, qa = b.bid_px[level], b.bid_sz[level], b.ask_px[level], b.ask_sz[level]
+        e = (
+            (pb[1:] >= pb[:-1]) * qb[1:]
+            - (pb[1:] <= pb[:-1]) * qb[:-1]
+            - (pa[1:] <= pa[:-1]) * qa[1:]
+            + (pa[1:] >= pa[:-1]) * qa[:-1]
+        )
+        return xp.concatenate((xp.zeros(min(1, pb.shape[0])), e))
+
+    return ctx.shared(("flow", level), build)
+
+
+@family("ofi", params=("window",))
+def ofi(ctx: FeatureContext, window: Window) -> Any:
+    """Order-flow imbalance at the best level summed over ``window``, base units."""
+    prefix = ctx.prefix(("flow", 0), lambda: level_flow(ctx, 0))
+    return window_sum(prefix, ctx.starts(window), ctx.xp)
+
+
+@family("mlofi", params=("levels", "window"))
+def mlofi(ctx: FeatureContext, k: int, window: Window) -> Any:
+    """Multi-level OFI: the sum over the top ``k`` levels of each level's OFI, base units."""
+    if k > ctx.book.depth:
+        raise ValueError(f"{k} levels asked for, the book has {ctx.book.depth}")
+
+    def total() -> Any:
+        return sum(level_flow(ctx, i) for i in range(k))
+
+    prefix = ctx.prefix(("mlflow", k), total)
+    return window_sum(prefix, ctx.starts(window), ctx.xp)

@@ -1,0 +1,155 @@
+"""Feature families, the name grammar, and the per-call context that shares passes.
+
+A feature name is a family followed by its parameters, joined by ``_``: ``ofi_2s``,
+``imbalance_5_decay0.5``, ``impact_buy_0.5``. Parameters are parsed by kind:
+
+- ``levels``: a positive integer number of book levels;
+- ``window``: rows (``100``) or time (``2s``, ``250ms``), see :class:`Window`;
+- ``size``: a positive taker size in base units;
+- optional, prefixed: ``decay<x>`` (level weights ``x**i``), ``bin<x>`` (a price bin, quote).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from l2gpu.data.book import Book
+from l2gpu.data.trades import Trades
+from l2gpu.features.windows import Window, prefix_sum
+
+ParamParser = Callable[[str], Any]
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{text!r} is not a positive whole number of levels")
+    return int(text)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise ValueError(f"{text!r} must be positive")
+    return value
+
+
+PARSERS: dict[str, ParamParser] = {
+    "levels": _positive_int,
+    "window": Window.parse,
+    "size": _positive_float,
+}
+OPTIONAL_PARSERS: dict[str, ParamParser] = {"decay": _positive_float, "bin": _positive_float}
+
+
+@dataclass
+class FeatureContext:
+    """What a family computes from: the book on the engine's device, trades, shared passes."""
+
+    book: Book
+    xp: ModuleType
+    engine: str
+    trades: Trades | None
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    def shared(self, key: Any, build: Callable[[], Any]) -> Any:
+        """Return ``build()``, computed once per call of :func:`compute` for ``key``."""
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]
+
+    def prefix(self, key: Any, values: Callable[[], Any]) -> tuple[Any, Any]:
+        """Prefix sums of a per-row quantity, built once however many windows use them."""
+        return self.shared(("prefix", key), lambda: prefix_sum(values(), self.xp))
+
+    def starts(self, window: Window) -> Any:
+        """First row of the trailing ``window`` at each row, computed once per window."""
+        return self.shared(("starts", window.text), lambda: window.starts(self.book.ts, self.xp))
+
+    def require_trades(self, name: str) -> Trades:
+        """Return the trades, or raise saying ``name`` needs them."""
+        if self.trades is None:
+            raise ValueError(f"feature {name!r} needs trades: pass trades=read_trades(...)")
+        return self.trades
+
+
+@dataclass(frozen=True)
+class Family:
+    """A feature family: its parameters, whether it is causal, and how to compute it."""
+
+    name: str
+    params: tuple[str, ...]
+    optional: tuple[str, ...]
+    causal: bool
+    compute: Callable[..., Any]
+    doc: str
+
+
+FAMILIES: dict[str, Family] = {}
+
+
+def family(
+    name: str, params: tuple[str, ...] = (), optional: tuple[str, ...] = (), causal: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a family computed by ``fn(ctx, *params, **optional)``."""
+
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        FAMILIES[name] = Family(name, params, optional, causal, fn, doc)
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """A parsed feature name."""
+
+    name: str
+    family: Family
+    args: tuple[Any, ...]
+    options: dict[str, Any]
+
+
+def known_families() -> str:
+    """Return the registered families with their parameters, for error messages."""
+    parts = []
+    for fam in sorted(FAMILIES.values(), key=lambda f: f.name):
+        shown = "_".join(
+            [fam.name, *[f"<{p}>" for p in fam.params], *[f"[{o}<x>]" for o in fam.optional]]
+        )
+        parts.append(shown)
+    return ", ".join(parts)
+
+
+def parse_name(name: str) -> FeatureSpec:
+    """Parse a feature name; an unknown family or a bad parameter is a ``ValueError``."""
+    for fam_name in sorted(FAMILIES, key=len, reverse=True):
+        if name == fam_name or name.startswith(fam_name + "_"):
+            fam = FAMILIES[fam_name]
+            break
+    else:
+        raise ValueError(f"unknown feature {name!r}; known families: {known_families()}")
+    rest = name[len(fam.name) + 1 :].split("_") if name != fam.name else []
+    required, extra = rest[: len(fam.params)], rest[len(fam.params) :]
+    if len(required) < len(fam.params):
+        raise ValueError(
+            f"feature {name!r} needs parameters {fam.params}; known families: {known_families()}"
+        )
+    try:
+        args = tuple(PARSERS[kind](text) for kind, text in zip(fam.params, required, strict=True))
+        options = {}
+        for text in extra:
+            key = next((o for o in fam.optional if re.fullmatch(rf"{o}[0-9.]+", text)), None)
+            if key is None:
+                raise ValueError(f"unexpected parameter {text!r}")
+            options[key] = OPTIONAL_PARSERS[key](text[len(key) :])
+    except ValueError as exc:
+        raise ValueError(f"feature {name!r}: {exc}; known families: {known_families()}") from None
+    return FeatureSpec(name, fam, args, options)

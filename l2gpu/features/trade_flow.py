@@ -1,0 +1,131 @@
+"""Trades family: trades aligned as-of each book row, over trailing windows.
+
+A trade counts at row ``t`` when its ``ts <= ts_t``; a window holds the trades with
+``ts > ts_t - w`` (a duration) or the last ``n`` trades (rows).
+
+- ``trade_imb_w``: ``(buy volume - sell volume) / (buy + sell)``, NaN without trades;
+- ``cvd``: cumulative volume delta, the sum of ``side * size`` of all trades so far, base units;
+- ``vwap_dev_w``: ``1e4 * (mid / vwap_w - 1)``, bps of the mid above the window's trade VWAP;
+- ``vp_poc_w``, ``vp_vah_w``, ``vp_val_w``: volume profile of the window (see
+  :mod:`l2gpu.kernels.volume_profile`); the bin is the book's tick unless ``bin<x>`` is given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from l2gpu.backend.arrays import to_device
+from l2gpu.features.book_shape import mid, ratio
+from l2gpu.features.registry import FeatureContext, family
+from l2gpu.features.windows import Window
+from l2gpu.kernels.volume_profile import volume_profile_cpu
+
+BIN_EPSILON = 1e-9
+"""Added to ``px / bin`` before the floor, so a price on the bin grid never lands one bin low."""
+
+
+def _trade_array(ctx: FeatureContext, name: str, what: str) -> Any:
+    trades = ctx.require_trades(what)
+    return ctx.shared(("trades", name), lambda: to_device(getattr(trades, name), ctx.book.device))
+
+
+def _bounds(ctx: FeatureContext, window: Window | None, what: str) -> tuple[Any, Any]:
+    """Per book row: (first trade in the window, one past the last trade with ts <= ts_t)."""
+    xp, ts = ctx.xp, ctx.book.ts
+    trade_ts = _trade_array(ctx, "ts", what)
+    ends = ctx.shared("trade_ends", lambda: xp.searchsorted(trade_ts, ts, side="right"))
+    if window is None:
+        return xp.zeros_like(ends), ends
+    if window.rows is not None:
+        return xp.maximum(ends - window.rows, 0), ends
+    return ctx.shared(
+        ("trade_starts", window.text),
+        lambda: xp.searchsorted(trade_ts, ts - window.ns, side="right"),
+    ), ends
+
+
+def _trade_prefix(ctx: FeatureContext, key: str, what: str) -> Any:
+    def build() -> Any:
+        xp = ctx.xp
+        side = _trade_array(ctx, "side", what).astype(xp.float64)
+        size = _trade_array(ctx, "sz", what)
+        values = {
+            "buy": xp.where(side > 0, size, 0.0),
+            "sell": xp.where(side < 0, size, 0.0),
+            "signed": side * size,
+            "size": size,
+            "notional": size * _trade_array(ctx, "px", what),
+        }[key]
+        return xp.concatenate((xp.zeros(1), xp.cumsum(values)))
+
+    return ctx.shared(("trade_prefix", key), build)
+
+
+def _window_total(ctx: FeatureContext, key: str, window: Window | None, what: str) -> Any:
+    starts, ends = _bounds(ctx, window, what)
+    prefix = _trade_prefix(ctx, key, what)
+    return prefix[ends] - prefix[starts]
+
+
+@family("trade_imb", params=("window",))
+def trade_imbalance(ctx: FeatureContext, window: Window) -> Any:
+    """Signed share of aggressive volume in the trailing window, in [-1, 1]."""
+    buy = _window_total(ctx, "buy", window, "trade_imb")
+    sell = _window_total(ctx, "sell", window, "trade_imb")
+    return ratio(ctx.xp, buy - sell, buy + sell)
+
+
+@family("cvd")
+def cvd(ctx: FeatureContext) -> Any:
+    """Cumulative volume delta of all trades up to each row, base units."""
+    return _window_total(ctx, "signed", None, "cvd")
+
+
+@family("vwap_dev", params=("window",))
+def vwap_deviation(ctx: FeatureContext, window: Window) -> Any:
+    """Mid relative to the trailing trade VWAP, bps."""
+    size = _window_total(ctx, "size", window, "vwap_dev")
+    vwap = ratio(ctx.xp, _window_total(ctx, "notional", window, "vwap_dev"), size)
+    return 1e4 * (mid(ctx) / vwap - 1.0)
+
+
+def _profile(
+    ctx: FeatureContext, window: Window, bin_size: float | None, what: str
+) -> tuple[Any, Any, Any]:
+    if bin_size is None:
+        if not ctx.book.meta.tick_size:
+            raise ValueError(f"{what}: the book has no tick size; give a bin, e.g. {what}_bin0.1")
+        bin_size = float(ctx.book.meta.tick_size)
+
+    def build() -> tuple[Any, Any, Any]:
+        trades = ctx.require_trades(what)
+        starts, ends = (np.asarray(to_device(a, "cpu")) for a in _bounds(ctx, window, what))
+        bins = np.floor(trades.px / bin_size + BIN_EPSILON).astype(np.int64)
+        offset = int(bins.min()) if bins.size else 0
+        scratch = np.zeros(int(bins.max()) - offset + 1 if bins.size else 1)
+        rows = starts.shape[0]
+        poc, vah, val = np.empty(rows), np.empty(rows), np.empty(rows)
+        volume_profile_cpu(bins, trades.sz, starts, ends, bin_size, offset, scratch, poc, vah, val)
+        return tuple(to_device(a, ctx.book.device) for a in (poc, vah, val))
+
+    return ctx.shared(("profile", window.text, bin_size), build)
+
+
+@family("vp_poc", params=("window",), optional=("bin",))
+def vp_poc(ctx: FeatureContext, window: Window, bin: float | None = None) -> Any:
+    """Point of control of the trailing volume profile, quote currency."""
+    return _profile(ctx, window, bin, "vp_poc")[0]
+
+
+@family("vp_vah", params=("window",), optional=("bin",))
+def vp_vah(ctx: FeatureContext, window: Window, bin: float | None = None) -> Any:
+    """Value-area high (70% of volume) of the trailing volume profile, quote currency."""
+    return _profile(ctx, window, bin, "vp_vah")[1]
+
+
+@family("vp_val", params=("window",), optional=("bin",))
+def vp_val(ctx: FeatureContext, window: Window, bin: float | None = None) -> Any:
+    """Value-area low (70% of volume) of the trailing volume profile, quote currency."""
+    return _profile(ctx, window, bin, "vp_val")[2]
