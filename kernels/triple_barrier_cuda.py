@@ -1,0 +1,37 @@
+"""CUDA twin of :mod:`l2gpu.kernels.triple_barrier`: one thread per row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numba import cuda
+
+from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.triple_barrier import make_triple_barrier_ops
+
+_first_touch = make_triple_barrier_ops(cuda.jit(device=True))
+
+
+@cuda.jit
+def _triple_barrier_kernel(mid, ts, ends, upper, lower, label, touch_ts):
+    t = cuda.grid(1)
+    if t < mid.shape[0]:
+        label[t], touch_ts[t] = _first_touch(mid, ts, t, ends[t], upper[t], lower[t])
+
+
+def triple_barrier_cuda(
+    mid: Any,
+    ts: Any,
+    ends: Any,
+    upper: Any,
+    lower: Any,
+    label: Any,
+    touch_ts: Any,
+    threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
+) -> None:
+    """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
+    rows = mid.shape[0]
+    if rows:
+        _triple_barrier_kernel[blocks_for(rows, threads_per_block), threads_per_block](
+            mid, ts, ends, upper, lower, label, touch_ts
+        )
