@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from l2gpu.data.book import Book, BookMeta
+from l2gpu.data.trades import Trades
 
 
 def random_book(
@@ -47,4 +48,25 @@ def random_book(
         ask_px,
         ask_sz,
         meta=BookMeta(source="test", symbol="TEST", tick_size=str(tick)),
+    )
+
+
+def random_trades(rng: np.random.Generator, book: Book, n: int) -> Trades:
+    """Trades over the book's time span, some at exactly a book row's ts, prices near the mid."""
+    ts = np.sort(
+        np.concatenate(
+            (
+                rng.integers(int(book.ts[0]) - 1_000_000, int(book.ts[-1]) + 1, n - n // 4),
+                rng.choice(book.ts, n // 4),
+            )
+        ).astype(np.int64)
+    )
+    px = 100.0 + 0.5 * rng.integers(-20, 21, n)
+    return Trades(
+        ts=ts,
+        local_ts=ts + 500,
+        px=px,
+        sz=np.round(rng.lognormal(0, 1, n), 3) + 0.001,
+        side=rng.choice(np.array([-1, 1], np.int8), n),
+        trade_id=np.arange(n),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -82,13 +83,16 @@ def _walk(px: np.ndarray, sz: np.ndarray, t: int, qty: float) -> float:
 
 
 def _trades_in(trades: Trades, ts_t: int, window: str | None) -> list[int]:
-    upto = [j for j in range(len(trades)) if trades.ts[j] <= ts_t]
+    """Indices of the trades with ts <= ts_t inside the window (time, or the last n trades)."""
+    end = bisect.bisect_right(trades.ts, ts_t)
     if window is None:
-        return upto
+        return list(range(end))
     if window.isdigit():
-        return upto[-int(window) :] if upto else []
-    w = parse_ns(window)
-    return [j for j in upto if trades.ts[j] > ts_t - w]
+        return list(range(max(0, end - int(window)), end))
+    start = end
+    while start > 0 and trades.ts[start - 1] > ts_t - parse_ns(window):
+        start -= 1
+    return list(range(start, end))
 
 
 def _profile(trades: Trades, rows: list[int], bin_size: float) -> tuple[float, float, float]:
@@ -185,15 +189,17 @@ def _feature_at(book: Book, parts: list[str], name: str, t: int, trades: Trades 
         return 1e4 * (m - _walk(b.bid_px, b.bid_sz, t, qty)) / m
     assert trades is not None
     if family == "trade":
-        rows = _trades_in(trades, ts[t], parts[2])
-        buy = sum(trades.sz[j] for j in rows if trades.side[j] > 0)
-        sell = sum(trades.sz[j] for j in rows if trades.side[j] < 0)
+        window = _trades_in(trades, ts[t], parts[2])
+        buy = sum(trades.sz[j] for j in window if trades.side[j] > 0)
+        sell = sum(trades.sz[j] for j in window if trades.side[j] < 0)
         return _div(buy - sell, buy + sell)
     if family == "cvd":
         return float(sum(trades.side[j] * trades.sz[j] for j in _trades_in(trades, ts[t], None)))
     if family == "vwap":
-        rows = _trades_in(trades, ts[t], parts[2])
-        vwap = _div(sum(trades.px[j] * trades.sz[j] for j in rows), sum(trades.sz[j] for j in rows))
+        window = _trades_in(trades, ts[t], parts[2])
+        vwap = _div(
+            sum(trades.px[j] * trades.sz[j] for j in window), sum(trades.sz[j] for j in window)
+        )
         return 1e4 * (m / vwap - 1)
     if family == "vp":
         bin_size = float(parts[3][3:]) if len(parts) > 3 else float(b.meta.tick_size)
