@@ -96,22 +96,21 @@ def _trades_in(trades: Trades, ts_t: int, window: str | None) -> list[int]:
 
 
 def _profile(trades: Trades, rows: list[int], bin_size: float) -> tuple[float, float, float]:
-    if not rows:
-        return math.nan, math.nan, math.nan
-    hist: dict[int, float] = {}
+    """Recount the window from scratch; volumes as exact integers of 1e-8 base units."""
+    hist: dict[int, int] = {}
     for j in rows:
         b = math.floor(trades.px[j] / bin_size + 1e-9)
-        hist[b] = hist.get(b, 0.0) + trades.sz[j]
+        hist[b] = hist.get(b, 0) + round(trades.sz[j] * 10**8)
+    total = sum(hist.values())
+    if total == 0:
+        return math.nan, math.nan, math.nan
     lo, hi = min(hist), max(hist)
-    full = [hist.get(b, 0.0) for b in range(lo, hi + 1)]
+    full = [hist.get(b, 0) for b in range(lo, hi + 1)]
     poc = lo + full.index(max(full))
-    total = 0.0
-    for j in rows:
-        total += trades.sz[j]
     held, low, high = full[poc - lo], poc, poc
-    while held < 0.7 * total and (low > lo or high < hi):
-        up = full[high + 1 - lo] if high < hi else -1.0
-        down = full[low - 1 - lo] if low > lo else -1.0
+    while 10 * held < 7 * total and (low > lo or high < hi):
+        up = full[high + 1 - lo] if high < hi else -1
+        down = full[low - 1 - lo] if low > lo else -1
         if up >= down:
             high, held = high + 1, held + up
         else:

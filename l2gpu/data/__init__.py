@@ -9,7 +9,14 @@ from l2gpu.data.store import (
     read_book,
     write_book,
 )
-from l2gpu.data.synthetic import SyntheticSpec, iter_synthetic, synthetic, write_synthetic
+from l2gpu.data.synthetic import (
+    SyntheticSpec,
+    iter_synthetic,
+    synthetic,
+    synthetic_trades,
+    write_synthetic,
+)
+from l2gpu.data.trades import Trades, read_trades
 
 __all__ = [
     "Book",
@@ -18,10 +25,13 @@ __all__ = [
     "BookStoreNotFoundError",
     "BookWriter",
     "SyntheticSpec",
+    "Trades",
     "book_metadata",
     "iter_synthetic",
     "read_book",
+    "read_trades",
     "synthetic",
+    "synthetic_trades",
     "write_book",
     "write_synthetic",
 ]

@@ -21,6 +21,7 @@ import numpy as np
 from l2gpu.data.book import Book, BookMeta
 from l2gpu.data.store import BookWriter
 from l2gpu.data.ticks import tick_fraction, ticks_to_price
+from l2gpu.data.trades import Trades
 
 BLOCK_ROWS = 1 << 20
 MAX_ROWS = 10**8
@@ -194,3 +195,28 @@ def write_synthetic(
         for block in iter_synthetic(rows, depth, seed, spec):
             writer.write(block)
     return Path(path)
+
+
+def synthetic_trades(book: Book, per_row: float = 0.3, seed: int = 0) -> Trades:
+    """Seeded trades against a synthetic (or any) book: about ``per_row`` trades per book row.
+
+    Each trade happens at a book row's ``ts``; a buy lifts the best ask, a sell hits the best
+    bid (rows with an empty side trade nothing); sizes are lognormal, base units, 3 decimals.
+    """
+    host = book.to("cpu")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1 << 30,)))
+    rows = np.sort(rng.integers(0, len(host), int(len(host) * per_row)))
+    side = rng.choice(np.array([-1, 1], np.int8), rows.size)
+    px = np.where(side > 0, host.ask_px[0, rows], host.bid_px[0, rows])
+    keep = np.isfinite(px)
+    rows, side, px = rows[keep], side[keep], px[keep]
+    ts = host.ts[rows]
+    sz = np.round(rng.lognormal(-2.0, 1.0, rows.size), 3) + 0.001
+    return Trades(
+        ts=ts,
+        local_ts=host.local_ts[rows],
+        px=px,
+        sz=sz,
+        side=side,
+        trade_id=np.arange(rows.size, dtype=np.int64),
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from l2gpu.features.registry import FeatureContext, family
+from l2gpu.kernels.level_sums import level_sums_cpu
 
 
 def _levels(ctx: FeatureContext, k: int) -> int:
@@ -24,25 +25,30 @@ def ratio(xp: Any, num: Any, den: Any) -> Any:
     return num / safe
 
 
-def side_sums(ctx: FeatureContext, k: int, weights: Any = None) -> tuple[Any, Any, Any, Any]:
-    """(bid size, ask size, bid notional, ask notional) over the top ``k`` levels."""
-    book, xp = ctx.book, ctx.xp
+def side_sums(ctx: FeatureContext, k: int, decay: float | None = None) -> tuple[Any, Any, Any, Any]:
+    """Return (bid size, ask size, bid notional, ask notional) over the top ``k`` levels.
+
+    Level ``i`` is weighted by ``decay**i``. One kernel pass, shared by every family that needs it.
+    """
 
     def build() -> tuple[Any, Any, Any, Any]:
-        w = 1.0 if weights is None else weights[:k, None]
-        bid_sz, ask_sz = book.bid_sz[:k] * w, book.ask_sz[:k] * w
-        bid_notional = xp.where(bid_sz > 0, xp.nan_to_num(book.bid_px[:k]) * bid_sz, 0.0)
-        ask_notional = xp.where(ask_sz > 0, xp.nan_to_num(book.ask_px[:k]) * ask_sz, 0.0)
-        return (
-            bid_sz.sum(axis=0),
-            ask_sz.sum(axis=0),
-            bid_notional.sum(axis=0),
-            ask_notional.sum(axis=0),
+        book, xp = ctx.book, ctx.xp
+        weights = (
+            xp.ones(book.depth)
+            if decay is None
+            else decay ** xp.arange(book.depth, dtype=xp.float64)
         )
+        out = xp.empty((4, len(book)))
+        args = (book.bid_px, book.bid_sz, book.ask_px, book.ask_sz, weights, k, out)
+        if ctx.engine == "gpu":
+            from l2gpu.kernels.level_sums_cuda import level_sums_cuda
 
-    if weights is not None:
-        return build()
-    return ctx.shared(("side_sums", k), build)
+            level_sums_cuda(*args)
+        else:
+            level_sums_cpu(*args)
+        return out[0], out[1], out[2], out[3]
+
+    return ctx.shared(("side_sums", k, decay), build)
 
 
 @family("mid")
@@ -91,10 +97,8 @@ def imbalance(ctx: FeatureContext, k: int, decay: float | None = None) -> Any:
 
     Level ``i`` is weighted by ``decay**i`` (all weights 1 without ``decay``).
     """
-    xp = ctx.xp
-    weights = None if decay is None else decay ** xp.arange(ctx.book.depth, dtype=xp.float64)
-    q_bid, q_ask, _, _ = side_sums(ctx, _levels(ctx, k), weights)
-    return ratio(xp, q_bid - q_ask, q_bid + q_ask)
+    q_bid, q_ask, _, _ = side_sums(ctx, _levels(ctx, k), decay)
+    return ratio(ctx.xp, q_bid - q_ask, q_bid + q_ask)
 
 
 @family("depth_bid", params=("levels",))

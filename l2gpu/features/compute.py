@@ -12,6 +12,33 @@ from l2gpu.data.trades import Trades
 from l2gpu.features.registry import FeatureContext, parse_name
 
 DTYPES = ("float64", "float32")
+DEFAULT_FEATURES: tuple[str, ...] = (
+    "mid",
+    "spread",
+    "spread_bps",
+    "microprice",
+    "wmid_5",
+    "imbalance_5",
+    "imbalance_5_decay0.5",
+    "depth_bid_5",
+    "depth_ask_5",
+    "slope_5",
+    "ofi_100",
+    "ofi_2s",
+    "mlofi_5_2s",
+    "ret_100",
+    "rv_2s",
+    "intensity_1s",
+    "impact_buy_0.5",
+    "impact_sell_0.5",
+    "trade_imb_5s",
+    "cvd",
+    "vwap_dev_30s",
+    "vp_poc_60s",
+    "vp_vah_60s",
+    "vp_val_60s",
+)
+"""One feature of each family and parameter kind: the set benchmarks and the main job use."""
 
 
 def compute(

@@ -22,6 +22,8 @@ from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.windows import Window
 from l2gpu.kernels.volume_profile import volume_profile_cpu
 
+SIZE_UNITS = 10**8
+"""Trade sizes enter the profile as integer units of 1e-8, so the sliding window is exact."""
 BIN_EPSILON = 1e-9
 """Added to ``px / bin`` before the floor, so a price on the bin grid never lands one bin low."""
 
@@ -103,11 +105,12 @@ def _profile(
         trades = ctx.require_trades(what)
         starts, ends = (np.asarray(to_device(a, "cpu")) for a in _bounds(ctx, window, what))
         bins = np.floor(trades.px / bin_size + BIN_EPSILON).astype(np.int64)
+        units = np.round(trades.sz * SIZE_UNITS).astype(np.int64)
         offset = int(bins.min()) if bins.size else 0
-        scratch = np.zeros(int(bins.max()) - offset + 1 if bins.size else 1)
+        hist = np.zeros(int(bins.max()) - offset + 1 if bins.size else 1, np.int64)
         rows = starts.shape[0]
         poc, vah, val = np.empty(rows), np.empty(rows), np.empty(rows)
-        volume_profile_cpu(bins, trades.sz, starts, ends, bin_size, offset, scratch, poc, vah, val)
+        volume_profile_cpu(bins, units, starts, ends, bin_size, offset, hist, poc, vah, val)
         return tuple(to_device(a, ctx.book.device) for a in (poc, vah, val))
 
     return ctx.shared(("profile", window.text, bin_size), build)

@@ -4,39 +4,14 @@ import pytest
 from l2gpu.data import Book, read_book
 from l2gpu.data.ingest import ingest
 from l2gpu.data.trades import read_trades
-from l2gpu.features import compute, is_causal, registry
+from l2gpu.features import DEFAULT_FEATURES, compute, is_causal, registry
 from l2gpu.features.execution import fill_vwap
 from l2gpu.features.registry import FeatureContext
 from tests.books import random_book, random_trades
 from tests.reference_features import feature_reference
 from tests.samples import BTCUSDT
 
-DEFAULT_SET = [
-    "mid",
-    "spread",
-    "spread_bps",
-    "microprice",
-    "wmid_5",
-    "imbalance_5",
-    "imbalance_5_decay0.5",
-    "depth_bid_5",
-    "depth_ask_5",
-    "slope_5",
-    "ofi_100",
-    "ofi_2s",
-    "mlofi_5_2s",
-    "ret_100",
-    "rv_2s",
-    "intensity_1s",
-    "impact_buy_0.5",
-    "impact_sell_0.5",
-    "trade_imb_5s",
-    "cvd",
-    "vwap_dev_30s",
-    "vp_poc_60s",
-    "vp_vah_60s",
-    "vp_val_60s",
-]
+DEFAULT_SET = list(DEFAULT_FEATURES)
 VARIANTS = [
     "wmid_1",
     "imbalance_1",

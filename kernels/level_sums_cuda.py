@@ -1,0 +1,38 @@
+"""CUDA twin of :mod:`l2gpu.kernels.level_sums`: one thread per row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import cuda
+
+from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.level_sums import make_level_sums_ops
+
+_level_sums_row = make_level_sums_ops(cuda.jit(device=True))
+
+
+@cuda.jit
+def _level_sums_kernel(bid_px, bid_sz, ask_px, ask_sz, weights, levels, out):
+    t = cuda.grid(1)
+    if t < bid_px.shape[1]:
+        _level_sums_row(bid_px, bid_sz, ask_px, ask_sz, weights, levels, t, out)
+
+
+def level_sums_cuda(
+    bid_px: Any,
+    bid_sz: Any,
+    ask_px: Any,
+    ask_sz: Any,
+    weights: Any,
+    levels: int,
+    out: Any,
+    threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
+) -> None:
+    """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
+    rows = bid_px.shape[1]
+    if rows:
+        _level_sums_kernel[blocks_for(rows, threads_per_block), threads_per_block](
+            bid_px, bid_sz, ask_px, ask_sz, weights, np.int64(levels), out
+        )
