@@ -7,7 +7,7 @@ from typing import Any
 from numba import cuda
 
 from l2gpu.kernels.depth_walk import make_depth_walk_ops
-from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
 
 _fill_price = make_depth_walk_ops(cuda.jit(device=True))
 
@@ -28,8 +28,6 @@ def depth_walk_cuda(
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
     """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
-    rows = px.shape[1]
-    if rows:
-        _depth_walk_kernel[blocks_for(rows, threads_per_block), threads_per_block](
-            px, sz, float(qty), vwap, exhausted
-        )
+    launch_per_row(
+        _depth_walk_kernel, px.shape[1], threads_per_block, px, sz, float(qty), vwap, exhausted
+    )

@@ -19,3 +19,9 @@ cpu_device_jit: Callable[[Any], Any] = numba.njit(inline="always", cache=True)
 def blocks_for(n: int, threads_per_block: int) -> int:
     """Return the number of blocks so that ``blocks * threads_per_block >= n`` (at least one)."""
     return max(1, -(-n // threads_per_block))
+
+
+def launch_per_row(kernel: Any, rows: int, threads_per_block: int, *args: Any) -> None:
+    """Launch a CUDA ``kernel`` with one thread per row; nothing to do for zero rows."""
+    if rows:
+        kernel[blocks_for(rows, threads_per_block), threads_per_block](*args)

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numba import cuda
 
-from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
 from l2gpu.kernels.level_sums import make_level_sums_ops
 
 _level_sums_row = make_level_sums_ops(cuda.jit(device=True))
@@ -31,8 +31,15 @@ def level_sums_cuda(
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
     """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
-    rows = bid_px.shape[1]
-    if rows:
-        _level_sums_kernel[blocks_for(rows, threads_per_block), threads_per_block](
-            bid_px, bid_sz, ask_px, ask_sz, weights, np.int64(levels), out
-        )
+    launch_per_row(
+        _level_sums_kernel,
+        bid_px.shape[1],
+        threads_per_block,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        weights,
+        np.int64(levels),
+        out,
+    )

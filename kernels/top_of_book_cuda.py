@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from numba import cuda
 
-from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
 from l2gpu.kernels.top_of_book import make_top_of_book_ops
 
 _top_of_book_row = make_top_of_book_ops(cuda.jit(device=True))
@@ -32,9 +32,16 @@ def top_of_book_cuda(
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
     """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
-    rows = bid_px.shape[1]
-    if rows == 0:
-        return
-    _top_of_book_kernel[blocks_for(rows, threads_per_block), threads_per_block](
-        bid_px, bid_sz, ask_px, ask_sz, np.int64(levels), mid, spread, imbalance
+    launch_per_row(
+        _top_of_book_kernel,
+        bid_px.shape[1],
+        threads_per_block,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        np.int64(levels),
+        mid,
+        spread,
+        imbalance,
     )

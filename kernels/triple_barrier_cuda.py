@@ -6,7 +6,7 @@ from typing import Any
 
 from numba import cuda
 
-from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
 from l2gpu.kernels.triple_barrier import make_triple_barrier_ops
 
 _first_touch = make_triple_barrier_ops(cuda.jit(device=True))
@@ -30,8 +30,15 @@ def triple_barrier_cuda(
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
     """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
-    rows = mid.shape[0]
-    if rows:
-        _triple_barrier_kernel[blocks_for(rows, threads_per_block), threads_per_block](
-            mid, ts, ends, upper, lower, label, touch_ts
-        )
+    launch_per_row(
+        _triple_barrier_kernel,
+        mid.shape[0],
+        threads_per_block,
+        mid,
+        ts,
+        ends,
+        upper,
+        lower,
+        label,
+        touch_ts,
+    )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from l2gpu.backend.arrays import array_namespace, to_device
-from l2gpu.backend.engine import resolve_engine
+from l2gpu.backend.arrays import to_device
 from l2gpu.data.book import Book
 from l2gpu.data.trades import Trades
 from l2gpu.features.registry import FeatureContext, parse_name
@@ -74,9 +73,7 @@ def compute(
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
     specs = [parse_name(name) for name in names]
-    where = resolve_engine(engine)
-    work = book.to(where)
-    ctx = FeatureContext(work, array_namespace(work.ts), where, trades)
+    ctx = FeatureContext.for_book(book, engine, trades)
     out = {}
     for spec in specs:
         values = spec.family.compute(ctx, *spec.args, **spec.options)

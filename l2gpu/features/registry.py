@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from l2gpu.backend.arrays import array_namespace
+from l2gpu.backend.engine import resolve_engine
 from l2gpu.data.book import Book
 from l2gpu.data.trades import Trades
 from l2gpu.features.windows import Window, prefix_sum
@@ -57,6 +59,15 @@ class FeatureContext:
     engine: str
     trades: Trades | None
     cache: dict[Any, Any] = field(default_factory=dict)
+
+    @classmethod
+    def for_book(
+        cls, book: Book, engine: str | None, trades: Trades | None = None
+    ) -> FeatureContext:
+        """Return a context on the engine ``engine`` resolves to, moving the book there."""
+        where = resolve_engine(engine)
+        work = book.to(where)
+        return cls(work, array_namespace(work.ts), where, trades)
 
     def shared(self, key: Any, build: Callable[[], Any]) -> Any:
         """Return ``build()``, computed once per call of :func:`compute` for ``key``."""

@@ -8,8 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from l2gpu.backend.arrays import array_namespace, to_device
-from l2gpu.backend.engine import resolve_engine
+from l2gpu.backend.arrays import to_device
 from l2gpu.data.book import Book
 from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.book_shape import spread as spread_feature
@@ -87,10 +86,8 @@ def compute(
         ``<name>_touch``, int64 ns (-1 where undefined).
     """
     specs = [parse_label(name) for name in names]
-    where = resolve_engine(engine)
-    work = book.to(where)
-    xp = array_namespace(work.ts)
-    ctx = FeatureContext(work, xp, where, None)
+    ctx = FeatureContext.for_book(book, engine)
+    xp = ctx.xp
     out: dict[str, Any] = {}
     for spec in specs:
         if spec.kind == "fwd_ret":
