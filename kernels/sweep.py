@@ -1,0 +1,473 @@
+"""The per-config backtest state machine of the threshold family, single-source (DESIGN §5, §6).
+
+One config walks the rows in order; at each row ``t``:
+
+1. a pending order whose time has come (row ``>= target`` or ``ts >= target``) fills against
+   the book at ``t``, walking the depth (see :mod:`l2gpu.kernels.depth_walk`);
+2. with no order pending: flat and ``t >= next entry row``, ``x >= entry`` places a buy and
+   ``x <= -entry`` a sell (as ``direction`` allows); in a position, from the row after the entry
+   fill, the exit rules place the closing order. An order with zero latency fills at once;
+3. equity is marked to the mid (``cash + position * mid``; a missing mid keeps the last equity),
+   updating the drawdown, the exposure and the per-bucket equity changes behind the Sharpe ratio.
+
+An order meeting an empty book side does not fill (an entry is dropped; an exit is retried by
+the exit rules on later rows). :func:`finish` drops an order still pending after the last row
+and closes an open position against the last row. All state lives in the rows of ``fstate`` and
+``istate`` (layout in :mod:`l2gpu.kernels.sweep_layout`), so rows can be fed in chunks.
+
+The CPU driver is :func:`sweep_cpu`; the CUDA twin is :mod:`l2gpu.kernels.sweep_cuda`; the
+plain-Python reference is ``tests/reference_sweep.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numba
+
+from l2gpu.kernels.depth_walk import make_depth_walk_ops
+from l2gpu.kernels.jit import cpu_device_jit
+from l2gpu.kernels.sweep_layout import (
+    F_BUCKET_START_EQUITY,
+    F_CASH,
+    F_ENTRY_FEE,
+    F_ENTRY_PX,
+    F_EXPOSURE_NS,
+    F_FEES,
+    F_GROSS,
+    F_HOLD_NS,
+    F_LAST_EQUITY,
+    F_MAX_DRAWDOWN,
+    F_PEAK,
+    F_POSITION,
+    F_SHARPE_M2,
+    F_SHARPE_MEAN,
+    F_SUM_LOSS,
+    F_SUM_WIN,
+    F_TURNOVER,
+    I_BUCKET,
+    I_BUCKETS,
+    I_DEPTH_EXHAUSTED,
+    I_ENTRY_ROW,
+    I_ENTRY_TS,
+    I_LAST_TS,
+    I_NEXT_ENTRY_ROW,
+    I_PENDING,
+    I_PENDING_SIDE,
+    I_STARTED,
+    I_TARGET,
+    I_TARGET_IS_TIME,
+    I_TRADES,
+    I_WINS,
+    P_COOLDOWN,
+    P_DIRECTION,
+    P_ENTRY,
+    P_EXIT,
+    P_FEE_BPS,
+    P_LATENCY,
+    P_LATENCY_IS_TIME,
+    P_MAX_HOLD,
+    P_MAX_HOLD_IS_TIME,
+    P_SIGNAL,
+    P_SIZE,
+    P_STOP_BPS,
+    P_TAKE_PROFIT_BPS,
+    PENDING_ENTRY,
+    PENDING_EXIT,
+    PENDING_NONE,
+    R_ENTRY_FEE,
+    R_ENTRY_PX,
+    R_ENTRY_ROW,
+    R_ENTRY_TS,
+    R_EXIT_FEE,
+    R_EXIT_PX,
+    R_EXIT_ROW,
+    R_EXIT_TS,
+    R_NET,
+    R_SIZE,
+)
+
+
+def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
+    """Compile the state machine with ``jit``; return ``(step_row, finish)``."""
+    fill_price = make_depth_walk_ops(jit)
+
+    @jit
+    def add_buckets(fs, ist, change, zeros):
+        """Welford update of the bucket equity changes with ``change``, then ``zeros`` zeros."""
+        n = ist[I_BUCKETS] + 1
+        delta = change - fs[F_SHARPE_MEAN]
+        fs[F_SHARPE_MEAN] += delta / n
+        fs[F_SHARPE_M2] += delta * (change - fs[F_SHARPE_MEAN])
+        ist[I_BUCKETS] = n
+        if zeros > 0:
+            total = n + zeros
+            delta = -fs[F_SHARPE_MEAN]
+            fs[F_SHARPE_MEAN] += delta * zeros / total
+            fs[F_SHARPE_M2] += delta * delta * n * zeros / total
+            ist[I_BUCKETS] = total
+
+    @jit
+    def fill(t, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i):
+        """Fill the pending order at row ``t``; return False if the book side is empty."""
+        side = ist[I_PENDING_SIDE]
+        qty = par[P_SIZE]
+        if side > 0:
+            vwap, exhausted = fill_price(ask_px, ask_sz, t, qty)
+        else:
+            vwap, exhausted = fill_price(bid_px, bid_sz, t, qty)
+        kind = ist[I_PENDING]
+        ist[I_PENDING] = PENDING_NONE
+        if math.isnan(vwap):
+            return False
+        notional = vwap * qty
+        fee = par[P_FEE_BPS] * 1e-4 * notional
+        fs[F_CASH] -= side * notional + fee
+        fs[F_FEES] += fee
+        fs[F_TURNOVER] += notional
+        if exhausted:
+            ist[I_DEPTH_EXHAUSTED] += 1
+        recording = rec_f.shape[0] > 0
+        if kind == PENDING_ENTRY:
+            fs[F_POSITION] = side * qty
+            fs[F_ENTRY_PX] = vwap
+            fs[F_ENTRY_FEE] = fee
+            ist[I_ENTRY_ROW] = t
+            ist[I_ENTRY_TS] = ts_t
+            if recording:
+                k = ist[I_TRADES]
+                rec_f[k, R_SIZE] = side * qty
+                rec_f[k, R_ENTRY_PX] = vwap
+                rec_f[k, R_ENTRY_FEE] = fee
+                rec_i[k, R_ENTRY_ROW] = t
+                rec_i[k, R_ENTRY_TS] = ts_t
+            return True
+        position = fs[F_POSITION]
+        gross = position * (vwap - fs[F_ENTRY_PX])
+        net = gross - fs[F_ENTRY_FEE] - fee
+        fs[F_GROSS] += gross
+        if net > 0.0:
+            ist[I_WINS] += 1
+            fs[F_SUM_WIN] += net
+        elif net < 0.0:
+            fs[F_SUM_LOSS] -= net
+        fs[F_HOLD_NS] += ts_t - ist[I_ENTRY_TS]
+        if recording:
+            k = ist[I_TRADES]
+            rec_f[k, R_EXIT_PX] = vwap
+            rec_f[k, R_EXIT_FEE] = fee
+            rec_f[k, R_NET] = net
+            rec_i[k, R_EXIT_ROW] = t
+            rec_i[k, R_EXIT_TS] = ts_t
+        ist[I_TRADES] += 1
+        fs[F_POSITION] = 0.0
+        ist[I_NEXT_ENTRY_ROW] = t + 1 + int(par[P_COOLDOWN])
+        return True
+
+    @jit
+    def place(t, ts_t, kind, side, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i):
+        """Place an order decided at row ``t``; with zero latency it fills at ``t``."""
+        ist[I_PENDING] = kind
+        ist[I_PENDING_SIDE] = side
+        latency = par[P_LATENCY]
+        if latency <= 0.0:
+            fill(t, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
+        elif par[P_LATENCY_IS_TIME] > 0.0:
+            ist[I_TARGET] = ts_t + int(latency)
+            ist[I_TARGET_IS_TIME] = 1
+        else:
+            ist[I_TARGET] = t + int(latency)
+            ist[I_TARGET_IS_TIME] = 0
+
+    @jit
+    def mark(ts_t, ts0, bucket_ns, equity, fs, ist):
+        """Mark equity at a row: drawdown and the per-bucket changes behind the Sharpe ratio."""
+        if equity > fs[F_PEAK]:
+            fs[F_PEAK] = equity
+        drawdown = fs[F_PEAK] - equity
+        if drawdown > fs[F_MAX_DRAWDOWN]:
+            fs[F_MAX_DRAWDOWN] = drawdown
+        bucket = (ts_t - ts0) // bucket_ns
+        if bucket != ist[I_BUCKET]:
+            add_buckets(
+                fs, ist, fs[F_LAST_EQUITY] - fs[F_BUCKET_START_EQUITY], bucket - ist[I_BUCKET] - 1
+            )
+            fs[F_BUCKET_START_EQUITY] = fs[F_LAST_EQUITY]
+            ist[I_BUCKET] = bucket
+        fs[F_LAST_EQUITY] = equity
+
+    @jit
+    def step_row(
+        t,
+        ts_t,
+        mid_t,
+        x,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        ts0,
+        bucket_ns,
+        par,
+        fs,
+        ist,
+        rec_f,
+        rec_i,
+    ):
+        """Advance one config by row ``t`` (``x`` is its signal at ``t``)."""
+        if ist[I_STARTED] > 0 and fs[F_POSITION] != 0.0:
+            fs[F_EXPOSURE_NS] += ts_t - ist[I_LAST_TS]
+        ist[I_LAST_TS] = ts_t
+        ist[I_STARTED] = 1
+        if ist[I_PENDING] != PENDING_NONE:
+            if ist[I_TARGET_IS_TIME] > 0:
+                due = ts_t >= ist[I_TARGET]
+            else:
+                due = t >= ist[I_TARGET]
+            if due:
+                fill(t, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
+        if ist[I_PENDING] == PENDING_NONE:
+            position = fs[F_POSITION]
+            if position == 0.0:
+                if t >= ist[I_NEXT_ENTRY_ROW]:
+                    direction = par[P_DIRECTION]
+                    side = 0
+                    if x >= par[P_ENTRY] and direction >= 0.0:
+                        side = 1
+                    elif x <= -par[P_ENTRY] and direction <= 0.0:
+                        side = -1
+                    if side != 0:
+                        place(
+                            t,
+                            ts_t,
+                            PENDING_ENTRY,
+                            side,
+                            bid_px,
+                            bid_sz,
+                            ask_px,
+                            ask_sz,
+                            par,
+                            fs,
+                            ist,
+                            rec_f,
+                            rec_i,
+                        )
+            elif t > ist[I_ENTRY_ROW]:
+                entry_px = fs[F_ENTRY_PX]
+                if position > 0.0:
+                    leave = x <= par[P_EXIT]
+                else:
+                    leave = x >= -par[P_EXIT]
+                if par[P_MAX_HOLD] >= 0.0:
+                    if par[P_MAX_HOLD_IS_TIME] > 0.0:
+                        held = float(ts_t - ist[I_ENTRY_TS])
+                    else:
+                        held = float(t - ist[I_ENTRY_ROW])
+                    leave = leave or held >= par[P_MAX_HOLD]
+                stop = par[P_STOP_BPS] * 1e-4
+                take = par[P_TAKE_PROFIT_BPS] * 1e-4
+                if position > 0.0:
+                    leave = leave or (stop > 0.0 and mid_t <= entry_px * (1.0 - stop))
+                    leave = leave or (take > 0.0 and mid_t >= entry_px * (1.0 + take))
+                else:
+                    leave = leave or (stop > 0.0 and mid_t >= entry_px * (1.0 + stop))
+                    leave = leave or (take > 0.0 and mid_t <= entry_px * (1.0 - take))
+                if leave:
+                    side = -1 if position > 0.0 else 1
+                    place(
+                        t,
+                        ts_t,
+                        PENDING_EXIT,
+                        side,
+                        bid_px,
+                        bid_sz,
+                        ask_px,
+                        ask_sz,
+                        par,
+                        fs,
+                        ist,
+                        rec_f,
+                        rec_i,
+                    )
+        equity = fs[F_LAST_EQUITY]
+        if not math.isnan(mid_t):
+            equity = fs[F_CASH] + fs[F_POSITION] * mid_t
+        mark(ts_t, ts0, bucket_ns, equity, fs, ist)
+
+    @jit
+    def finish(
+        last,
+        ts_last,
+        mid_last,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        ts0,
+        bucket_ns,
+        par,
+        fs,
+        ist,
+        rec_f,
+        rec_i,
+    ):
+        """After the last row: drop a pending order, close a position, close the last bucket."""
+        ist[I_PENDING] = PENDING_NONE
+        position = fs[F_POSITION]
+        if position != 0.0:
+            ist[I_PENDING] = PENDING_EXIT
+            ist[I_PENDING_SIDE] = -1 if position > 0.0 else 1
+            if not fill(last, ts_last, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i):
+                # The side is empty at the last row: settle at the mid so the trade still ends.
+                ist[I_PENDING] = PENDING_NONE
+        equity = fs[F_CASH] + fs[F_POSITION] * mid_last
+        if math.isnan(equity):
+            equity = fs[F_LAST_EQUITY]
+        if equity > fs[F_PEAK]:
+            fs[F_PEAK] = equity
+        if fs[F_PEAK] - equity > fs[F_MAX_DRAWDOWN]:
+            fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - equity
+        add_buckets(fs, ist, equity - fs[F_BUCKET_START_EQUITY], 0)
+        fs[F_LAST_EQUITY] = equity
+
+    return step_row, finish
+
+
+_step_row_cpu, _finish_cpu = make_sweep_ops(cpu_device_jit)
+
+
+@numba.njit(parallel=True, cache=True)
+def sweep_cpu(
+    ts,
+    mid,
+    signals,
+    bid_px,
+    bid_sz,
+    ask_px,
+    ask_sz,
+    ts0,
+    bucket_ns,
+    params,
+    fstate,
+    istate,
+    first,
+    stop,
+    rec_f,
+    rec_i,
+):
+    """CPU driver: configs in parallel, each walking rows ``first .. stop-1`` in order."""
+    for p in numba.prange(params.shape[0]):
+        par = params[p]
+        fs = fstate[p]
+        ist = istate[p]
+        signal = signals[int(par[P_SIGNAL])]
+        for t in range(first, stop):
+            _step_row_cpu(
+                t,
+                ts[t],
+                mid[t],
+                signal[t],
+                bid_px,
+                bid_sz,
+                ask_px,
+                ask_sz,
+                ts0,
+                bucket_ns,
+                par,
+                fs,
+                ist,
+                rec_f,
+                rec_i,
+            )
+
+
+@numba.njit(cache=True)
+def sweep_one_cpu(
+    ts,
+    mid,
+    signals,
+    bid_px,
+    bid_sz,
+    ask_px,
+    ask_sz,
+    ts0,
+    bucket_ns,
+    par,
+    fs,
+    ist,
+    first,
+    stop,
+    rec_f,
+    rec_i,
+):
+    """One config over rows ``first .. stop-1``, recording its trades into ``rec_f``/``rec_i``."""
+    signal = signals[int(par[P_SIGNAL])]
+    for t in range(first, stop):
+        _step_row_cpu(
+            t,
+            ts[t],
+            mid[t],
+            signal[t],
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
+            ts0,
+            bucket_ns,
+            par,
+            fs,
+            ist,
+            rec_f,
+            rec_i,
+        )
+
+
+@numba.njit(parallel=True, cache=True)
+def finish_cpu(
+    ts, mid, bid_px, bid_sz, ask_px, ask_sz, ts0, bucket_ns, params, fstate, istate, rec_f, rec_i
+):
+    """Close every config after the last row (see ``finish``)."""
+    last = ts.shape[0] - 1
+    for p in numba.prange(params.shape[0]):
+        _finish_cpu(
+            last,
+            ts[last],
+            mid[last],
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
+            ts0,
+            bucket_ns,
+            params[p],
+            fstate[p],
+            istate[p],
+            rec_f,
+            rec_i,
+        )
+
+
+@numba.njit(cache=True)
+def finish_one_cpu(
+    ts, mid, bid_px, bid_sz, ask_px, ask_sz, ts0, bucket_ns, par, fs, ist, rec_f, rec_i
+):
+    """Close one config after the last row, recording its last trade."""
+    last = ts.shape[0] - 1
+    _finish_cpu(
+        last,
+        ts[last],
+        mid[last],
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        ts0,
+        bucket_ns,
+        par,
+        fs,
+        ist,
+        rec_f,
+        rec_i,
+    )
