@@ -169,8 +169,9 @@ def backtest(book: Book, x: np.ndarray, cfg: dict, bucket_ns: int = 10**9):
         ends.append(level)
     changes = np.diff(np.array([0.0, *ends]))
     sharpe = math.nan
-    if len(changes) >= 2 and np.std(changes, ddof=1) > 0:
-        sharpe = np.mean(changes) / np.std(changes, ddof=1) * math.sqrt(365 * 86400e9 / bucket_ns)
+    deviation = float(np.std(changes, ddof=1)) if len(changes) >= 2 else 0.0
+    if deviation > 0:
+        sharpe = float(np.mean(changes)) / deviation * math.sqrt(365 * 86400e9 / bucket_ns)
     peak, drawdown = 0.0, 0.0
     for e in equities:
         peak = max(peak, e)

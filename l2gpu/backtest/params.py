@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from l2gpu.features.windows import Window
-from l2gpu.kernels import sweep_layout as L
+from l2gpu.kernels import sweep_layout as layout
 
 DEFAULTS: dict[str, Any] = {
     "exit": 0.0,
@@ -100,23 +100,25 @@ def normalise(table: pd.DataFrame, signal_names: Sequence[str]) -> pd.DataFrame:
 
 
 def encode(table: pd.DataFrame, signal_names: Sequence[str]) -> np.ndarray:
-    """The kernel's float64 parameter matrix ``[P, N_PARAMS]`` for a normalised table."""
+    """Return the kernel's float64 parameter matrix ``[P, N_PARAMS]`` for a normalised table."""
     index = {name: i for i, name in enumerate(signal_names)}
-    params = np.zeros((len(table), L.N_PARAMS))
+    params = np.zeros((len(table), layout.N_PARAMS))
     for row, cfg in enumerate(table.itertuples(index=False)):
         p = params[row]
-        p[L.P_SIGNAL] = index[cfg.signal]
-        p[L.P_ENTRY] = float(cfg.entry)
-        p[L.P_EXIT] = float(cfg.exit)
+        p[layout.P_SIGNAL] = index[cfg.signal]
+        p[layout.P_ENTRY] = float(cfg.entry)
+        p[layout.P_EXIT] = float(cfg.exit)
         if cfg.max_hold is None or (isinstance(cfg.max_hold, float) and np.isnan(cfg.max_hold)):
-            p[L.P_MAX_HOLD] = -1.0
+            p[layout.P_MAX_HOLD] = -1.0
         else:
-            p[L.P_MAX_HOLD], p[L.P_MAX_HOLD_IS_TIME] = _span(cfg.max_hold, "max_hold", row)
-        p[L.P_STOP_BPS] = float(cfg.stop_loss_bps)
-        p[L.P_TAKE_PROFIT_BPS] = float(cfg.take_profit_bps)
-        p[L.P_SIZE] = float(cfg.size)
-        p[L.P_LATENCY], p[L.P_LATENCY_IS_TIME] = _span(cfg.latency, "latency", row)
-        p[L.P_FEE_BPS] = float(cfg.taker_fee_bps)
-        p[L.P_COOLDOWN] = float(int(cfg.cooldown))
-        p[L.P_DIRECTION] = DIRECTIONS[cfg.direction]
+            p[layout.P_MAX_HOLD], p[layout.P_MAX_HOLD_IS_TIME] = _span(
+                cfg.max_hold, "max_hold", row
+            )
+        p[layout.P_STOP_BPS] = float(cfg.stop_loss_bps)
+        p[layout.P_TAKE_PROFIT_BPS] = float(cfg.take_profit_bps)
+        p[layout.P_SIZE] = float(cfg.size)
+        p[layout.P_LATENCY], p[layout.P_LATENCY_IS_TIME] = _span(cfg.latency, "latency", row)
+        p[layout.P_FEE_BPS] = float(cfg.taker_fee_bps)
+        p[layout.P_COOLDOWN] = float(int(cfg.cooldown))
+        p[layout.P_DIRECTION] = DIRECTIONS[cfg.direction]
     return params

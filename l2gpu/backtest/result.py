@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from l2gpu.kernels import sweep_layout as L
+from l2gpu.kernels import sweep_layout as layout
 
 METRICS: tuple[str, ...] = (
     "pnl",
@@ -36,32 +36,34 @@ def metrics_from_state(
     fstate: np.ndarray, istate: np.ndarray, span_ns: int, bucket_ns: int
 ) -> pd.DataFrame:
     """Per-config metrics from the final kernel state (host arrays)."""
-    trades = istate[:, L.I_TRADES].astype(np.float64)
-    wins, losses = fstate[:, L.F_SUM_WIN], fstate[:, L.F_SUM_LOSS]
+    trades = istate[:, layout.I_TRADES].astype(np.float64)
+    wins, losses = fstate[:, layout.F_SUM_WIN], fstate[:, layout.F_SUM_LOSS]
     profit_factor = np.where(
         trades == 0,
         np.nan,
         np.where(losses > 0, _divide(wins, losses), np.where(wins > 0, np.inf, np.nan)),
     )
-    buckets = istate[:, L.I_BUCKETS].astype(np.float64)
-    std = np.sqrt(_divide(fstate[:, L.F_SHARPE_M2], buckets - 1))
-    sharpe = _divide(fstate[:, L.F_SHARPE_MEAN], std) * np.sqrt(SECONDS_PER_YEAR * 1e9 / bucket_ns)
+    buckets = istate[:, layout.I_BUCKETS].astype(np.float64)
+    std = np.sqrt(_divide(fstate[:, layout.F_SHARPE_M2], buckets - 1))
+    sharpe = _divide(fstate[:, layout.F_SHARPE_MEAN], std) * np.sqrt(
+        SECONDS_PER_YEAR * 1e9 / bucket_ns
+    )
     sharpe = np.where(buckets >= 2, sharpe, np.nan)
     return pd.DataFrame(
         {
-            "pnl": fstate[:, L.F_LAST_EQUITY],
-            "gross_pnl": fstate[:, L.F_GROSS],
-            "fees": fstate[:, L.F_FEES],
-            "n_trades": istate[:, L.I_TRADES],
-            "win_rate": _divide(istate[:, L.I_WINS].astype(np.float64), trades),
+            "pnl": fstate[:, layout.F_LAST_EQUITY],
+            "gross_pnl": fstate[:, layout.F_GROSS],
+            "fees": fstate[:, layout.F_FEES],
+            "n_trades": istate[:, layout.I_TRADES],
+            "win_rate": _divide(istate[:, layout.I_WINS].astype(np.float64), trades),
             "profit_factor": profit_factor,
-            "avg_trade": _divide(fstate[:, L.F_LAST_EQUITY], trades),
-            "max_drawdown": fstate[:, L.F_MAX_DRAWDOWN],
+            "avg_trade": _divide(fstate[:, layout.F_LAST_EQUITY], trades),
+            "max_drawdown": fstate[:, layout.F_MAX_DRAWDOWN],
             "sharpe": sharpe,
-            "turnover": fstate[:, L.F_TURNOVER],
-            "exposure": fstate[:, L.F_EXPOSURE_NS] / span_ns if span_ns > 0 else np.nan,
-            "avg_hold_s": _divide(fstate[:, L.F_HOLD_NS], trades) / 1e9,
-            "depth_exhausted": istate[:, L.I_DEPTH_EXHAUSTED],
+            "turnover": fstate[:, layout.F_TURNOVER],
+            "exposure": fstate[:, layout.F_EXPOSURE_NS] / span_ns if span_ns > 0 else np.nan,
+            "avg_hold_s": _divide(fstate[:, layout.F_HOLD_NS], trades) / 1e9,
+            "depth_exhausted": istate[:, layout.I_DEPTH_EXHAUSTED],
         }
     )
 
@@ -85,33 +87,35 @@ class SweepResult:
     steps_per_second: float = float("nan")
 
     def trades(self, config: int) -> pd.DataFrame:
-        """Trades of a recorded config: entry and exit fill rows and times (ns), signed size
-        (base units), prices, fees and net pnl (quote currency).
+        """Return the trades of a recorded config.
+
+        Columns: entry and exit fill rows and times (ns), signed size (base units), prices,
+        fees and net pnl (quote currency).
         """
         if config not in self.recorded:
             raise KeyError(f"config {config} was not recorded; pass record=[{config}] to sweep()")
         return self.recorded[config]
 
     def best(self, metric: str = "pnl", n: int = 10) -> pd.DataFrame:
-        """The ``n`` configs with the highest ``metric`` (NaN last)."""
+        """Return the ``n`` configs with the highest ``metric`` (NaN last)."""
         if metric not in self.table.columns:
             raise KeyError(f"unknown metric {metric!r}; the metrics are {', '.join(METRICS)}")
         return self.table.sort_values(metric, ascending=False, na_position="last").head(n)
 
 
 def trades_frame(rec_f: np.ndarray, rec_i: np.ndarray) -> pd.DataFrame:
-    """Recorded trade buffers as a table."""
+    """Return recorded trade buffers as a table."""
     return pd.DataFrame(
         {
-            "entry_row": rec_i[:, L.R_ENTRY_ROW],
-            "entry_ts": rec_i[:, L.R_ENTRY_TS],
-            "exit_row": rec_i[:, L.R_EXIT_ROW],
-            "exit_ts": rec_i[:, L.R_EXIT_TS],
-            "size": rec_f[:, L.R_SIZE],
-            "entry_px": rec_f[:, L.R_ENTRY_PX],
-            "exit_px": rec_f[:, L.R_EXIT_PX],
-            "entry_fee": rec_f[:, L.R_ENTRY_FEE],
-            "exit_fee": rec_f[:, L.R_EXIT_FEE],
-            "net_pnl": rec_f[:, L.R_NET],
+            "entry_row": rec_i[:, layout.R_ENTRY_ROW],
+            "entry_ts": rec_i[:, layout.R_ENTRY_TS],
+            "exit_row": rec_i[:, layout.R_EXIT_ROW],
+            "exit_ts": rec_i[:, layout.R_EXIT_TS],
+            "size": rec_f[:, layout.R_SIZE],
+            "entry_px": rec_f[:, layout.R_ENTRY_PX],
+            "exit_px": rec_f[:, layout.R_EXIT_PX],
+            "entry_fee": rec_f[:, layout.R_ENTRY_FEE],
+            "exit_fee": rec_f[:, layout.R_EXIT_FEE],
+            "net_pnl": rec_f[:, layout.R_NET],
         }
     )

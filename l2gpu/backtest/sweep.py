@@ -42,7 +42,7 @@ from l2gpu.backtest.params import encode, expand_grid, normalise
 from l2gpu.backtest.result import METRICS, SweepResult, metrics_from_state, trades_frame
 from l2gpu.data.book import Book
 from l2gpu.features.windows import Window
-from l2gpu.kernels import sweep_layout as L
+from l2gpu.kernels import sweep_layout as layout
 from l2gpu.kernels.sweep import finish_cpu, finish_one_cpu, sweep_cpu, sweep_one_cpu
 
 Progress = Callable[[int, int], None]
@@ -126,8 +126,8 @@ def sweep(
     host = book.to("cpu")
     mid = (host.bid_px[0] + host.ask_px[0]) * 0.5
     ts0 = int(host.ts[0])
-    fstate = np.zeros((len(table), L.N_FLOAT))
-    istate = np.zeros((len(table), L.N_INT), np.int64)
+    fstate = np.zeros((len(table), layout.N_FLOAT))
+    istate = np.zeros((len(table), layout.N_INT), np.int64)
     started = time.perf_counter()
     if where == "gpu":
         from l2gpu.backtest.gpu_driver import run_gpu
@@ -135,7 +135,10 @@ def sweep(
         run_gpu(host, mid, matrix, par, fstate, istate, ts0, bucket.ns, chunk_rows, progress)
     else:
         step = chunk_rows or rows
-        empty_f, empty_i = np.zeros((0, L.N_REC_FLOAT)), np.zeros((0, L.N_REC_INT), np.int64)
+        empty_f, empty_i = (
+            np.zeros((0, layout.N_REC_FLOAT)),
+            np.zeros((0, layout.N_REC_INT), np.int64),
+        )
         for first in range(0, rows, step):
             stop = min(first + step, rows)
             sweep_cpu(
@@ -176,7 +179,7 @@ def sweep(
     seconds = time.perf_counter() - started
     metrics = metrics_from_state(fstate, istate, int(host.ts[-1]) - ts0, bucket.ns)
     recorded = {
-        i: _record(host, mid, matrix, par[i], int(istate[i, L.I_TRADES]), ts0, bucket.ns)
+        i: _record(host, mid, matrix, par[i], int(istate[i, layout.I_TRADES]), ts0, bucket.ns)
         for i in record
     }
     result_table = pd.concat([table, metrics], axis=1)
@@ -194,10 +197,10 @@ def _record(
     bucket_ns: int,
 ) -> pd.DataFrame:
     """Run one config again on the CPU, writing its trades."""
-    rec_f = np.zeros((max(n_trades, 1), L.N_REC_FLOAT))
-    rec_i = np.zeros((max(n_trades, 1), L.N_REC_INT), np.int64)
-    fs = np.zeros(L.N_FLOAT)
-    ist = np.zeros(L.N_INT, np.int64)
+    rec_f = np.zeros((max(n_trades, 1), layout.N_REC_FLOAT))
+    rec_i = np.zeros((max(n_trades, 1), layout.N_REC_INT), np.int64)
+    fs = np.zeros(layout.N_FLOAT)
+    ist = np.zeros(layout.N_INT, np.int64)
     sweep_one_cpu(
         host.ts,
         mid,

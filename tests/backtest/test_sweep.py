@@ -132,7 +132,12 @@ def test_grid_expands_as_a_cartesian_product(btcusdt):
 
 def test_costs_only_ever_lower_the_pnl(btcusdt):
     book, signals = btcusdt
-    grid = {"signal": ["ofi_2s"], "entry": [1.0, 3.0], "size": [0.05], "taker_fee_bps": [0.0, 5.0]}
+    grid: dict[str, list] = {
+        "signal": ["ofi_2s"],
+        "entry": [1.0, 3.0],
+        "size": [0.05],
+        "taker_fee_bps": [0.0, 5.0],
+    }
     table = sweep(book, signals, grid=grid).table
     free, paid = table[table.taker_fee_bps == 0], table[table.taker_fee_bps == 5]
     assert (paid.fees.to_numpy() > 0).all() and (free.fees.to_numpy() == 0).all()
