@@ -110,14 +110,17 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
             ist[I_BUCKETS] = total
 
     @jit
-    def fill(t, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i):
-        """Fill the pending order at row ``t``; return False if the book side is empty."""
+    def fill(t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i):
+        """Fill the pending order at row ``t`` (book index ``t - offset``).
+
+        Returns False, filling nothing, when that side of the book is empty.
+        """
         side = ist[I_PENDING_SIDE]
         qty = par[P_SIZE]
         if side > 0:
-            vwap, exhausted = fill_price(ask_px, ask_sz, t, qty)
+            vwap, exhausted = fill_price(ask_px, ask_sz, t - offset, qty)
         else:
-            vwap, exhausted = fill_price(bid_px, bid_sz, t, qty)
+            vwap, exhausted = fill_price(bid_px, bid_sz, t - offset, qty)
         kind = ist[I_PENDING]
         ist[I_PENDING] = PENDING_NONE
         if math.isnan(vwap):
@@ -167,13 +170,15 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         return True
 
     @jit
-    def place(t, ts_t, kind, side, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i):
+    def place(
+        t, offset, ts_t, kind, side, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i
+    ):
         """Place an order decided at row ``t``; with zero latency it fills at ``t``."""
         ist[I_PENDING] = kind
         ist[I_PENDING_SIDE] = side
         latency = par[P_LATENCY]
         if latency <= 0.0:
-            fill(t, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
+            fill(t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
         elif par[P_LATENCY_IS_TIME] > 0.0:
             ist[I_TARGET] = ts_t + int(latency)
             ist[I_TARGET_IS_TIME] = 1
@@ -201,6 +206,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
     @jit
     def step_row(
         t,
+        offset,
         ts_t,
         mid_t,
         x,
@@ -227,7 +233,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
             else:
                 due = t >= ist[I_TARGET]
             if due:
-                fill(t, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
+                fill(t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
         if ist[I_PENDING] == PENDING_NONE:
             position = fs[F_POSITION]
             if position == 0.0:
@@ -241,6 +247,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
                     if side != 0:
                         place(
                             t,
+                            offset,
                             ts_t,
                             PENDING_ENTRY,
                             side,
@@ -278,6 +285,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
                     side = -1 if position > 0.0 else 1
                     place(
                         t,
+                        offset,
                         ts_t,
                         PENDING_EXIT,
                         side,
@@ -299,6 +307,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
     @jit
     def finish(
         last,
+        offset,
         ts_last,
         mid_last,
         bid_px,
@@ -319,7 +328,9 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         if position != 0.0:
             ist[I_PENDING] = PENDING_EXIT
             ist[I_PENDING_SIDE] = -1 if position > 0.0 else 1
-            if not fill(last, ts_last, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i):
+            if not fill(
+                last, offset, ts_last, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i
+            ):
                 # The side is empty at the last row: settle at the mid so the trade still ends.
                 ist[I_PENDING] = PENDING_NONE
         equity = fs[F_CASH] + fs[F_POSITION] * mid_last
@@ -366,6 +377,7 @@ def sweep_cpu(
         for t in range(first, stop):
             _step_row_cpu(
                 t,
+                0,
                 ts[t],
                 mid[t],
                 signal[t],
@@ -407,6 +419,7 @@ def sweep_one_cpu(
     for t in range(first, stop):
         _step_row_cpu(
             t,
+            0,
             ts[t],
             mid[t],
             signal[t],
@@ -433,6 +446,7 @@ def finish_cpu(
     for p in numba.prange(params.shape[0]):
         _finish_cpu(
             last,
+            0,
             ts[last],
             mid[last],
             bid_px,
@@ -457,6 +471,7 @@ def finish_one_cpu(
     last = ts.shape[0] - 1
     _finish_cpu(
         last,
+        0,
         ts[last],
         mid[last],
         bid_px,

@@ -169,3 +169,30 @@ def test_bad_configs_are_refused_with_their_row(btcusdt):
     assert math.isnan(
         sweep(book, signals, params=[{"signal": "ofi_2s", "entry": 1e9}]).table.win_rate[0]
     )
+
+
+@pytest.mark.cuda_kernel
+def test_cuda_kernel_matches_the_cpu_kernel_on_a_tiny_book():
+    rng = np.random.default_rng(23)
+    book = random_book(rng, rows=150, depth=3)
+    signals = {"a": rng.normal(size=len(book)), "b": rng.normal(size=len(book))}
+    configs = random_configs(rng, 40, signals)
+    cpu = sweep(book, signals, params=configs, engine="cpu").table
+    gpu = sweep(book, signals, params=configs, engine="gpu").table
+    for metric in METRICS:
+        np.testing.assert_allclose(
+            gpu[metric], cpu[metric], rtol=1e-10, atol=0, equal_nan=True, err_msg=metric
+        )
+    assert (cpu.n_trades > 0).any()
+
+
+@pytest.mark.gpu
+def test_gpu_sweep_matches_cpu_on_the_full_sample(btcusdt):
+    book, signals = btcusdt
+    configs = random_configs(np.random.default_rng(8), 500, signals)
+    cpu = sweep(book, signals, params=configs, engine="cpu").table
+    gpu = sweep(book, signals, params=configs, engine="gpu").table
+    for metric in METRICS:
+        np.testing.assert_allclose(
+            gpu[metric], cpu[metric], rtol=1e-10, atol=0, equal_nan=True, err_msg=metric
+        )

@@ -1,0 +1,200 @@
+"""CUDA twin of :mod:`l2gpu.kernels.sweep`: one thread per config, rows staged in shared memory.
+
+Configs arrive sorted by signal, so the threads of a block mostly share one signal row. Each
+block walks the chunk's rows in tiles of :data:`TILE` rows: its threads first copy the tile's
+``ts``, ``mid`` and the block's signal into shared memory together, then each thread runs its
+config's state machine over the tile (a thread whose config uses another signal reads it from
+global memory). Book levels are read from global memory only at fills. State stays in the rows
+of ``fstate`` and ``istate`` between launches, so chunks of rows stream through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba
+from numba import cuda
+
+from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.sweep import make_sweep_ops
+from l2gpu.kernels.sweep_layout import P_SIGNAL
+
+TILE = 256
+
+_step_row, _finish = make_sweep_ops(cuda.jit(device=True))
+
+
+@cuda.jit
+def _sweep_kernel(
+    ts,
+    mid,
+    signals,
+    bid_px,
+    bid_sz,
+    ask_px,
+    ask_sz,
+    ts0,
+    bucket_ns,
+    params,
+    fstate,
+    istate,
+    offset,
+    rec_f,
+    rec_i,
+):
+    ts_tile = cuda.shared.array(TILE, numba.int64)
+    mid_tile = cuda.shared.array(TILE, numba.float64)
+    signal_tile = cuda.shared.array(TILE, numba.float64)
+    p = cuda.grid(1)
+    configs = params.shape[0]
+    rows = ts.shape[0]
+    lead = min(cuda.blockIdx.x * cuda.blockDim.x, configs - 1)
+    block_signal = int(params[lead, P_SIGNAL])
+    for start in range(0, rows, TILE):
+        n = min(TILE, rows - start)
+        i = cuda.threadIdx.x
+        while i < n:
+            ts_tile[i] = ts[start + i]
+            mid_tile[i] = mid[start + i]
+            signal_tile[i] = signals[block_signal, start + i]
+            i += cuda.blockDim.x
+        cuda.syncthreads()
+        if p < configs:
+            par = params[p]
+            own = int(par[P_SIGNAL])
+            for k in range(n):
+                x = signal_tile[k] if own == block_signal else signals[own, start + k]
+                _step_row(
+                    offset + start + k,
+                    offset,
+                    ts_tile[k],
+                    mid_tile[k],
+                    x,
+                    bid_px,
+                    bid_sz,
+                    ask_px,
+                    ask_sz,
+                    ts0,
+                    bucket_ns,
+                    par,
+                    fstate[p],
+                    istate[p],
+                    rec_f,
+                    rec_i,
+                )
+        cuda.syncthreads()
+
+
+@cuda.jit
+def _finish_kernel(
+    ts,
+    mid,
+    bid_px,
+    bid_sz,
+    ask_px,
+    ask_sz,
+    ts0,
+    bucket_ns,
+    params,
+    fstate,
+    istate,
+    offset,
+    rec_f,
+    rec_i,
+):
+    p = cuda.grid(1)
+    if p < params.shape[0]:
+        last = ts.shape[0] - 1
+        _finish(
+            offset + last,
+            offset,
+            ts[last],
+            mid[last],
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
+            ts0,
+            bucket_ns,
+            params[p],
+            fstate[p],
+            istate[p],
+            rec_f,
+            rec_i,
+        )
+
+
+def sweep_chunk_cuda(
+    ts: Any,
+    mid: Any,
+    signals: Any,
+    bid_px: Any,
+    bid_sz: Any,
+    ask_px: Any,
+    ask_sz: Any,
+    ts0: int,
+    bucket_ns: int,
+    params: Any,
+    fstate: Any,
+    istate: Any,
+    offset: int,
+    rec_f: Any,
+    rec_i: Any,
+    threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
+) -> None:
+    """Advance every config over one chunk of rows (arrays hold rows ``offset ..``)."""
+    configs = params.shape[0]
+    _sweep_kernel[blocks_for(configs, threads_per_block), threads_per_block](
+        ts,
+        mid,
+        signals,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        ts0,
+        bucket_ns,
+        params,
+        fstate,
+        istate,
+        offset,
+        rec_f,
+        rec_i,
+    )
+
+
+def finish_cuda(
+    ts: Any,
+    mid: Any,
+    bid_px: Any,
+    bid_sz: Any,
+    ask_px: Any,
+    ask_sz: Any,
+    ts0: int,
+    bucket_ns: int,
+    params: Any,
+    fstate: Any,
+    istate: Any,
+    offset: int,
+    rec_f: Any,
+    rec_i: Any,
+    threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
+) -> None:
+    """Close every config after the last row (the last chunk's arrays, from ``offset``)."""
+    configs = params.shape[0]
+    _finish_kernel[blocks_for(configs, threads_per_block), threads_per_block](
+        ts,
+        mid,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        ts0,
+        bucket_ns,
+        params,
+        fstate,
+        istate,
+        offset,
+        rec_f,
+        rec_i,
+    )
