@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from l2gpu.backend.arrays import to_device
+from l2gpu.backend.arrays import Device, to_device
 from l2gpu.backend.engine import gpu_status
 from l2gpu.data.book import Book
 from l2gpu.kernels import sweep_layout as layout
@@ -66,7 +66,7 @@ def run_gpu(
             else chunk_rows_for(_free_device_bytes(), len(params), signals.shape[0], host.depth)
         )
     order = np.argsort(params[:, layout.P_SIGNAL], kind="stable")
-    device = "gpu"
+    device: Device = "gpu"
     d_params = to_device(np.ascontiguousarray(params[order]), device)
     d_fstate = to_device(np.ascontiguousarray(fstate[order]), device)
     d_istate = to_device(np.ascontiguousarray(istate[order]), device)
