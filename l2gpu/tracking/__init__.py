@@ -1,0 +1,1 @@
+"""MLflow logging of runs, with their artifacts and plots."""

@@ -1,0 +1,153 @@
+"""One MLflow run per job: params, metrics, artifacts, nested runs of the top configs.
+
+The tracking URI is ``logger.tracking_uri``, else ``$MLFLOW_TRACKING_URI``, else
+``sqlite:///<project root>/mlflow.db``; artifacts go to ``<project root>/mlruns``. A run that a
+killed process left RUNNING is marked KILLED the next time a job starts (a process that is
+stopped by a signal it can catch ends its own run as KILLED).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+PID_TAG = "l2gpu.pid"
+PARENT_ENV = "MLFLOW_PARENT_RUN_ID"
+"""Set by the multirun callback: the run id every job of the multirun nests under."""
+HOST_TAG = "l2gpu.host"
+
+
+def tracking_uri(configured: str | None, root: Path) -> str:
+    """Return the tracking URI a run logs to."""
+    return (
+        configured
+        or os.environ.get("MLFLOW_TRACKING_URI")
+        or f"sqlite:///{(root / 'mlflow.db').resolve()}"
+    )
+
+
+def ensure_experiment(uri: str, name: str, root: Path) -> str:
+    """Create the tracking database and the experiment once; return the experiment id."""
+    mlflow.set_tracking_uri(uri)
+    client = MlflowClient(uri)
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return str(experiment.experiment_id)
+    return str(
+        client.create_experiment(name, artifact_location=(root / "mlruns").resolve().as_uri())
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def close_orphaned_runs(uri: str, experiment_id: str) -> list[str]:
+    """Mark KILLED every RUNNING run of this host whose process no longer exists."""
+    client = MlflowClient(uri)
+    closed = []
+    for run in client.search_runs([experiment_id], "attributes.status = 'RUNNING'"):
+        pid = run.data.tags.get(PID_TAG)
+        host = run.data.tags.get(HOST_TAG)
+        if pid is not None and host == platform.node() and not _alive(int(pid)):
+            client.set_terminated(run.info.run_id, status="KILLED")
+            closed.append(run.info.run_id)
+    return closed
+
+
+def flatten(config: Mapping[Any, Any], prefix: str = "") -> dict[str, str]:
+    """Flatten nested keys with dots (``a.b``); lists become JSON, the rest ``str``."""
+    flat: dict[str, str] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = json.dumps(value) if isinstance(value, list | tuple) else str(value)
+    return flat
+
+
+def git_commit(root: Path) -> str:
+    """Return the checkout's commit (``-dirty`` when changed), or ``""`` outside git."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+    return commit + ("-dirty" if dirty else "")
+
+
+def environment(engine: str, device: str) -> dict[str, str]:
+    """Versions and the device a run used."""
+    import numba
+    import numpy
+    import optuna
+    import pandas
+    import pyarrow
+
+    from l2gpu.version import __version__
+
+    return {
+        "l2gpu": __version__,
+        "python": sys.version.split()[0],
+        "numpy": numpy.__version__,
+        "numba": numba.__version__,
+        "pandas": pandas.__version__,
+        "pyarrow": pyarrow.__version__,
+        "optuna": optuna.__version__,
+        "mlflow": mlflow.__version__,
+        "platform": platform.platform(),
+        "engine": engine,
+        "device": device,
+    }
+
+
+@contextmanager
+def tracked_run(run_name: str, tags: Mapping[str, str]) -> Iterator[mlflow.ActiveRun]:
+    """Start a run (under the multirun's parent, if any); a SIGTERM or SIGINT ends it KILLED."""
+    parent = os.environ.get(PARENT_ENV)
+    run = mlflow.start_run(
+        run_name=run_name,
+        parent_run_id=parent,
+        tags={PID_TAG: str(os.getpid()), HOST_TAG: platform.node(), **tags},
+    )
+
+    def stop(signum: int, _frame: Any) -> None:
+        mlflow.end_run(status="KILLED")
+        raise SystemExit(128 + signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield run
+    except BaseException:
+        mlflow.end_run(status="FAILED")
+        raise
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    mlflow.end_run()
