@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import hydra
+from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 from rich.console import Console
 
@@ -16,6 +17,7 @@ from l2gpu.cli.job import CONSOLE_WIDTH, run_job
 from l2gpu.config import register_configs
 from l2gpu.tracking import mlflow_run
 
+NOISE = ("full_key", "reference_type", "object_type", "Config search path", "provider=")
 CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 
 register_configs()
@@ -26,6 +28,24 @@ def hydra_app(cfg: DictConfig) -> None:
     """Run the main job for the composed config."""
     logging.getLogger("l2gpu").setLevel(logging.INFO)
     run_job(cfg, Console(width=None if sys.stdout.isatty() else CONSOLE_WIDTH))
+
+
+def check_overrides(argv: list[str]) -> str:
+    """Compose the config with ``argv``'s overrides; return the problem in one line, or ``""``.
+
+    Multiruns (``-m``) and Hydra's own flags are left to Hydra.
+    """
+    if any(arg.startswith("-") for arg in argv):
+        return ""
+    overrides = [arg for arg in argv if not arg.startswith("hydra")]
+    try:
+        with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+            compose(config_name="config", overrides=overrides)
+    except Exception as exc:  # Hydra raises several types; all mean a config that cannot compose
+        text = "\n".join(str(e) for e in (exc, exc.__cause__) if e is not None)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return " ".join(line for line in lines if not line.startswith(NOISE))
+    return ""
 
 
 def serve_ui(argv: list[str]) -> int:

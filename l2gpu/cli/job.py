@@ -23,6 +23,7 @@ from rich.table import Table
 from l2gpu import labels
 from l2gpu.backend.engine import gpu_status, resolve_engine
 from l2gpu.backtest import METRICS, SweepResult, sweep
+from l2gpu.backtest.params import NAMES as PARAMETERS
 from l2gpu.data.cache import cached_ingest
 from l2gpu.data.store import read_book
 from l2gpu.data.trades import read_trades
@@ -182,11 +183,35 @@ def _top(table: pd.DataFrame, objective: str, k: int) -> pd.DataFrame:
 
 
 def run_job(cfg: DictConfig, console: Console | None = None) -> JobResult:
-    """Run the whole pipeline for one composed config."""
+    """Run the whole pipeline for one composed config (one MLflow run, opened at the start)."""
     console = console or Console()
+    root = Path(cfg.paths.root).resolve()
+    if not cfg.logger.enabled:
+        return _pipeline(cfg, root, console, None)
+    uri = mlflow_run.tracking_uri(cfg.logger.tracking_uri, root)
+    experiment = mlflow_run.ensure_experiment(
+        uri, cfg.logger.experiment, root / cfg.logger.artifact_dir
+    )
+    closed = mlflow_run.close_orphaned_runs(uri, experiment)
+    if closed:
+        console.print(
+            f"marked {len(closed)} run(s) left RUNNING by a killed process as KILLED: "
+            f"{', '.join(closed)}"
+        )
+    mlflow.set_experiment(experiment_id=experiment)
+    with mlflow_run.tracked_run(
+        f"{cfg.data.name}-{cfg.sweep.kind}", {"l2gpu.data": cfg.data.name}
+    ) as run:
+        resolved = OmegaConf.to_container(cfg, resolve=True)
+        assert isinstance(resolved, dict)
+        mlflow.log_params(mlflow_run.flatten(resolved))
+        mlflow.set_tag("git_commit", mlflow_run.git_commit(root))
+        return _pipeline(cfg, root, console, str(run.info.run_id))
+
+
+def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None) -> JobResult:
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    root = Path(cfg.paths.root).resolve()
     engine = resolve_engine(cfg.backend.engine)
     device = gpu_status().device_name if engine == "gpu" else "CPU"
     with _progress(console) as progress:
@@ -235,16 +260,15 @@ def run_job(cfg: DictConfig, console: Console | None = None) -> JobResult:
     recorded = sweep(
         book,
         signals,
-        params=top[table.columns[: -len(METRICS)]].drop(columns=["trial"], errors="ignore"),
+        params=top[list(PARAMETERS)],
         engine="cpu",
         record=range(len(top)),
         sharpe_bucket=cfg.sweep.sharpe_bucket,
     )
     trades_of_top = {int(i): recorded.trades(k) for k, i in enumerate(top.index)}
-    run_id = None
-    if cfg.logger.enabled:
+    if run_id is not None:
         clock = time.perf_counter()
-        run_id = _log(
+        _log(
             cfg,
             root,
             table,
@@ -276,68 +300,50 @@ def _log(
     engine: str,
     device: str,
     start_ns: int,
-) -> str:
-    uri = mlflow_run.tracking_uri(cfg.logger.tracking_uri, root)
-    experiment = mlflow_run.ensure_experiment(uri, cfg.logger.experiment, root)
-    closed = mlflow_run.close_orphaned_runs(uri, experiment)
-    if closed:
-        log.info(
-            "marked %d run(s) left RUNNING by a killed process as KILLED: %s", len(closed), closed
-        )
-    mlflow.set_experiment(experiment_id=experiment)
-    resolved = OmegaConf.to_container(cfg, resolve=True)
-    assert isinstance(resolved, dict)
+) -> None:
+    """Log metrics, artifacts and the top configs (as nested runs) to the active run."""
     objective = cfg.sweep.objectives[0]
-    with mlflow_run.tracked_run(
-        f"{cfg.data.name}-{cfg.sweep.kind}", {"l2gpu.data": cfg.data.name}
-    ) as run:
-        flat = mlflow_run.flatten(resolved)
-        mlflow.log_params(flat)
-        sharpe = table.sharpe.replace([np.inf, -np.inf], np.nan)
-        metrics = {
-            "configs_run": float(len(table)),
-            "share_profitable": float((table.pnl > 0).mean()),
-            "median_sharpe": float(sharpe.median()),
-            "steps_per_second": float(steps_per_second),
-            **ics,
-        }
-        if len(top):
-            best = top.iloc[0]
-            metrics.update({f"best_{m}": float(best[m]) for m in METRICS})
-        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            _as_text_where_mixed(table).to_parquet(folder / "results.parquet")
-            (folder / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-            (folder / "fingerprints.json").write_text(
-                json.dumps({"book_store": stores.fingerprint, "inputs": stores.inputs}, indent=2)
+    sharpe = table.sharpe.replace([np.inf, -np.inf], np.nan)
+    metrics = {
+        "configs_run": float(len(table)),
+        "share_profitable": float((table.pnl > 0).mean()),
+        "median_sharpe": float(sharpe.median()),
+        "steps_per_second": float(steps_per_second),
+        **ics,
+    }
+    if len(top):
+        best = top.iloc[0]
+        metrics.update({f"best_{m}": float(best[m]) for m in METRICS})
+    mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        _as_text_where_mixed(table).to_parquet(folder / "results.parquet")
+        (folder / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+        (folder / "fingerprints.json").write_text(
+            json.dumps({"book_store": stores.fingerprint, "inputs": stores.inputs}, indent=2)
+        )
+        (folder / "environment.json").write_text(
+            json.dumps(
+                {
+                    **mlflow_run.environment(engine, device),
+                    "git_commit": mlflow_run.git_commit(root),
+                },
+                indent=2,
             )
-            (folder / "environment.json").write_text(
-                json.dumps(
-                    {
-                        **mlflow_run.environment(engine, device),
-                        "git_commit": mlflow_run.git_commit(root),
-                    },
-                    indent=2,
-                )
-            )
-            for config, trades in trades_of_top.items():
-                trades.to_parquet(folder / f"trades_config_{config}.parquet")
-            plots.equity_curves(trades_of_top, start_ns, folder / "equity_top.png")
-            x, y = cfg.experiment.heatmap
-            plots.parameter_heatmap(table, x, y, objective, folder / f"heatmap_{x}_{y}.png")
-            plots.metric_distribution(table, "sharpe", folder / "sharpe_distribution.png")
-            if study is not None and len(study.directions) == 1:
-                plots.optuna_plots(study, folder)
-            mlflow.log_artifacts(str(folder))
-        mlflow.set_tag("git_commit", mlflow_run.git_commit(root))
-        for rank, (config, row) in enumerate(top.iterrows(), start=1):
-            with mlflow.start_run(run_name=f"top{rank}-config{config}", nested=True):
-                mlflow.log_params({k: str(row[k]) for k in table.columns[: -len(METRICS)]})
-                mlflow.log_metrics(
-                    {m: float(row[m]) for m in METRICS if np.isfinite(float(row[m]))}
-                )
-        return str(run.info.run_id)
+        )
+        for config, trades in trades_of_top.items():
+            trades.to_parquet(folder / f"trades_config_{config}.parquet")
+        plots.equity_curves(trades_of_top, start_ns, folder / "equity_top.png")
+        x, y = cfg.experiment.heatmap
+        plots.parameter_heatmap(table, x, y, objective, folder / f"heatmap_{x}_{y}.png")
+        plots.metric_distribution(table, "sharpe", folder / "sharpe_distribution.png")
+        if study is not None and len(study.directions) == 1:
+            plots.optuna_plots(study, folder)
+        mlflow.log_artifacts(str(folder))
+    for rank, (config, row) in enumerate(top.iterrows(), start=1):
+        with mlflow.start_run(run_name=f"top{rank}-config{config}", nested=True):
+            mlflow.log_params({k: str(row[k]) for k in PARAMETERS})
+            mlflow.log_metrics({m: float(row[m]) for m in METRICS if np.isfinite(float(row[m]))})
 
 
 def _print(

@@ -24,8 +24,12 @@ def main(argv: list[str] | None = None) -> None:
         from l2gpu.cli.app import serve_ui
 
         sys.exit(serve_ui(argv[1:]))
-    from l2gpu.cli.app import hydra_app
+    from l2gpu.cli.app import check_overrides, hydra_app
 
+    problem = check_overrides(argv)
+    if problem:
+        Console(stderr=True).print(f"[bold red]l2gpu: bad config:[/] {problem}", soft_wrap=True)
+        sys.exit(2)
     sys.argv = [sys.argv[0], *argv]
     hydra_app()
 

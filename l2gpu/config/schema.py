@@ -101,6 +101,7 @@ class LoggerConfig:
     enabled: bool = True
     tracking_uri: str | None = None
     experiment: str = "l2gpu"
+    artifact_dir: str = "mlruns"
 
 
 @dataclass

@@ -1,13 +1,16 @@
 """Ingest once: the book store is rebuilt only when the inputs or the ingest settings change.
 
 The cache key is a fingerprint: SHA-256 over each input file's SHA-256, the ingest settings and
-the l2gpu version. A cached store sits in ``<cache_dir>/<name>-<fingerprint[:16]>/``.
+the l2gpu version. A cached store sits in ``<cache_dir>/<name>-<fingerprint[:16]>/``; it is
+built aside and renamed into place, so parallel jobs share it safely.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,8 +61,23 @@ def cached_ingest(
     book, trades = folder / "book.parquet", folder / "trades.parquet"
     if book.exists() and trades.exists():
         return CachedStores(book, trades, key, inputs, False, None)
-    folder.mkdir(parents=True, exist_ok=True)
-    report = ingest(
-        paths, format=format, out=book, trades_out=trades, progress=progress, **settings
-    )
+    # Build in a private folder and rename it into place, so parallel jobs never read a store
+    # another job is still writing; the loser of a race keeps the winner's store.
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir, prefix=f".{folder.name}-") as tmp:
+        report = ingest(
+            paths,
+            format=format,
+            out=Path(tmp) / book.name,
+            trades_out=Path(tmp) / trades.name,
+            progress=progress,
+            **settings,
+        )
+        try:
+            os.rename(tmp, folder)
+        except OSError:
+            if not (book.exists() and trades.exists()):
+                raise
+        else:
+            Path(tmp).mkdir()  # TemporaryDirectory removes its folder on exit
     return CachedStores(book, trades, key, inputs, True, report)

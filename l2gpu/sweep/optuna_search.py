@@ -98,10 +98,11 @@ def run_study(
         left = n_trials - done
         if left <= 0:
             break
-        trials: list[Any] = stale[:left]
+        # A trial left RUNNING by a killed process may hold only some of its parameters: suggest
+        # on it again, which returns the stored ones and fills in the rest.
+        trials: list[Any] = [optuna.trial.Trial(study, t._trial_id) for t in stale[:left]]
         stale = stale[left:]
-        fixed = {k: next(iter(v)) for k, v in space.items() if len(list(v)) == 1}
-        configs = [dict(t.params) | fixed for t in trials]
+        configs = [suggest(trial, space, signals) for trial in trials]
         while len(trials) < min(batch_size, left):
             trial = study.ask()
             configs.append(suggest(trial, space, signals))

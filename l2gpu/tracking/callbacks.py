@@ -30,7 +30,9 @@ class MultirunParent(Callback):
             return
         root = Path(config.paths.root).resolve()
         uri = mlflow_run.tracking_uri(config.logger.tracking_uri, root)
-        experiment = mlflow_run.ensure_experiment(uri, config.logger.experiment, root)
+        experiment = mlflow_run.ensure_experiment(
+            uri, config.logger.experiment, root / config.logger.artifact_dir
+        )
         client = mlflow.MlflowClient(uri)
         run = client.create_run(
             experiment,

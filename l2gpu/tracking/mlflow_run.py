@@ -37,16 +37,17 @@ def tracking_uri(configured: str | None, root: Path) -> str:
     )
 
 
-def ensure_experiment(uri: str, name: str, root: Path) -> str:
-    """Create the tracking database and the experiment once; return the experiment id."""
+def ensure_experiment(uri: str, name: str, artifacts: Path) -> str:
+    """Create the tracking database and the experiment once; return the experiment id.
+
+    A new experiment keeps its artifacts under ``artifacts``.
+    """
     mlflow.set_tracking_uri(uri)
     client = MlflowClient(uri)
     experiment = client.get_experiment_by_name(name)
     if experiment is not None:
         return str(experiment.experiment_id)
-    return str(
-        client.create_experiment(name, artifact_location=(root / "mlruns").resolve().as_uri())
-    )
+    return str(client.create_experiment(name, artifact_location=artifacts.resolve().as_uri()))
 
 
 def _alive(pid: int) -> bool:

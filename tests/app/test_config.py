@@ -1,0 +1,42 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+
+from l2gpu.cli.app import CONFIG_DIR
+from l2gpu.config.schema import GROUPS
+from tests.app.conftest import composed
+
+OPTIONS = sorted(
+    (group, path.stem) for group in GROUPS for path in (Path(CONFIG_DIR) / group).glob("*.yaml")
+)
+
+
+def test_every_group_has_a_file():
+    assert {group for group, _ in OPTIONS} == set(GROUPS)
+
+
+@pytest.mark.parametrize(("group", "option"), OPTIONS)
+def test_every_config_file_composes_against_its_schema(group, option):
+    cfg = composed([f"{group}={option}"])
+    assert OmegaConf.get_type(cfg[group]) is GROUPS[group]
+    OmegaConf.to_object(cfg)  # every value has its schema's type
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("sweep.n_trial=5", "Key 'n_trial' not in 'SweepConfig'"),
+        ("sweep.batch_size=abc", "Value 'abc' of type 'str' could not be converted to Integer"),
+        ("data=nope", "Could not find 'data/nope'"),
+    ],
+)
+def test_a_wrong_key_or_type_is_one_line_naming_it(override, expected):
+    result = subprocess.run(
+        [sys.executable, "-m", "l2gpu.cli.main", override], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and expected in lines[0] and override.split("=")[0] in lines[0]

@@ -1,0 +1,67 @@
+import pandas as pd
+from mlflow.tracking import MlflowClient
+from rich.console import Console
+
+from l2gpu.cli.job import run_job
+from tests.app.conftest import composed
+
+ARTIFACTS = {
+    "results.parquet",
+    "config.yaml",
+    "fingerprints.json",
+    "environment.json",
+    "equity_top.png",
+    "heatmap_entry_max_hold.png",
+    "sharpe_distribution.png",
+}
+
+
+def test_the_main_job_leaves_a_complete_mlflow_run(isolated, tmp_path):
+    console = Console(record=True, width=200)
+    result = run_job(composed(isolated), console)
+    assert result.run_id is not None
+    text = console.export_text()
+    assert "book store rebuilt" in text and f"MLflow run {result.run_id}" in text
+    assert len(result.table) == 2880 and result.table.n_trades.sum() > 0
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    run = client.get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    params = run.data.params
+    assert params["sweep.kind"] == "grid" and params["data.name"] == "btcusdt"
+    assert params["costs.taker_fee_bps"] == "5.0"
+    metrics = run.data.metrics
+    for name in (
+        "configs_run",
+        "share_profitable",
+        "median_sharpe",
+        "steps_per_second",
+        "best_pnl",
+        "best_n_trades",
+        "best_max_drawdown",
+        "ic.imbalance_5.fwd_ret_2s",
+    ):
+        assert name in metrics, name
+    assert metrics["configs_run"] == 2880
+    names = {f.path for f in client.list_artifacts(result.run_id)}
+    assert names >= ARTIFACTS
+    assert any(n.startswith("trades_config_") for n in names)
+    table = pd.read_parquet(
+        client.download_artifacts(result.run_id, "results.parquet", str(tmp_path))
+    )
+    assert len(table) == 2880 and {"pnl", "sharpe", "signal"} <= set(table.columns)
+    children = client.search_runs(
+        [run.info.experiment_id], f"tags.mlflow.parentRunId = '{result.run_id}'"
+    )
+    assert len(children) == 5 and all("pnl" in c.data.metrics for c in children)
+    assert run.data.tags["git_commit"]
+
+
+def test_the_book_store_is_reused_until_the_ingest_settings_change(isolated):
+    quick = [*isolated, "debug=quick", "strategy=small", "logger=none"]
+    first, second, third = (Console(record=True, width=200) for _ in range(3))
+    run_job(composed(quick), first)
+    run_job(composed(quick), second)
+    run_job(composed([*quick, "data.depth=5"]), third)
+    assert "book store rebuilt" in first.export_text()
+    assert "reused from the cache" in second.export_text()
+    assert "book store rebuilt" in third.export_text()
