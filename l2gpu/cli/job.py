@@ -254,6 +254,9 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
     timings["features_labels_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
     table, steps_per_second, study = _search(cfg, root, book, signals, scales, engine, console)
+    scale = table["signal"].map(scales)
+    table["entry_multiple"] = (table["entry"] / scale).round(6)
+    table["exit_multiple"] = (table["exit"] / scale).round(6)
     timings["sweep_s"] = time.perf_counter() - clock
     objective = cfg.sweep.objectives[0]
     top = _top(table, objective, cfg.sweep.top_k)
@@ -336,7 +339,12 @@ def _log(
         plots.equity_curves(trades_of_top, start_ns, folder / "equity_top.png")
         x, y = cfg.experiment.heatmap
         plots.parameter_heatmap(table, x, y, objective, folder / f"heatmap_{x}_{y}.png")
-        plots.metric_distribution(table, "sharpe", folder / "sharpe_distribution.png")
+        plots.metric_distribution(
+            table,
+            "sharpe",
+            folder / "sharpe_distribution.png",
+            f"annualised from {cfg.sweep.sharpe_bucket} buckets",
+        )
         if study is not None and len(study.directions) == 1:
             plots.optuna_plots(study, folder)
         mlflow.log_artifacts(str(folder))

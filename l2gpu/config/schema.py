@@ -109,7 +109,7 @@ class ExperimentConfig:
     """What a run is for, and how it is shown."""
 
     name: str = "default"
-    heatmap: list[str] = field(default_factory=lambda: ["entry", "max_hold"])
+    heatmap: list[str] = field(default_factory=lambda: ["entry_multiple", "max_hold"])
 
 
 @dataclass

@@ -41,9 +41,13 @@ def equity_curves(trades: dict[int, pd.DataFrame], start_ns: int, path: Path) ->
     return path
 
 
+def _label(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def parameter_heatmap(table: pd.DataFrame, x: str, y: str, metric: str, path: Path) -> Path:
     """Median of ``metric`` over every config sharing each (``x``, ``y``) pair."""
-    frame = table.assign(**{x: table[x].astype(str), y: table[y].astype(str)})
+    frame = table.assign(**{x: table[x].map(_label), y: table[y].map(_label)})
     grid = frame.pivot_table(index=y, columns=x, values=metric, aggfunc="median")
     fig, ax = plt.subplots(figsize=(7, 5))
     image = ax.imshow(grid.to_numpy(dtype=float), cmap="RdYlGn", aspect="auto")
@@ -59,8 +63,8 @@ def parameter_heatmap(table: pd.DataFrame, x: str, y: str, metric: str, path: Pa
     return path
 
 
-def metric_distribution(table: pd.DataFrame, metric: str, path: Path) -> Path:
-    """Histogram of ``metric`` across configs, with its median."""
+def metric_distribution(table: pd.DataFrame, metric: str, path: Path, note: str = "") -> Path:
+    """Histogram of ``metric`` across configs, with its median (``note`` goes in the title)."""
     values = table[metric].replace([np.inf, -np.inf], np.nan).dropna()
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.hist(values, bins=60, color="steelblue")
@@ -69,7 +73,8 @@ def metric_distribution(table: pd.DataFrame, metric: str, path: Path) -> Path:
             values.median(), color="black", linestyle="--", label=f"median {values.median():.2f}"
         )
         ax.legend()
-    ax.set(xlabel=metric, ylabel="configs", title=f"{metric} across {len(table):,} configs")
+    title = f"{metric} across {len(table):,} configs" + (f" ({note})" if note else "")
+    ax.set(xlabel=metric, ylabel="configs", title=title)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

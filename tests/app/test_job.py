@@ -11,7 +11,7 @@ ARTIFACTS = {
     "fingerprints.json",
     "environment.json",
     "equity_top.png",
-    "heatmap_entry_max_hold.png",
+    "heatmap_entry_multiple_max_hold.png",
     "sharpe_distribution.png",
 }
 
