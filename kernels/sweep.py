@@ -95,8 +95,13 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
     fill_price = make_depth_walk_ops(jit)
 
     @jit
-    def add_buckets(fs, ist, change, zeros):
-        """Welford update of the bucket equity changes with ``change``, then ``zeros`` zeros."""
+    def add_buckets(fs, ist, change, zeros, buckets):
+        """Welford update with the closed bucket's ``change``, then ``zeros`` empty buckets.
+
+        The change is also written to ``buckets[bucket]`` unless ``buckets`` is empty.
+        """
+        if buckets.shape[0] > 0:
+            buckets[ist[I_BUCKET]] = change
         n = ist[I_BUCKETS] + 1
         delta = change - fs[F_SHARPE_MEAN]
         fs[F_SHARPE_MEAN] += delta / n
@@ -187,7 +192,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
             ist[I_TARGET_IS_TIME] = 0
 
     @jit
-    def mark(ts_t, ts0, bucket_ns, equity, fs, ist):
+    def mark(ts_t, ts0, bucket_ns, equity, fs, ist, buckets):
         """Mark equity at a row: drawdown and the per-bucket changes behind the Sharpe ratio."""
         if equity > fs[F_PEAK]:
             fs[F_PEAK] = equity
@@ -197,7 +202,11 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         bucket = (ts_t - ts0) // bucket_ns
         if bucket != ist[I_BUCKET]:
             add_buckets(
-                fs, ist, fs[F_LAST_EQUITY] - fs[F_BUCKET_START_EQUITY], bucket - ist[I_BUCKET] - 1
+                fs,
+                ist,
+                fs[F_LAST_EQUITY] - fs[F_BUCKET_START_EQUITY],
+                bucket - ist[I_BUCKET] - 1,
+                buckets,
             )
             fs[F_BUCKET_START_EQUITY] = fs[F_LAST_EQUITY]
             ist[I_BUCKET] = bucket
@@ -221,6 +230,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         ist,
         rec_f,
         rec_i,
+        buckets,
     ):
         """Advance one config by row ``t`` (``x`` is its signal at ``t``)."""
         if ist[I_STARTED] > 0 and fs[F_POSITION] != 0.0:
@@ -302,7 +312,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         equity = fs[F_LAST_EQUITY]
         if not math.isnan(mid_t):
             equity = fs[F_CASH] + fs[F_POSITION] * mid_t
-        mark(ts_t, ts0, bucket_ns, equity, fs, ist)
+        mark(ts_t, ts0, bucket_ns, equity, fs, ist, buckets)
 
     @jit
     def finish(
@@ -321,6 +331,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         ist,
         rec_f,
         rec_i,
+        buckets,
     ):
         """After the last row: drop a pending order, close a position, close the last bucket."""
         ist[I_PENDING] = PENDING_NONE
@@ -340,7 +351,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
             fs[F_PEAK] = equity
         if fs[F_PEAK] - equity > fs[F_MAX_DRAWDOWN]:
             fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - equity
-        add_buckets(fs, ist, equity - fs[F_BUCKET_START_EQUITY], 0)
+        add_buckets(fs, ist, equity - fs[F_BUCKET_START_EQUITY], 0, buckets)
         fs[F_LAST_EQUITY] = equity
 
     return step_row, finish
@@ -367,12 +378,14 @@ def sweep_cpu(
     stop,
     rec_f,
     rec_i,
+    bucket_pnl,
 ):
-    """CPU driver: configs in parallel, each walking rows ``first .. stop-1`` in order."""
+    """CPU driver: configs in parallel, each walking rows ``first .. stop-1`` in order.
+
+    ``bucket_pnl`` is ``[P, B]`` to receive each config's equity change per bucket, or ``[P, 0]``.
+    """
     for p in numba.prange(params.shape[0]):
         par = params[p]
-        fs = fstate[p]
-        ist = istate[p]
         signal = signals[int(par[P_SIGNAL])]
         for t in range(first, stop):
             _step_row_cpu(
@@ -388,10 +401,11 @@ def sweep_cpu(
                 ts0,
                 bucket_ns,
                 par,
-                fs,
-                ist,
+                fstate[p],
+                istate[p],
                 rec_f,
                 rec_i,
+                bucket_pnl[p],
             )
 
 
@@ -413,6 +427,7 @@ def sweep_one_cpu(
     stop,
     rec_f,
     rec_i,
+    buckets,
 ):
     """One config over rows ``first .. stop-1``, recording its trades into ``rec_f``/``rec_i``."""
     signal = signals[int(par[P_SIGNAL])]
@@ -434,12 +449,26 @@ def sweep_one_cpu(
             ist,
             rec_f,
             rec_i,
+            buckets,
         )
 
 
 @numba.njit(parallel=True, cache=True)
 def finish_cpu(
-    ts, mid, bid_px, bid_sz, ask_px, ask_sz, ts0, bucket_ns, params, fstate, istate, rec_f, rec_i
+    ts,
+    mid,
+    bid_px,
+    bid_sz,
+    ask_px,
+    ask_sz,
+    ts0,
+    bucket_ns,
+    params,
+    fstate,
+    istate,
+    rec_f,
+    rec_i,
+    bucket_pnl,
 ):
     """Close every config after the last row (see ``finish``)."""
     last = ts.shape[0] - 1
@@ -460,12 +489,13 @@ def finish_cpu(
             istate[p],
             rec_f,
             rec_i,
+            bucket_pnl[p],
         )
 
 
 @numba.njit(cache=True)
 def finish_one_cpu(
-    ts, mid, bid_px, bid_sz, ask_px, ask_sz, ts0, bucket_ns, par, fs, ist, rec_f, rec_i
+    ts, mid, bid_px, bid_sz, ask_px, ask_sz, ts0, bucket_ns, par, fs, ist, rec_f, rec_i, buckets
 ):
     """Close one config after the last row, recording its last trade."""
     last = ts.shape[0] - 1
@@ -485,4 +515,5 @@ def finish_one_cpu(
         ist,
         rec_f,
         rec_i,
+        buckets,
     )

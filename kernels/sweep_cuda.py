@@ -41,6 +41,7 @@ def _sweep_kernel(
     offset,
     rec_f,
     rec_i,
+    bucket_pnl,
 ):
     ts_tile = cuda.shared.array(TILE, numba.int64)
     mid_tile = cuda.shared.array(TILE, numba.float64)
@@ -81,6 +82,7 @@ def _sweep_kernel(
                     istate[p],
                     rec_f,
                     rec_i,
+                    bucket_pnl[p],
                 )
         cuda.syncthreads()
 
@@ -101,6 +103,7 @@ def _finish_kernel(
     offset,
     rec_f,
     rec_i,
+    bucket_pnl,
 ):
     p = cuda.grid(1)
     if p < params.shape[0]:
@@ -121,6 +124,7 @@ def _finish_kernel(
             istate[p],
             rec_f,
             rec_i,
+            bucket_pnl[p],
         )
 
 
@@ -140,6 +144,7 @@ def sweep_chunk_cuda(
     offset: int,
     rec_f: Any,
     rec_i: Any,
+    bucket_pnl: Any,
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
     """Advance every config over one chunk of rows (arrays hold rows ``offset ..``)."""
@@ -160,6 +165,7 @@ def sweep_chunk_cuda(
         offset,
         rec_f,
         rec_i,
+        bucket_pnl,
     )
 
 
@@ -178,6 +184,7 @@ def finish_cuda(
     offset: int,
     rec_f: Any,
     rec_i: Any,
+    bucket_pnl: Any,
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
     """Close every config after the last row (the last chunk's arrays, from ``offset``)."""
@@ -197,4 +204,5 @@ def finish_cuda(
         offset,
         rec_f,
         rec_i,
+        bucket_pnl,
     )

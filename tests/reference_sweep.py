@@ -200,5 +200,6 @@ def backtest(book: Book, x: np.ndarray, cfg: dict, bucket_ns: int = 10**9):
         "exposure": exposure / (ts[last] - ts[0]) if ts[last] > ts[0] else math.nan,
         "avg_hold_s": acct.hold_ns / n / 1e9 if n else math.nan,
         "depth_exhausted": acct.exhausted,
+        "bucket_changes": changes,
     }
     return metrics, acct.trades

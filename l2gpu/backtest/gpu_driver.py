@@ -49,12 +49,16 @@ def run_gpu(
     params: np.ndarray,
     fstate: np.ndarray,
     istate: np.ndarray,
+    bucket_pnl: np.ndarray,
     ts0: int,
     bucket_ns: int,
     chunk_rows: int | None,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    """Advance every config over all rows and close it, filling ``fstate``/``istate`` in place."""
+    """Advance every config over all rows and close it.
+
+    Fills ``fstate``, ``istate`` and ``bucket_pnl`` (``[P, B]``, or ``[P, 0]`` for none) in place.
+    """
     from l2gpu.kernels.sweep_cuda import finish_cuda, sweep_chunk_cuda
 
     rows = len(host)
@@ -70,6 +74,7 @@ def run_gpu(
     d_params = to_device(np.ascontiguousarray(params[order]), device)
     d_fstate = to_device(np.ascontiguousarray(fstate[order]), device)
     d_istate = to_device(np.ascontiguousarray(istate[order]), device)
+    d_buckets = to_device(np.ascontiguousarray(bucket_pnl[order]), device)
     empty_f = to_device(np.zeros((0, layout.N_REC_FLOAT)), device)
     empty_i = to_device(np.zeros((0, layout.N_REC_INT), np.int64), device)
     chunk: dict[str, Any] = {}
@@ -101,6 +106,7 @@ def run_gpu(
             first,
             empty_f,
             empty_i,
+            d_buckets,
         )
         if progress:
             progress(stop, rows)
@@ -120,6 +126,8 @@ def run_gpu(
         last_first,
         empty_f,
         empty_i,
+        d_buckets,
     )
     fstate[order] = np.asarray(to_device(d_fstate, "cpu"))
     istate[order] = np.asarray(to_device(d_istate, "cpu"))
+    bucket_pnl[order] = np.asarray(to_device(d_buckets, "cpu"))

@@ -80,11 +80,15 @@ class SweepResult:
         Trades of the configs asked for with ``record=``.
     steps_per_second : float
         Configs x rows / wall seconds of the sweep kernel.
+    bucket_pnl : numpy.ndarray or None
+        ``[buckets, configs]`` equity change of each config per Sharpe bucket, quote currency
+        (with ``sweep(..., bucket_returns=True)``).
     """
 
     table: pd.DataFrame
     recorded: dict[int, pd.DataFrame] = field(default_factory=dict)
     steps_per_second: float = float("nan")
+    bucket_pnl: np.ndarray | None = None
 
     def trades(self, config: int) -> pd.DataFrame:
         """Return the trades of a recorded config.

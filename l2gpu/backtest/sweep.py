@@ -80,6 +80,7 @@ def sweep(
     chunk_rows: int | None = None,
     sharpe_bucket: str = "1s",
     progress: Progress | None = None,
+    bucket_returns: bool = False,
 ) -> SweepResult:
     """Backtest every config of the threshold family against ``book`` (see the module doc).
 
@@ -104,6 +105,10 @@ def sweep(
         Time bucket of the equity changes behind the Sharpe ratio.
     progress : callable, optional
         Called with (rows done, rows) after each chunk.
+    bucket_returns : bool
+        Also return each config's equity change per ``sharpe_bucket``
+        (``SweepResult.bucket_pnl``, buckets x configs; empty buckets are 0), the input of the
+        overfitting statistics.
 
     Returns
     -------
@@ -128,11 +133,15 @@ def sweep(
     ts0 = int(host.ts[0])
     fstate = np.zeros((len(table), layout.N_FLOAT))
     istate = np.zeros((len(table), layout.N_INT), np.int64)
+    n_buckets = (int(host.ts[-1]) - ts0) // bucket.ns + 1 if bucket_returns else 0
+    bucket_pnl = np.zeros((len(table), n_buckets))
     started = time.perf_counter()
     if where == "gpu":
         from l2gpu.backtest.gpu_driver import run_gpu
 
-        run_gpu(host, mid, matrix, par, fstate, istate, ts0, bucket.ns, chunk_rows, progress)
+        run_gpu(
+            host, mid, matrix, par, fstate, istate, bucket_pnl, ts0, bucket.ns, chunk_rows, progress
+        )
     else:
         step = chunk_rows or rows
         empty_f, empty_i = (
@@ -158,6 +167,7 @@ def sweep(
                 stop,
                 empty_f,
                 empty_i,
+                bucket_pnl,
             )
             if progress:
                 progress(stop, rows)
@@ -175,6 +185,7 @@ def sweep(
             istate,
             empty_f,
             empty_i,
+            bucket_pnl,
         )
     seconds = time.perf_counter() - started
     metrics = metrics_from_state(fstate, istate, int(host.ts[-1]) - ts0, bucket.ns)
@@ -184,7 +195,12 @@ def sweep(
     }
     result_table = pd.concat([table, metrics], axis=1)
     assert list(result_table.columns[-len(METRICS) :]) == list(METRICS)
-    return SweepResult(result_table, recorded, len(table) * rows / seconds if seconds else np.nan)
+    return SweepResult(
+        result_table,
+        recorded,
+        len(table) * rows / seconds if seconds else np.nan,
+        bucket_pnl.T.copy() if bucket_returns else None,
+    )
 
 
 def _record(
@@ -218,6 +234,7 @@ def _record(
         len(host),
         rec_f,
         rec_i,
+        np.zeros(0),
     )
     finish_one_cpu(
         host.ts,
@@ -233,5 +250,6 @@ def _record(
         ist,
         rec_f,
         rec_i,
+        np.zeros(0),
     )
     return trades_frame(rec_f[:n_trades], rec_i[:n_trades])

@@ -28,6 +28,7 @@ from l2gpu.data.cache import cached_ingest
 from l2gpu.data.store import read_book
 from l2gpu.data.trades import read_trades
 from l2gpu.features import compute
+from l2gpu.metrics import overfitting
 from l2gpu.sweep import run_study, signal_scales, strategy_grid
 from l2gpu.sweep.grid import STRATEGY_PARAMS
 from l2gpu.sweep.optuna_search import MAXIMISE, make_sampler
@@ -109,22 +110,28 @@ def _search(
     scales: dict[str, float],
     engine: str,
     console: Console,
-) -> tuple[pd.DataFrame, float, optuna.Study | None]:
+) -> tuple[pd.DataFrame, np.ndarray, float, optuna.Study | None]:
+    """Run the grid or the study; return the results, per-bucket pnl, steps/s and the study."""
+    buckets: list[np.ndarray] = []
+
     def run(params: pd.DataFrame) -> SweepResult:
-        return sweep(
+        result = sweep(
             book,
             signals,
             params=params,
             engine=engine,
             chunk_rows=cfg.sweep.chunk_rows,
             sharpe_bucket=cfg.sweep.sharpe_bucket,
+            bucket_returns=True,
         )
+        assert result.bucket_pnl is not None
+        buckets.append(result.bucket_pnl)
+        return result
 
     fee = cfg.costs.taker_fee_bps
     if cfg.sweep.kind == "grid":
-        params = strategy_grid(cfg.strategy, scales, fee)
-        result = run(params)
-        return result.table, result.steps_per_second, None
+        result = run(strategy_grid(cfg.strategy, scales, fee))
+        return result.table, buckets[0], result.steps_per_second, None
     if cfg.sweep.kind != "optuna":
         raise ValueError(f"sweep.kind must be 'grid' or 'optuna', got {cfg.sweep.kind!r}")
     storage = cfg.sweep.storage or f"sqlite:///{(root / cfg.paths.optuna_dir).resolve()}/optuna.db"
@@ -166,7 +173,8 @@ def _search(
         steps += len(table) * len(book)
     seconds = time.perf_counter() - started
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    return table, steps / seconds if seconds and steps else float("nan"), study
+    bucket_pnl = np.hstack(buckets) if buckets else np.zeros((0, 0))
+    return table, bucket_pnl, steps / seconds if seconds and steps else float("nan"), study
 
 
 def _as_text_where_mixed(table: pd.DataFrame) -> pd.DataFrame:
@@ -253,7 +261,9 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
     scales = signal_scales(signals, cfg.strategy.signal_scale_quantile)
     timings["features_labels_s"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    table, steps_per_second, study = _search(cfg, root, book, signals, scales, engine, console)
+    table, bucket_pnl, steps_per_second, study = _search(
+        cfg, root, book, signals, scales, engine, console
+    )
     scale = table["signal"].map(scales)
     table["entry_multiple"] = (table["entry"] / scale).round(6)
     table["exit_multiple"] = (table["exit"] / scale).round(6)
@@ -269,6 +279,7 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
         sharpe_bucket=cfg.sweep.sharpe_bucket,
     )
     trades_of_top = {int(i): recorded.trades(k) for k, i in enumerate(top.index)}
+    judged = overfitting(bucket_pnl, int(top.index[0])) if len(top) and len(table) > 1 else None
     if run_id is not None:
         clock = time.perf_counter()
         _log(
@@ -286,7 +297,18 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
             int(book.ts[0]),
         )
         timings["mlflow_s"] = time.perf_counter() - clock
+    if judged is not None and run_id is not None:
+        figures = {
+            "dsr": judged.dsr,
+            "pbo": judged.pbo,
+            "best_sharpe_per_bucket": judged.sharpe_per_bucket,
+            "expected_max_sharpe_per_bucket": judged.expected_max_sharpe,
+        }
+        mlflow.log_metrics({k: v for k, v in figures.items() if np.isfinite(v)})
+        mlflow.log_dict({**vars(judged), "reading": judged.reading()}, "overfitting.json")
     _print(console, cfg, table, top, run_id, root, steps_per_second, ics)
+    if judged is not None:
+        console.print(f"[bold]Overfitting:[/] {judged.reading()}")
     return JobResult(table, top, run_id, timings)
 
 

@@ -42,6 +42,8 @@ def test_the_main_job_leaves_a_complete_mlflow_run(isolated, tmp_path):
     ):
         assert name in metrics, name
     assert metrics["configs_run"] == 2880
+    assert 0.0 <= metrics["dsr"] <= 1.0 and 0.0 <= metrics["pbo"] <= 1.0
+    assert "Overfitting: The selected config (DSR" in text
     names = {f.path for f in client.list_artifacts(result.run_id)}
     assert names >= ARTIFACTS
     assert any(n.startswith("trades_config_") for n in names)

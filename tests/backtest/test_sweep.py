@@ -41,10 +41,18 @@ def random_configs(rng, n, signals):
 
 
 def assert_agrees_with_reference(book, signals, configs, record):
-    result = sweep(book, signals, params=configs, engine="cpu", record=record)
+    result = sweep(book, signals, params=configs, engine="cpu", record=record, bucket_returns=True)
+    assert result.bucket_pnl is not None
     for i, cfg in enumerate(configs):
         want, trades = backtest(book, signals[cfg["signal"]], cfg)
         got = result.table.iloc[i]
+        np.testing.assert_allclose(
+            result.bucket_pnl[:, i],
+            want["bucket_changes"],
+            rtol=1e-10,
+            atol=1e-9,
+            err_msg=f"config {i} bucket pnl",
+        )
         for metric in METRICS:
             if metric in INTEGER_METRICS:
                 assert got[metric] == want[metric], (i, metric, cfg)
@@ -177,13 +185,16 @@ def test_cuda_kernel_matches_the_cpu_kernel_on_a_tiny_book():
     book = random_book(rng, rows=150, depth=3)
     signals = {"a": rng.normal(size=len(book)), "b": rng.normal(size=len(book))}
     configs = random_configs(rng, 40, signals)
-    cpu = sweep(book, signals, params=configs, engine="cpu").table
-    gpu = sweep(book, signals, params=configs, engine="gpu").table
+    cpu = sweep(book, signals, params=configs, engine="cpu", bucket_returns=True)
+    gpu = sweep(book, signals, params=configs, engine="gpu", bucket_returns=True)
     for metric in METRICS:
         np.testing.assert_allclose(
-            gpu[metric], cpu[metric], rtol=1e-10, atol=0, equal_nan=True, err_msg=metric
+            gpu.table[metric], cpu.table[metric], rtol=1e-10, atol=0, equal_nan=True, err_msg=metric
         )
-    assert (cpu.n_trades > 0).any()
+    assert cpu.bucket_pnl is not None and gpu.bucket_pnl is not None
+    np.testing.assert_allclose(gpu.bucket_pnl, cpu.bucket_pnl, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(cpu.bucket_pnl.sum(axis=0), cpu.table.pnl, rtol=1e-9, atol=1e-9)
+    assert (cpu.table.n_trades > 0).any()
 
 
 @pytest.mark.gpu
