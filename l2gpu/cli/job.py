@@ -50,6 +50,7 @@ SHOWN = (
     "fees",
 )
 CONSOLE_WIDTH = 150
+SQLITE_BUSY_TIMEOUT_S = 60
 
 
 @dataclass
@@ -138,8 +139,16 @@ def _search(
     if storage.startswith("sqlite:///"):
         Path(storage[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
     objectives = list(cfg.sweep.objectives)
+    if storage.startswith("sqlite:///"):
+        # Wait for other writers (several workers may share one SQLite study) instead of
+        # failing after SQLite's default 5 s.
+        rdb: Any = optuna.storages.RDBStorage(
+            storage, engine_kwargs={"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+        )
+    else:
+        rdb = storage
     study = optuna.create_study(
-        storage=storage,
+        storage=rdb,
         study_name=cfg.sweep.study_name or study_name(cfg),
         load_if_exists=True,
         sampler=make_sampler(cfg.sweep.sampler, cfg.sweep.seed),

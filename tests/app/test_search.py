@@ -1,5 +1,6 @@
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +13,21 @@ from l2gpu.cli.job import run_job
 from tests.app.conftest import composed
 
 QUICK = ["debug=quick", "sweep=optuna", "sweep.sampler=random"]
+
+
+def complete_trials(db):
+    """Finished trials in an Optuna SQLite file, read without holding a lock for long."""
+    if not db.exists():
+        return 0
+    connection = sqlite3.connect(db, timeout=1)
+    try:
+        return connection.execute(
+            "SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE'"
+        ).fetchone()[0]
+    except sqlite3.OperationalError:  # tables not created yet, or a writer holds the lock
+        return 0
+    finally:
+        connection.close()
 
 
 def l2gpu(*args):
@@ -79,18 +95,17 @@ def test_a_killed_study_resumes_to_exactly_n_trials(isolated, tmp_path):
         f"hydra.run.dir={tmp_path}/run",
     )
     storage = f"sqlite:///{tmp_path}/optuna/optuna.db"
-    first = subprocess.Popen(
-        args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
+    log = (tmp_path / "first.log").open("w")
+    first = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         time.sleep(0.2)
-        try:
-            trials = optuna.load_study(study_name="killed", storage=storage).get_trials()
-        except Exception:  # the child has not created the storage or the study yet
-            continue
-        done = [t for t in trials if t.state.name == "COMPLETE"]
-        if len(done) >= 40:
+        if first.poll() is not None:
+            raise AssertionError(
+                "the first run ended before it could be killed: "
+                + (tmp_path / "first.log").read_text()[-3000:]
+            )
+        if complete_trials(tmp_path / "optuna" / "optuna.db") >= 40:
             os.killpg(first.pid, signal.SIGKILL)
             first.wait()
             break
