@@ -28,11 +28,14 @@ from l2gpu.data.cache import cached_ingest
 from l2gpu.data.store import read_book
 from l2gpu.data.trades import read_trades
 from l2gpu.features import compute
-from l2gpu.metrics import overfitting
+from l2gpu.features.windows import Window
+from l2gpu.metrics import Overfitting, overfitting
+from l2gpu.metrics.risk import risk_table
 from l2gpu.sweep import run_study, signal_scales, strategy_grid
 from l2gpu.sweep.grid import STRATEGY_PARAMS
 from l2gpu.sweep.optuna_search import MAXIMISE, make_sampler
 from l2gpu.tracking import mlflow_run, plots
+from l2gpu.tracking.report import report_html
 
 log = logging.getLogger(__name__)
 SHOWN = (
@@ -289,6 +292,8 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
     )
     trades_of_top = {int(i): recorded.trades(k) for k, i in enumerate(top.index)}
     judged = overfitting(bucket_pnl, int(top.index[0])) if len(top) and len(table) > 1 else None
+    bucket_s = (Window.parse(cfg.sweep.sharpe_bucket).ns or 0) / 1e9
+    risk = risk_table(bucket_pnl, [int(i) for i in top.index], bucket_s, trades_of_top, table)
     if run_id is not None:
         clock = time.perf_counter()
         _log(
@@ -304,17 +309,10 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
             engine,
             device,
             int(book.ts[0]),
+            judged,
+            risk,
         )
         timings["mlflow_s"] = time.perf_counter() - clock
-    if judged is not None and run_id is not None:
-        figures = {
-            "dsr": judged.dsr,
-            "pbo": judged.pbo,
-            "best_sharpe_per_bucket": judged.sharpe_per_bucket,
-            "expected_max_sharpe_per_bucket": judged.expected_max_sharpe,
-        }
-        mlflow.log_metrics({k: v for k, v in figures.items() if np.isfinite(v)})
-        mlflow.log_dict({**vars(judged), "reading": judged.reading()}, "overfitting.json")
     _print(console, cfg, table, top, run_id, root, steps_per_second, ics)
     if judged is not None:
         console.print(f"[bold]Overfitting:[/] {judged.reading()}")
@@ -334,8 +332,10 @@ def _log(
     engine: str,
     device: str,
     start_ns: int,
+    judged: Overfitting | None,
+    risk: pd.DataFrame,
 ) -> None:
-    """Log metrics, artifacts and the top configs (as nested runs) to the active run."""
+    """Log metrics, artifacts, the report and the top configs (as nested runs)."""
     objective = cfg.sweep.objectives[0]
     sharpe = table.sharpe.replace([np.inf, -np.inf], np.nan)
     metrics = {
@@ -348,6 +348,17 @@ def _log(
     if len(top):
         best = top.iloc[0]
         metrics.update({f"best_{m}": float(best[m]) for m in METRICS})
+    if judged is not None:
+        metrics.update(
+            {
+                "dsr": judged.dsr,
+                "pbo": judged.pbo,
+                "best_sharpe_per_bucket": judged.sharpe_per_bucket,
+                "expected_max_sharpe_per_bucket": judged.expected_max_sharpe,
+            }
+        )
+    if len(risk):
+        metrics.update({f"best_{k}": float(v) for k, v in risk.iloc[0].items() if k != "config"})
     mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -378,6 +389,13 @@ def _log(
         )
         if study is not None and len(study.directions) == 1:
             plots.optuna_plots(study, folder)
+        if judged is not None:
+            (folder / "overfitting.json").write_text(
+                json.dumps({**vars(judged), "reading": judged.reading()}, indent=2)
+            )
+        risk.to_csv(folder / "risk.csv", index=False)
+        title = f"l2gpu: {cfg.data.name}, {cfg.sweep.kind}, fee {cfg.costs.taker_fee_bps} bps"
+        (folder / "report.html").write_text(report_html(folder, title))
         mlflow.log_artifacts(str(folder))
     for rank, (config, row) in enumerate(top.iterrows(), start=1):
         with mlflow.start_run(run_name=f"top{rank}-config{config}", nested=True):

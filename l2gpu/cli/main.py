@@ -4,6 +4,7 @@
   the main job on the bundled BTCUSDT sample.
 - ``l2gpu ingest ...``: rebuild a raw recording into the book store.
 - ``l2gpu ui``: the MLflow UI on 127.0.0.1 against the project's tracking store.
+- ``l2gpu report <run id>``: the run's report as one HTML page.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ def main(argv: list[str] | None = None) -> None:
         from l2gpu.cli.ingest import run_ingest
 
         sys.exit(run_ingest(argv[1:], Console()))
+    if argv[:1] == ["report"]:
+        from l2gpu.tracking.report import main as report_main
+
+        sys.exit(report_main(argv[1:]))
     if argv[:1] == ["ui"]:
         from l2gpu.cli.app import serve_ui
 

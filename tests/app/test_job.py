@@ -6,6 +6,9 @@ from l2gpu.cli.job import run_job
 from tests.app.conftest import composed
 
 ARTIFACTS = {
+    "overfitting.json",
+    "risk.csv",
+    "report.html",
     "results.parquet",
     "config.yaml",
     "fingerprints.json",
@@ -31,6 +34,11 @@ def test_the_main_job_leaves_a_complete_mlflow_run(isolated, tmp_path):
     assert params["costs.taker_fee_bps"] == "5.0"
     metrics = run.data.metrics
     for name in (
+        "dsr",
+        "pbo",
+        "best_sortino",
+        "best_var_95",
+        "best_longest_losing_streak",
         "configs_run",
         "share_profitable",
         "median_sharpe",
@@ -42,6 +50,17 @@ def test_the_main_job_leaves_a_complete_mlflow_run(isolated, tmp_path):
     ):
         assert name in metrics, name
     assert metrics["configs_run"] == 2880
+    assert 0.0 <= metrics["dsr"] <= 1.0 and 0.0 <= metrics["pbo"] <= 1.0
+    assert "Overfitting: The selected config (DSR" in text
+    client.download_artifacts(result.run_id, "report.html", str(tmp_path))
+    page = (tmp_path / "report.html").read_text()
+    for section in (
+        "<h2>Overfitting</h2>",
+        "Best 10 of 2,880 configs",
+        "Risk of the top",
+        "data:image/png;base64,",
+    ):
+        assert section in page, section
     assert 0.0 <= metrics["dsr"] <= 1.0 and 0.0 <= metrics["pbo"] <= 1.0
     assert "Overfitting: The selected config (DSR" in text
     names = {f.path for f in client.list_artifacts(result.run_id)}

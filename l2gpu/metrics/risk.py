@@ -1,0 +1,94 @@
+"""Risk metrics of a config from its per-bucket pnl and its trades.
+
+From the per-bucket pnl ``x`` (quote currency, one value per Sharpe bucket of ``b`` seconds,
+``n = 365 * 86400 / b`` buckets a year):
+
+- ``sortino``: ``mean(x) / sqrt(mean(min(x, 0)**2)) * sqrt(n)``;
+- ``calmar``: annualised pnl ``mean(x) * n`` over the max drawdown of the cumulative pnl;
+- ``var_95``, ``var_99``: historical value at risk, the loss at the 5% / 1% quantile of ``x``
+  (positive numbers are losses); ``cvar_95``, ``cvar_99``: the mean loss at or beyond it;
+- ``longest_drawdown_s``: the longest time the cumulative pnl stays below its running peak;
+- ``tail_ratio``: ``|q95(x)| / |q05(x)|``.
+
+From the trades (net pnl per round trip): ``longest_losing_streak`` (trades in a row with a net
+loss), ``trade_bps_p05``/``p50``/``p95`` (net pnl in bps of the entry notional) and
+``fees_share_of_gross`` (fees over the absolute gross pnl).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SECONDS_PER_YEAR = 365 * 86_400
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else float("nan")
+
+
+def bucket_risk(x: np.ndarray, bucket_s: float) -> dict[str, float]:
+    """Risk metrics of one per-bucket pnl series."""
+    per_year = SECONDS_PER_YEAR / bucket_s
+    downside = float(np.sqrt(np.mean(np.minimum(x, 0.0) ** 2))) if x.size else 0.0
+    path = np.cumsum(x)
+    peak = np.maximum.accumulate(np.maximum(path, 0.0))
+    drawdown = peak - path
+    under = drawdown > 0
+    longest = 0
+    run = 0
+    for flag in under:
+        run = run + 1 if flag else 0
+        longest = max(longest, run)
+    out = {
+        "sortino": _ratio(float(np.mean(x)), downside) * np.sqrt(per_year),
+        "calmar": _ratio(float(np.mean(x)) * per_year, float(drawdown.max(initial=0.0))),
+        "longest_drawdown_s": longest * bucket_s,
+    }
+    for level in (95, 99):
+        cut = np.quantile(x, 1 - level / 100) if x.size else np.nan
+        out[f"var_{level}"] = float(-cut)
+        out[f"cvar_{level}"] = float(-np.mean(x[x <= cut])) if x.size else np.nan
+    q05, q95 = np.quantile(x, [0.05, 0.95]) if x.size else (np.nan, np.nan)
+    out["tail_ratio"] = _ratio(abs(float(q95)), abs(float(q05)))
+    return out
+
+
+def trade_risk(trades: pd.DataFrame, fees: float, gross: float) -> dict[str, float]:
+    """Trade-level risk metrics of one config."""
+    losing = (trades.net_pnl < 0).to_numpy()
+    longest = run = 0
+    for flag in losing:
+        run = run + 1 if flag else 0
+        longest = max(longest, run)
+    notional = (trades.entry_px * trades["size"].abs()).to_numpy()
+    bps = 1e4 * trades.net_pnl.to_numpy() / np.where(notional > 0, notional, np.nan)
+    quantiles = np.nanquantile(bps, [0.05, 0.5, 0.95]) if len(trades) else [np.nan] * 3
+    return {
+        "longest_losing_streak": float(longest),
+        "trade_bps_p05": float(quantiles[0]),
+        "trade_bps_p50": float(quantiles[1]),
+        "trade_bps_p95": float(quantiles[2]),
+        "fees_share_of_gross": _ratio(fees, abs(gross)),
+    }
+
+
+def risk_table(
+    bucket_pnl: np.ndarray,
+    configs: list[int],
+    bucket_s: float,
+    trades: dict[int, pd.DataFrame],
+    table: pd.DataFrame,
+) -> pd.DataFrame:
+    """Risk metrics of the chosen ``configs`` (columns of ``bucket_pnl``, rows of ``table``)."""
+    rows = []
+    for config in configs:
+        row = {"config": config, **bucket_risk(bucket_pnl[:, config], bucket_s)}
+        if config in trades:
+            row.update(
+                trade_risk(
+                    trades[config], float(table.fees[config]), float(table.gross_pnl[config])
+                )
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,138 @@
+"""The run report: one HTML page (plots embedded) from a run's artifacts.
+
+Sections: the overfitting reading (DSR, PBO), the best configs, their risk metrics, in-sample
+against out-of-sample when a walk-forward ran, and every PNG of the run. Every run writes it as
+``report.html``; ``l2gpu report <run id>`` rebuilds it from a logged run.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+TOP_ROWS = 10
+PLOT_ORDER = (
+    "equity_top.png",
+    "walkforward.png",
+    "sharpe_distribution.png",
+    "optuna_history.png",
+    "optuna_importances.png",
+)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="grid")
+
+
+def report_html(folder: Path, title: str) -> str:
+    """Build the report page from the artifacts in ``folder``."""
+    parts = [f"<h1>{html.escape(title)}</h1>"]
+    overfitting = folder / "overfitting.json"
+    if overfitting.exists():
+        data = json.loads(overfitting.read_text())
+        parts.append(
+            "<h2>Overfitting</h2>"
+            f"<p class='reading'>{html.escape(data['reading'])}</p>"
+            f"<p>DSR {data['dsr']:.3f} (per-bucket Sharpe {data['sharpe_per_bucket']:.4f}"
+            f" against an expected best of {data['expected_max_sharpe']:.4f} from "
+            f"{data['n_trials']:,} configs over {data['n_buckets']:,} buckets); PBO "
+            f"{data['pbo']:.3f} over {data['pbo_splits']} blocks.</p>"
+        )
+    results = folder / "results.parquet"
+    if results.exists():
+        table = pd.read_parquet(results)
+        shown = [
+            c
+            for c in (
+                "signal",
+                "entry",
+                "exit",
+                "max_hold",
+                "latency",
+                "direction",
+                "pnl",
+                "n_trades",
+                "win_rate",
+                "sharpe",
+                "max_drawdown",
+                "fees",
+            )
+            if c in table.columns
+        ]
+        best = table[table.n_trades > 0].sort_values("pnl", ascending=False).head(TOP_ROWS)
+        parts.append(
+            f"<h2>Best {len(best)} of {len(table):,} configs by pnl</h2>" + _table(best[shown])
+        )
+    risk = folder / "risk.csv"
+    if risk.exists():
+        parts.append("<h2>Risk of the top configs</h2>" + _table(pd.read_csv(risk)))
+    folds = folder / "walkforward_folds.csv"
+    if folds.exists():
+        parts.append(
+            "<h2>In sample against out of sample (walk-forward)</h2>" + _table(pd.read_csv(folds))
+        )
+    pngs = sorted(
+        folder.glob("*.png"),
+        key=lambda p: (
+            p.name not in PLOT_ORDER,
+            PLOT_ORDER.index(p.name) if p.name in PLOT_ORDER else 0,
+            p.name,
+        ),
+    )
+    for png in pngs:
+        data64 = base64.b64encode(png.read_bytes()).decode()
+        parts.append(
+            f"<h3>{html.escape(png.stem.replace('_', ' '))}</h3>"
+            f"<img src='data:image/png;base64,{data64}'/>"
+        )
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
+        ".grid td,.grid th{padding:2px 8px;text-align:right}"
+        ".reading{font-size:1.1em;font-weight:bold}img{max-width:100%}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+        f"</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
+def report_from_run(run_id: str, tracking_uri: str, out: Path) -> Path:
+    """Download a run's artifacts and write its report to ``out``."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri)
+    run = client.get_run(run_id)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(client.download_artifacts(run_id, "", tmp))
+        title = f"l2gpu run {run.info.run_name} ({run_id})"
+        out.write_text(report_html(folder, title))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    """``l2gpu report <run id> [--out FILE]``."""
+    from rich.console import Console
+
+    from l2gpu.tracking.mlflow_run import tracking_uri
+
+    if not argv or argv[0].startswith("-"):
+        Console(stderr=True).print("usage: l2gpu report <run id> [--out FILE]")
+        return 2
+    out = Path(argv[argv.index("--out") + 1]) if "--out" in argv else Path(f"report_{argv[0]}.html")
+    try:
+        path = report_from_run(argv[0], tracking_uri(None, Path.cwd()), out)
+    except Exception as exc:  # MLflow raises its own types for an unknown run or store
+        Console(stderr=True).print(f"[bold red]report failed:[/] {exc}", soft_wrap=True)
+        return 2
+    Console().print(f"report written to {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
