@@ -24,6 +24,7 @@ from l2gpu import labels
 from l2gpu.backend.engine import gpu_status, resolve_engine
 from l2gpu.backtest import METRICS, SweepResult, sweep
 from l2gpu.backtest.params import NAMES as PARAMETERS
+from l2gpu.backtest.walkforward import WalkForwardResult, walk_forward
 from l2gpu.data.cache import cached_ingest
 from l2gpu.data.store import read_book
 from l2gpu.data.trades import read_trades
@@ -189,6 +190,39 @@ def _search(
     return table, bucket_pnl, steps / seconds if seconds and steps else float("nan"), study
 
 
+def _horizon_ns(name: str, book: Any) -> int:
+    """Return a label's horizon in ns (rows at the book's mean pace)."""
+    horizon = labels.parse_label(name).horizon
+    if horizon.ns is not None:
+        return horizon.ns
+    pace = (int(book.ts[-1]) - int(book.ts[0])) / max(len(book) - 1, 1)
+    return int(np.ceil((horizon.rows or 0) * pace))
+
+
+def _walk_forward(
+    cfg: DictConfig, book: Any, signals: dict[str, Any], table: pd.DataFrame, engine: str
+) -> WalkForwardResult:
+    """Walk-forward evaluation of the configs the search ran."""
+    if cfg.eval.kind != "walkforward":
+        raise ValueError(f"eval.kind must be 'none' or 'walkforward', got {cfg.eval.kind!r}")
+    horizon = max((_horizon_ns(name, book) for name in cfg.labels.names), default=0)
+    params = table[list(PARAMETERS)].drop_duplicates().reset_index(drop=True)
+    return walk_forward(
+        book,
+        signals,
+        params,
+        train=cfg.eval.train,
+        test=cfg.eval.test,
+        mode=cfg.eval.mode,
+        label_horizon=f"{horizon}ns",
+        embargo=cfg.eval.embargo,
+        objective=cfg.sweep.objectives[0],
+        top_k=cfg.eval.top_k,
+        engine=engine,
+        sharpe_bucket=cfg.sweep.sharpe_bucket,
+    )
+
+
 def _as_text_where_mixed(table: pd.DataFrame) -> pd.DataFrame:
     """Parameter columns that mix rows and durations (``50``, ``"1s"``) as text, for Parquet."""
     mixed = [c for c in table.columns if table[c].dtype == object]
@@ -294,6 +328,7 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
     judged = overfitting(bucket_pnl, int(top.index[0])) if len(top) and len(table) > 1 else None
     bucket_s = (Window.parse(cfg.sweep.sharpe_bucket).ns or 0) / 1e9
     risk = risk_table(bucket_pnl, [int(i) for i in top.index], bucket_s, trades_of_top, table)
+    walk = _walk_forward(cfg, book, signals, table, engine) if cfg.eval.kind != "none" else None
     if run_id is not None:
         clock = time.perf_counter()
         _log(
@@ -311,11 +346,19 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
             int(book.ts[0]),
             judged,
             risk,
+            walk,
         )
         timings["mlflow_s"] = time.perf_counter() - clock
     _print(console, cfg, table, top, run_id, root, steps_per_second, ics)
     if judged is not None:
         console.print(f"[bold]Overfitting:[/] {judged.reading()}")
+    if walk is not None and len(walk.folds):
+        console.print(
+            f"[bold]Walk-forward:[/] {len(walk.folds)} folds; out-of-sample pnl "
+            f"{walk.oos_total:+.4g} (profitable in {(walk.folds.oos_pnl > 0).mean():.0%}"
+            f" of folds) against a mean in-sample pnl of {walk.folds.is_pnl.mean():+.4g}"
+            " per fold"
+        )
     return JobResult(table, top, run_id, timings)
 
 
@@ -334,6 +377,7 @@ def _log(
     start_ns: int,
     judged: Overfitting | None,
     risk: pd.DataFrame,
+    walk: WalkForwardResult | None,
 ) -> None:
     """Log metrics, artifacts, the report and the top configs (as nested runs)."""
     objective = cfg.sweep.objectives[0]
@@ -355,6 +399,15 @@ def _log(
                 "pbo": judged.pbo,
                 "best_sharpe_per_bucket": judged.sharpe_per_bucket,
                 "expected_max_sharpe_per_bucket": judged.expected_max_sharpe,
+            }
+        )
+    if walk is not None and len(walk.folds):
+        metrics.update(
+            {
+                "oos_pnl_total": walk.oos_total,
+                "oos_folds": float(len(walk.folds)),
+                "oos_share_profitable_folds": float((walk.folds.oos_pnl > 0).mean()),
+                "is_pnl_mean": float(walk.folds.is_pnl.mean()),
             }
         )
     if len(risk):
@@ -394,6 +447,11 @@ def _log(
                 json.dumps({**vars(judged), "reading": judged.reading()}, indent=2)
             )
         risk.to_csv(folder / "risk.csv", index=False)
+        if walk is not None and len(walk.folds):
+            walk.folds.to_csv(folder / "walkforward_folds.csv", index=False)
+            plots.in_and_out_of_sample(
+                walk.folds, walk.oos_pnl, start_ns, folder / "walkforward.png"
+            )
         title = f"l2gpu: {cfg.data.name}, {cfg.sweep.kind}, fee {cfg.costs.taker_fee_bps} bps"
         (folder / "report.html").write_text(report_html(folder, title))
         mlflow.log_artifacts(str(folder))

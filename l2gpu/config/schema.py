@@ -129,6 +129,18 @@ class DebugConfig:
 
 
 @dataclass
+class EvalConfig:
+    """Out-of-sample evaluation after the sweep: none, or walk-forward folds by time."""
+
+    kind: str = "none"
+    train: str = "120s"
+    test: str = "60s"
+    mode: str = "rolling"
+    embargo: str = "1s"
+    top_k: int = 1
+
+
+@dataclass
 class AppConfig:
     """The whole application config."""
 
@@ -143,6 +155,7 @@ class AppConfig:
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     debug: DebugConfig = field(default_factory=DebugConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
 
 
 GROUPS: dict[str, type] = {
@@ -157,6 +170,7 @@ GROUPS: dict[str, type] = {
     "experiment": ExperimentConfig,
     "paths": PathsConfig,
     "debug": DebugConfig,
+    "eval": EvalConfig,
 }
 
 

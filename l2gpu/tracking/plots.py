@@ -16,25 +16,50 @@ DPI = 110
 
 
 def equity_curves(trades: dict[int, pd.DataFrame], start_ns: int, path: Path) -> Path:
-    """Cumulative net pnl of each recorded config at its exit fills, quote currency."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    """Cumulative net pnl of each recorded config at its exit fills, and its drawdown."""
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(8, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
+    )
     for config, table in trades.items():
         if len(table) == 0:
             continue
         seconds = (np.r_[table.entry_ts.iloc[0], table.exit_ts] - start_ns) / 1e9
-        ax.step(
-            seconds,
-            np.r_[0.0, table.net_pnl.cumsum()],
-            where="post",
-            label=f"config {config} ({len(table)} trades)",
-        )
-    ax.axhline(0.0, color="grey", linewidth=0.8)
-    ax.set(
-        xlabel="time since the first book row (s)",
+        equity = np.r_[0.0, table.net_pnl.cumsum()]
+        label = f"config {config} ({len(table)} trades)"
+        top.step(seconds, equity, where="post", label=label)
+        bottom.step(seconds, equity - np.maximum.accumulate(equity), where="post")
+    top.axhline(0.0, color="grey", linewidth=0.8)
+    top.set(
         ylabel="cumulative net pnl (quote)",
-        title="Equity of the top configs (after fees, at exit fills)",
+        title="Equity and drawdown of the top configs (after fees, at exit fills)",
     )
-    ax.legend(loc="best", fontsize=8)
+    top.legend(loc="best", fontsize=8)
+    bottom.set(xlabel="time since the first book row (s)", ylabel="drawdown (quote)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def in_and_out_of_sample(
+    folds: pd.DataFrame, oos_pnl: pd.Series, start_ns: int, path: Path
+) -> Path:
+    """Walk-forward: in-sample against out-of-sample pnl per fold, and the stitched track."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    position = np.arange(len(folds))
+    left.bar(position - 0.2, folds.is_pnl, width=0.4, label="in sample (selected config)")
+    left.bar(position + 0.2, folds.oos_pnl, width=0.4, label="out of sample (same config)")
+    left.axhline(0.0, color="grey", linewidth=0.8)
+    left.set(xlabel="fold", ylabel="pnl (quote)", title="In sample against out of sample")
+    left.legend(fontsize=8)
+    seconds = (oos_pnl.index.to_numpy() - start_ns) / 1e9
+    right.step(seconds, oos_pnl.cumsum().to_numpy(), where="post")
+    right.axhline(0.0, color="grey", linewidth=0.8)
+    right.set(
+        xlabel="time since the first book row (s)",
+        ylabel="cumulative pnl (quote)",
+        title=f"Stitched out-of-sample track ({oos_pnl.sum():+.3g})",
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

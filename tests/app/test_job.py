@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 import pandas as pd
 from mlflow.tracking import MlflowClient
 from rich.console import Console
@@ -86,3 +90,32 @@ def test_the_book_store_is_reused_until_the_ingest_settings_change(isolated):
     assert "book store rebuilt" in first.export_text()
     assert "reused from the cache" in second.export_text()
     assert "book store rebuilt" in third.export_text()
+
+
+def test_walkforward_eval_and_the_report_command(isolated, tmp_path):
+    result = run_job(
+        composed([*isolated, "eval=walkforward", "strategy=small"]), Console(record=True, width=200)
+    )
+    assert result.run_id is not None
+    client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
+    run = client.get_run(result.run_id)
+    assert run.data.metrics["oos_folds"] >= 2 and "oos_pnl_total" in run.data.metrics
+    names = {f.path for f in client.list_artifacts(result.run_id)}
+    assert {"walkforward_folds.csv", "walkforward.png"} <= names
+    out = tmp_path / "page.html"
+    completed = subprocess.run(
+        [sys.executable, "-m", "l2gpu.cli.main", "report", result.run_id, "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path}/mlflow.db"},
+    )
+    assert completed.returncode == 0, completed.stderr
+    page = out.read_text()
+    for section in (
+        "<h2>Overfitting</h2>",
+        "In sample against out of sample",
+        "Risk of the top",
+        "walkforward",
+    ):
+        assert section in page, section
