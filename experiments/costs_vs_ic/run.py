@@ -36,6 +36,7 @@ QUANTILE = 0.9
 
 
 def main() -> None:
+    """Print the table of the README: one row per sample, signal and horizon."""
     print(
         "| data | signal | horizon | IC | net pnl, 5 bps fee | pnl, no fee | trades | "
         "naive overlapping pnl | naive trades |"
