@@ -25,6 +25,21 @@ METRICS: tuple[str, ...] = (
     "depth_exhausted",
 )
 SECONDS_PER_YEAR = 365 * 86_400
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "signal",
+    "entry",
+    "exit",
+    "max_hold",
+    "latency",
+    "direction",
+    "pnl",
+    "n_trades",
+    "win_rate",
+    "sharpe",
+    "max_drawdown",
+    "fees",
+)
+"""The columns a person reads first: shown in the console table and in the report."""
 
 
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:

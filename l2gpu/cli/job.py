@@ -24,6 +24,7 @@ from l2gpu import labels
 from l2gpu.backend.engine import gpu_status, resolve_engine
 from l2gpu.backtest import METRICS, SweepResult, sweep
 from l2gpu.backtest.params import NAMES as PARAMETERS
+from l2gpu.backtest.result import SUMMARY_COLUMNS
 from l2gpu.backtest.walkforward import WalkForwardResult, walk_forward
 from l2gpu.data.cache import cached_ingest
 from l2gpu.data.store import read_book
@@ -39,20 +40,6 @@ from l2gpu.tracking import mlflow_run, plots
 from l2gpu.tracking.report import report_html
 
 log = logging.getLogger(__name__)
-SHOWN = (
-    "signal",
-    "entry",
-    "exit",
-    "max_hold",
-    "latency",
-    "direction",
-    "pnl",
-    "n_trades",
-    "win_rate",
-    "sharpe",
-    "max_drawdown",
-    "fees",
-)
 CONSOLE_WIDTH = 150
 SQLITE_BUSY_TIMEOUT_S = 60
 
@@ -476,11 +463,14 @@ def _print(
         f"({cfg.data.name}, {cfg.sweep.kind}, fee {cfg.costs.taker_fee_bps} bps)",
         title_justify="left",
     )
-    for column in SHOWN:
+    for column in SUMMARY_COLUMNS:
         view.add_column(column, justify="right")
     for _, row in top.iterrows():
         view.add_row(
-            *[f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c]) for c in SHOWN]
+            *[
+                f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c])
+                for c in SUMMARY_COLUMNS
+            ]
         )
     console.print(view)
     ic_text = ", ".join(f"{k[3:]} {v:+.3f}" for k, v in ics.items())

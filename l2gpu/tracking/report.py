@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from l2gpu.backtest.result import SUMMARY_COLUMNS
+
 TOP_ROWS = 10
 PLOT_ORDER = (
     "equity_top.png",
@@ -47,24 +49,7 @@ def report_html(folder: Path, title: str) -> str:
     results = folder / "results.parquet"
     if results.exists():
         table = pd.read_parquet(results)
-        shown = [
-            c
-            for c in (
-                "signal",
-                "entry",
-                "exit",
-                "max_hold",
-                "latency",
-                "direction",
-                "pnl",
-                "n_trades",
-                "win_rate",
-                "sharpe",
-                "max_drawdown",
-                "fees",
-            )
-            if c in table.columns
-        ]
+        shown = [c for c in SUMMARY_COLUMNS if c in table.columns]
         best = table[table.n_trades > 0].sort_values("pnl", ascending=False).head(TOP_ROWS)
         parts.append(
             f"<h2>Best {len(best)} of {len(table):,} configs by pnl</h2>" + _table(best[shown])
