@@ -49,6 +49,7 @@ from l2gpu.kernels.sweep_layout import (
     F_TURNOVER,
     I_BUCKET,
     I_BUCKETS,
+    I_DECISION_ROW,
     I_DEPTH_EXHAUSTED,
     I_ENTRY_ROW,
     I_ENTRY_TS,
@@ -77,10 +78,12 @@ from l2gpu.kernels.sweep_layout import (
     PENDING_ENTRY,
     PENDING_EXIT,
     PENDING_NONE,
+    R_ENTRY_DECISION_ROW,
     R_ENTRY_FEE,
     R_ENTRY_PX,
     R_ENTRY_ROW,
     R_ENTRY_TS,
+    R_EXIT_DECISION_ROW,
     R_EXIT_FEE,
     R_EXIT_PX,
     R_EXIT_ROW,
@@ -151,6 +154,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
                 rec_f[k, R_ENTRY_FEE] = fee
                 rec_i[k, R_ENTRY_ROW] = t
                 rec_i[k, R_ENTRY_TS] = ts_t
+                rec_i[k, R_ENTRY_DECISION_ROW] = ist[I_DECISION_ROW]
             return True
         position = fs[F_POSITION]
         gross = position * (vwap - fs[F_ENTRY_PX])
@@ -169,6 +173,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
             rec_f[k, R_NET] = net
             rec_i[k, R_EXIT_ROW] = t
             rec_i[k, R_EXIT_TS] = ts_t
+            rec_i[k, R_EXIT_DECISION_ROW] = ist[I_DECISION_ROW]
         ist[I_TRADES] += 1
         fs[F_POSITION] = 0.0
         ist[I_NEXT_ENTRY_ROW] = t + 1 + int(par[P_COOLDOWN])
@@ -180,6 +185,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
     ):
         """Place an order decided at row ``t``; with zero latency it fills at ``t``."""
         ist[I_PENDING] = kind
+        ist[I_DECISION_ROW] = t
         ist[I_PENDING_SIDE] = side
         latency = par[P_LATENCY]
         if latency <= 0.0:
@@ -338,6 +344,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         position = fs[F_POSITION]
         if position != 0.0:
             ist[I_PENDING] = PENDING_EXIT
+            ist[I_DECISION_ROW] = last
             ist[I_PENDING_SIDE] = -1 if position > 0.0 else 1
             if not fill(
                 last, offset, ts_last, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i

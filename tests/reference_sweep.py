@@ -80,7 +80,7 @@ def backtest(book: Book, x: np.ndarray, cfg: dict, bucket_ns: int = 10**9):
     last_equity = 0.0
     open_trade: dict = {}
 
-    def fill(t, kind, side):
+    def fill(t, kind, side, decided):
         px, sz = (book.ask_px, book.ask_sz) if side > 0 else (book.bid_px, book.bid_sz)
         vwap, short = walk(px, sz, t, size)
         if math.isnan(vwap):
@@ -94,7 +94,12 @@ def backtest(book: Book, x: np.ndarray, cfg: dict, bucket_ns: int = 10**9):
             acct.position, acct.entry_px, acct.entry_fee = side * size, vwap, fee
             acct.entry_row, acct.entry_ts = t, ts[t]
             open_trade.update(
-                entry_row=t, entry_ts=ts[t], size=side * size, entry_px=vwap, entry_fee=fee
+                entry_row=t,
+                entry_ts=ts[t],
+                size=side * size,
+                entry_px=vwap,
+                entry_fee=fee,
+                entry_decision_row=decided,
             )
             return
         gross = acct.position * (vwap - acct.entry_px)
@@ -107,6 +112,7 @@ def backtest(book: Book, x: np.ndarray, cfg: dict, bucket_ns: int = 10**9):
                 exit_ts=ts[t],
                 exit_px=vwap,
                 exit_fee=fee,
+                exit_decision_row=decided,
                 net_pnl=gross - acct.entry_fee - fee,
             )
         )
@@ -116,19 +122,19 @@ def backtest(book: Book, x: np.ndarray, cfg: dict, bucket_ns: int = 10**9):
     def order(t, kind, side):
         nonlocal pending
         if latency[0] == 0:
-            fill(t, kind, side)
+            fill(t, kind, side, t)
         else:
             target = ts[t] + latency[0] if latency[1] else t + latency[0]
-            pending = (kind, side, target, latency[1])
+            pending = (kind, side, target, latency[1], t)
 
     for t in range(len(ts)):
         if t > 0 and acct.position != 0:
             exposure += ts[t] - ts[t - 1]
         if pending is not None:
-            kind, side, target, is_time = pending
+            kind, side, target, is_time, decided = pending
             if (ts[t] >= target) if is_time else (t >= target):
                 pending = None
-                fill(t, kind, side)
+                fill(t, kind, side, decided)
         if pending is None:
             if acct.position == 0:
                 if t >= acct.next_entry:
@@ -156,7 +162,7 @@ def backtest(book: Book, x: np.ndarray, cfg: dict, bucket_ns: int = 10**9):
         bucket_end[(ts[t] - ts[0]) // bucket_ns] = last_equity
     last = len(ts) - 1
     if acct.position != 0:
-        fill(last, "exit", -1 if acct.position > 0 else 1)
+        fill(last, "exit", -1 if acct.position > 0 else 1, last)
     final = acct.cash + acct.position * mid[last]
     if math.isnan(final):
         final = last_equity

@@ -136,5 +136,7 @@ def trades_frame(rec_f: np.ndarray, rec_i: np.ndarray) -> pd.DataFrame:
             "entry_fee": rec_f[:, layout.R_ENTRY_FEE],
             "exit_fee": rec_f[:, layout.R_EXIT_FEE],
             "net_pnl": rec_f[:, layout.R_NET],
+            "entry_decision_row": rec_i[:, layout.R_ENTRY_DECISION_ROW],
+            "exit_decision_row": rec_i[:, layout.R_EXIT_DECISION_ROW],
         }
     )

@@ -314,7 +314,16 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
     trades_of_top = {int(i): recorded.trades(k) for k, i in enumerate(top.index)}
     judged = overfitting(bucket_pnl, int(top.index[0])) if len(top) and len(table) > 1 else None
     bucket_s = (Window.parse(cfg.sweep.sharpe_bucket).ns or 0) / 1e9
-    risk = risk_table(bucket_pnl, [int(i) for i in top.index], bucket_s, trades_of_top, table)
+    host = book.to("cpu")
+    risk = risk_table(
+        bucket_pnl,
+        [int(i) for i in top.index],
+        bucket_s,
+        trades_of_top,
+        table,
+        mid=(host.bid_px[0] + host.ask_px[0]) / 2,
+        spread=host.ask_px[0] - host.bid_px[0],
+    )
     walk = _walk_forward(cfg, book, signals, table, engine) if cfg.eval.kind != "none" else None
     if run_id is not None:
         clock = time.perf_counter()

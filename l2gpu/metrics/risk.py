@@ -13,6 +13,11 @@ From the per-bucket pnl ``x`` (quote currency, one value per Sharpe bucket of ``
 From the trades (net pnl per round trip): ``longest_losing_streak`` (trades in a row with a net
 loss), ``trade_bps_p05``/``p50``/``p95`` (net pnl in bps of the entry notional) and
 ``fees_share_of_gross`` (fees over the absolute gross pnl).
+
+Execution, over every fill (entries and exits) against the book at its decision row:
+``slippage_bps`` (mean of ``side * (fill - mid) / mid`` in bps) and ``spread_share_paid`` (mean of
+``side * (fill - mid) / spread``: 0.5 is the far touch of an unchanged book; more is depth walked
+or a move against the order during the latency).
 """
 
 from __future__ import annotations
@@ -73,14 +78,35 @@ def trade_risk(trades: pd.DataFrame, fees: float, gross: float) -> dict[str, flo
     }
 
 
+def execution_costs(trades: pd.DataFrame, mid: np.ndarray, spread: np.ndarray) -> dict[str, float]:
+    """Mean slippage (bps of the mid) and share of the spread paid, against the decision rows."""
+    if len(trades) == 0:
+        return {"slippage_bps": float("nan"), "spread_share_paid": float("nan")}
+    side = np.sign(trades["size"].to_numpy())
+    sides = np.r_[side, -side]
+    prices = np.r_[trades.entry_px.to_numpy(), trades.exit_px.to_numpy()]
+    rows = np.r_[trades.entry_decision_row.to_numpy(), trades.exit_decision_row.to_numpy()]
+    paid = sides * (prices - mid[rows])
+    spread_at = np.where(spread[rows] > 0, spread[rows], np.nan)
+    return {
+        "slippage_bps": float(np.nanmean(1e4 * paid / mid[rows])),
+        "spread_share_paid": float(np.nanmean(paid / spread_at)),
+    }
+
+
 def risk_table(
     bucket_pnl: np.ndarray,
     configs: list[int],
     bucket_s: float,
     trades: dict[int, pd.DataFrame],
     table: pd.DataFrame,
+    mid: np.ndarray | None = None,
+    spread: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Risk metrics of the chosen ``configs`` (columns of ``bucket_pnl``, rows of ``table``)."""
+    """Risk (and, given the book's ``mid`` and ``spread``, execution) metrics of ``configs``.
+
+    ``configs`` are columns of ``bucket_pnl`` and rows of ``table``.
+    """
     rows = []
     for config in configs:
         row = {"config": config, **bucket_risk(bucket_pnl[:, config], bucket_s)}
@@ -90,5 +116,7 @@ def risk_table(
                     trades[config], float(table.fees[config]), float(table.gross_pnl[config])
                 )
             )
+            if mid is not None and spread is not None:
+                row.update(execution_costs(trades[config], mid, spread))
         rows.append(row)
     return pd.DataFrame(rows)

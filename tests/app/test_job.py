@@ -43,6 +43,7 @@ def test_the_main_job_leaves_a_complete_mlflow_run(isolated, tmp_path):
         "best_sortino",
         "best_var_95",
         "best_longest_losing_streak",
+        "best_spread_share_paid",
         "configs_run",
         "share_profitable",
         "median_sharpe",

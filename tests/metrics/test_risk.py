@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from l2gpu.metrics.risk import bucket_risk, trade_risk
+from l2gpu.metrics.risk import bucket_risk, execution_costs, trade_risk
 
 
 def test_bucket_risk_by_hand():
@@ -35,3 +35,30 @@ def test_trade_risk_by_hand():
         np.quantile([100, -100, -200, -50, 300, -100], 0.5)
     )
     assert got["fees_share_of_gross"] == pytest.approx(4.0)
+
+
+def test_execution_costs_by_hand():
+    mid = np.array([100.0, 100.0, 101.0, 99.0])
+    spread = np.array([1.0, 2.0, 1.0, 1.0])
+    # a long: decided at row 0 (mid 100, spread 1), filled at 100.5; closed: decided at row 2
+    # (mid 101, spread 1), sold at 100.5. A short: decided at row 1 (mid 100, spread 2), sold
+    # at 99.0; closed: decided at row 3 (mid 99, spread 1), bought at 99.5.
+    trades = pd.DataFrame(
+        {
+            "size": [1.0, -1.0],
+            "entry_px": [100.5, 99.0],
+            "exit_px": [100.5, 99.5],
+            "entry_decision_row": [0, 1],
+            "exit_decision_row": [2, 3],
+        }
+    )
+    got = execution_costs(trades, mid, spread)
+    paid = [0.5, 1.0, 0.5, 0.5]  # quote per unit: +0.5, -(99 - 100) = 1, -(100.5 - 101), +0.5
+    mids = [100.0, 100.0, 101.0, 99.0]
+    spreads = [1.0, 2.0, 1.0, 1.0]
+    assert got["slippage_bps"] == pytest.approx(
+        np.mean([1e4 * p / m for p, m in zip(paid, mids, strict=True)])
+    )
+    assert got["spread_share_paid"] == pytest.approx(
+        np.mean([p / s for p, s in zip(paid, spreads, strict=True)])
+    )
