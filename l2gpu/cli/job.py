@@ -312,7 +312,9 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
         sharpe_bucket=cfg.sweep.sharpe_bucket,
     )
     trades_of_top = {int(i): recorded.trades(k) for k, i in enumerate(top.index)}
-    judged = overfitting(bucket_pnl, int(top.index[0])) if len(top) and len(table) > 1 else None
+    judged = (
+        overfitting(bucket_pnl, int(top.index[0]), engine) if len(top) and len(table) > 1 else None
+    )
     bucket_s = (Window.parse(cfg.sweep.sharpe_bucket).ns or 0) / 1e9
     host = book.to("cpu")
     risk = risk_table(

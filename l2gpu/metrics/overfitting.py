@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from l2gpu.backend.arrays import to_device
 from l2gpu.metrics.deflated_sharpe import deflated_sharpe, expected_max_sharpe
 from l2gpu.metrics.pbo import pbo
 
@@ -42,7 +43,7 @@ class Overfitting:
         return f"The selected config (DSR {self.dsr:.2f}) {dsr}; {overfit}."
 
 
-def overfitting(bucket_pnl: np.ndarray, selected: int) -> Overfitting:
+def overfitting(bucket_pnl: np.ndarray, selected: int, engine: str = "cpu") -> Overfitting:
     """Deflate the selected config's Sharpe by all the configs tried, and CSCV the sweep.
 
     Parameters
@@ -51,6 +52,9 @@ def overfitting(bucket_pnl: np.ndarray, selected: int) -> Overfitting:
         Equity change per bucket of every config (``SweepResult.bucket_pnl``).
     selected : int
         Column of the config chosen as the best.
+    engine : {"cpu", "gpu"}
+        Where the CSCV runs (all splits at once are matrix products; the GPU suits thousands
+        of configs).
     """
     buckets, configs = bucket_pnl.shape
     mean, std = bucket_pnl.mean(axis=0), bucket_pnl.std(axis=0)
@@ -61,7 +65,11 @@ def overfitting(bucket_pnl: np.ndarray, selected: int) -> Overfitting:
     variance = float(np.var(sharpe, ddof=1)) if configs > 1 else 0.0
     dsr = deflated_sharpe(float(sharpe[selected]), buckets, variance, configs, skew, kurtosis)
     splits = min(16, 2 * (buckets // (2 * MIN_BUCKETS_PER_SPLIT)))
-    result = pbo(bucket_pnl, n_splits=splits) if splits >= 2 and configs >= 2 else None
+    result = (
+        pbo(to_device(bucket_pnl, "gpu" if engine == "gpu" else "cpu"), n_splits=splits)
+        if splits >= 2 and configs >= 2
+        else None
+    )
     return Overfitting(
         dsr,
         float(sharpe[selected]),
