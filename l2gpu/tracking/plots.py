@@ -49,6 +49,7 @@ def in_and_out_of_sample(
     position = np.arange(len(folds))
     left.bar(position - 0.2, folds.is_pnl, width=0.4, label="in sample (selected config)")
     left.bar(position + 0.2, folds.oos_pnl, width=0.4, label="out of sample (same config)")
+    left.set_xticks(position, [str(f) for f in folds.fold])
     left.axhline(0.0, color="grey", linewidth=0.8)
     left.set(xlabel="fold", ylabel="pnl (quote)", title="In sample against out of sample")
     left.legend(fontsize=8)
