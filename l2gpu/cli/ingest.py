@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -80,8 +79,3 @@ def run_ingest(argv: list[str], console: Console) -> int:
             return 2
     console.print(report)
     return 0
-
-
-def main() -> None:
-    """Entry point for ``python -m l2gpu.cli.ingest``."""
-    sys.exit(run_ingest(sys.argv[1:], Console()))
