@@ -15,8 +15,8 @@ the exit rules on later rows). :func:`finish` drops an order still pending after
 and closes an open position against the last row. All state lives in the rows of ``fstate`` and
 ``istate`` (layout in :mod:`l2gpu.kernels.sweep_layout`), so rows can be fed in chunks.
 
-The CPU driver is :func:`sweep_cpu`; the CUDA twin is :mod:`l2gpu.kernels.sweep_cuda`; the
-plain-Python reference is ``tests/reference_sweep.py``.
+The CPU drivers are in :mod:`l2gpu.kernels.sweep_cpu`; the CUDA twin is
+:mod:`l2gpu.kernels.sweep_cuda`; the plain-Python reference is ``tests/reference_sweep.py``.
 """
 
 from __future__ import annotations
@@ -25,10 +25,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-import numba
-
 from l2gpu.kernels.depth_walk import make_depth_walk_ops
-from l2gpu.kernels.jit import cpu_device_jit
 from l2gpu.kernels.sweep_layout import (
     F_BUCKET_START_EQUITY,
     F_CASH,
@@ -71,7 +68,6 @@ from l2gpu.kernels.sweep_layout import (
     P_LATENCY_IS_TIME,
     P_MAX_HOLD,
     P_MAX_HOLD_IS_TIME,
-    P_SIGNAL,
     P_SIZE,
     P_STOP_BPS,
     P_TAKE_PROFIT_BPS,
@@ -362,165 +358,3 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         fs[F_LAST_EQUITY] = equity
 
     return step_row, finish
-
-
-_step_row_cpu, _finish_cpu = make_sweep_ops(cpu_device_jit)
-
-
-@numba.njit(parallel=True, cache=True)
-def sweep_cpu(
-    ts,
-    mid,
-    signals,
-    bid_px,
-    bid_sz,
-    ask_px,
-    ask_sz,
-    ts0,
-    bucket_ns,
-    params,
-    fstate,
-    istate,
-    first,
-    stop,
-    rec_f,
-    rec_i,
-    bucket_pnl,
-):
-    """CPU driver: configs in parallel, each walking rows ``first .. stop-1`` in order.
-
-    ``bucket_pnl`` is ``[P, B]`` to receive each config's equity change per bucket, or ``[P, 0]``.
-    """
-    for p in numba.prange(params.shape[0]):
-        par = params[p]
-        signal = signals[int(par[P_SIGNAL])]
-        for t in range(first, stop):
-            _step_row_cpu(
-                t,
-                0,
-                ts[t],
-                mid[t],
-                signal[t],
-                bid_px,
-                bid_sz,
-                ask_px,
-                ask_sz,
-                ts0,
-                bucket_ns,
-                par,
-                fstate[p],
-                istate[p],
-                rec_f,
-                rec_i,
-                bucket_pnl[p],
-            )
-
-
-@numba.njit(cache=True)
-def sweep_one_cpu(
-    ts,
-    mid,
-    signals,
-    bid_px,
-    bid_sz,
-    ask_px,
-    ask_sz,
-    ts0,
-    bucket_ns,
-    par,
-    fs,
-    ist,
-    first,
-    stop,
-    rec_f,
-    rec_i,
-    buckets,
-):
-    """One config over rows ``first .. stop-1``, recording its trades into ``rec_f``/``rec_i``."""
-    signal = signals[int(par[P_SIGNAL])]
-    for t in range(first, stop):
-        _step_row_cpu(
-            t,
-            0,
-            ts[t],
-            mid[t],
-            signal[t],
-            bid_px,
-            bid_sz,
-            ask_px,
-            ask_sz,
-            ts0,
-            bucket_ns,
-            par,
-            fs,
-            ist,
-            rec_f,
-            rec_i,
-            buckets,
-        )
-
-
-@numba.njit(parallel=True, cache=True)
-def finish_cpu(
-    ts,
-    mid,
-    bid_px,
-    bid_sz,
-    ask_px,
-    ask_sz,
-    ts0,
-    bucket_ns,
-    params,
-    fstate,
-    istate,
-    rec_f,
-    rec_i,
-    bucket_pnl,
-):
-    """Close every config after the last row (see ``finish``)."""
-    last = ts.shape[0] - 1
-    for p in numba.prange(params.shape[0]):
-        _finish_cpu(
-            last,
-            0,
-            ts[last],
-            mid[last],
-            bid_px,
-            bid_sz,
-            ask_px,
-            ask_sz,
-            ts0,
-            bucket_ns,
-            params[p],
-            fstate[p],
-            istate[p],
-            rec_f,
-            rec_i,
-            bucket_pnl[p],
-        )
-
-
-@numba.njit(cache=True)
-def finish_one_cpu(
-    ts, mid, bid_px, bid_sz, ask_px, ask_sz, ts0, bucket_ns, par, fs, ist, rec_f, rec_i, buckets
-):
-    """Close one config after the last row, recording its last trade."""
-    last = ts.shape[0] - 1
-    _finish_cpu(
-        last,
-        0,
-        ts[last],
-        mid[last],
-        bid_px,
-        bid_sz,
-        ask_px,
-        ask_sz,
-        ts0,
-        bucket_ns,
-        par,
-        fs,
-        ist,
-        rec_f,
-        rec_i,
-        buckets,
-    )

@@ -43,7 +43,7 @@ from l2gpu.backtest.result import METRICS, SweepResult, metrics_from_state, trad
 from l2gpu.data.book import Book
 from l2gpu.features.windows import Window
 from l2gpu.kernels import sweep_layout as layout
-from l2gpu.kernels.sweep import finish_cpu, finish_one_cpu, sweep_cpu, sweep_one_cpu
+from l2gpu.kernels.sweep_cpu import finish_cpu, finish_one_cpu, sweep_cpu, sweep_one_cpu
 
 Progress = Callable[[int, int], None]
 

@@ -18,15 +18,22 @@ from __future__ import annotations
 import collections
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from l2gpu.data.ingest.binance_records import (
+    MS,
+    BadLineError,
+    DepthRecord,
+    TickerRecord,
+    TradeRecord,
+    as_strings,
+    parse_line,
+)
 from l2gpu.data.ingest.blocks import TruncatedInputError, iter_line_blocks
 from l2gpu.data.ingest.decimal_columns import (
     PRICE_SCALE,
@@ -53,167 +60,7 @@ BATCH_UPDATES = 1 << 18
 """Level updates collected before the book kernel runs (bounds memory on day-long files)."""
 BATCH_TRADES = 1 << 16
 WAITING_BUFFER_EVENTS = 100_000
-MS = 1_000_000
-
 Progress = Callable[[int], None]
-
-
-class BadLineError(ValueError):
-    """A line that cannot be read; the caller names the file and line."""
-
-
-@dataclass
-class DepthRecord:
-    """A snapshot (``is_snapshot``) or a diff, its levels already parsed.
-
-    ``problem`` says what is wrong with a level (then the record is a bad line).
-    """
-
-    line: int
-    local_ns: int
-    ts_ns: int
-    is_snapshot: bool
-    first_id: int
-    last_id: int
-    prev_id: int
-    side: np.ndarray
-    units: np.ndarray
-    size: np.ndarray
-    problem: str = ""
-
-    @property
-    def n_updates(self) -> int:
-        """Levels the record carries."""
-        return int(self.units.shape[0])
-
-
-@dataclass
-class TickerRecord:
-    """A bookTicker line (kept only when a best-bid/ask store is asked for)."""
-
-    line: int
-    local_ns: int
-    ts_ns: int
-    update_id: int
-    values: tuple[str, str, str, str]
-
-
-@dataclass
-class TradeRecord:
-    """A trade line."""
-
-    line: int
-    local_ns: int
-    ts_ns: int
-    trade_id: int
-    price: str
-    qty: str
-    buyer_is_maker: bool
-
-
-def _require_int(data: dict[str, Any], key: str) -> int:
-    value = data[key]
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise BadLineError(f"field {key!r} is {value!r}, not an integer")
-    return value
-
-
-def parse_line(
-    line_no: int, line: bytes, keep_tickers: bool
-) -> DepthRecord | TradeRecord | TickerRecord | None:
-    """Parse one recorder line; raise :class:`BadLineError` saying what is wrong."""
-    space = line.find(b" ")
-    if space <= 0:
-        raise BadLineError("expected '<local_ns> <json>'")
-    try:
-        local_ns = int(line[:space])
-        msg = orjson.loads(line[space + 1 :])
-    except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
-        raise BadLineError(f"unreadable ({exc})") from None
-    if not isinstance(msg, dict):
-        raise BadLineError("the JSON is not an object")
-    try:
-        if "lastUpdateId" in msg:
-            return DepthRecord(
-                line_no,
-                local_ns,
-                _require_int(msg, "T") * MS,
-                True,
-                0,
-                _require_int(msg, "lastUpdateId"),
-                0,
-                *parse_levels(msg["bids"], msg["asks"]),
-            )
-        data = msg["data"]
-        kind = data["e"]
-        if kind == "depthUpdate":
-            return DepthRecord(
-                line_no,
-                local_ns,
-                _require_int(data, "T") * MS,
-                False,
-                _require_int(data, "U"),
-                _require_int(data, "u"),
-                _require_int(data, "pu"),
-                *parse_levels(data["b"], data["a"]),
-            )
-        if kind == "trade":
-            return TradeRecord(
-                line_no,
-                local_ns,
-                _require_int(data, "T") * MS,
-                _require_int(data, "t"),
-                data["p"],
-                data["q"],
-                bool(data["m"]),
-            )
-        if kind == "bookTicker":
-            if not keep_tickers:
-                return None
-            return TickerRecord(
-                line_no,
-                local_ns,
-                _require_int(data, "T") * MS,
-                _require_int(data, "u"),
-                (data["b"], data["B"], data["a"], data["A"]),
-            )
-    except KeyError as exc:
-        raise BadLineError(f"missing field {exc}") from None
-    except TypeError as exc:
-        raise BadLineError(f"malformed record ({exc})") from None
-    raise BadLineError(f"unknown record type {kind!r}")
-
-
-def as_strings(values: list[Any]) -> pa.Array:
-    """Return ``values`` as an Arrow string array; a non-string becomes an unparseable marker."""
-    try:
-        return pa.array(values, pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return pa.array(
-            [v if isinstance(v, str) else "<not a string>" for v in values], pa.string()
-        )
-
-
-def parse_levels(bids: Any, asks: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
-    """Parse ``[[price, size], ...]`` lists of both sides: side, units, size and a problem."""
-    try:
-        pairs = [(p, q) for p, q in bids] + [(p, q) for p, q in asks]
-    except (TypeError, ValueError):
-        raise BadLineError("price levels must be [price, size] pairs") from None
-    side = np.repeat(np.array([0, 1], np.int8), [len(bids), len(asks)])
-    units, price_status = parse_prices(as_strings([p for p, _ in pairs]))
-    size, size_status = parse_size_strings(as_strings([q for _, q in pairs]))
-    problem = ""
-    bad = np.flatnonzero((price_status != 0) | (size_status != 0))
-    if bad.size:
-        i = int(bad[0])
-        which, value, code = (
-            ("price", pairs[i][0], price_status[i])
-            if price_status[i]
-            else ("size", pairs[i][1], size_status[i])
-        )
-        problem = f"{which} {value!r} {status_message(int(code))}"
-    return side, units, size, problem
 
 
 class BinanceSync:

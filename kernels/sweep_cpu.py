@@ -1,0 +1,170 @@
+"""CPU drivers of the sweep state machine (:mod:`l2gpu.kernels.sweep`): configs in parallel."""
+
+from __future__ import annotations
+
+import numba
+
+from l2gpu.kernels.jit import cpu_device_jit
+from l2gpu.kernels.sweep import make_sweep_ops
+from l2gpu.kernels.sweep_layout import P_SIGNAL
+
+_step_row_cpu, _finish_cpu = make_sweep_ops(cpu_device_jit)
+
+
+@numba.njit(parallel=True, cache=True)
+def sweep_cpu(
+    ts,
+    mid,
+    signals,
+    bid_px,
+    bid_sz,
+    ask_px,
+    ask_sz,
+    ts0,
+    bucket_ns,
+    params,
+    fstate,
+    istate,
+    first,
+    stop,
+    rec_f,
+    rec_i,
+    bucket_pnl,
+):
+    """CPU driver: configs in parallel, each walking rows ``first .. stop-1`` in order.
+
+    ``bucket_pnl`` is ``[P, B]`` to receive each config's equity change per bucket, or ``[P, 0]``.
+    """
+    for p in numba.prange(params.shape[0]):
+        par = params[p]
+        signal = signals[int(par[P_SIGNAL])]
+        for t in range(first, stop):
+            _step_row_cpu(
+                t,
+                0,
+                ts[t],
+                mid[t],
+                signal[t],
+                bid_px,
+                bid_sz,
+                ask_px,
+                ask_sz,
+                ts0,
+                bucket_ns,
+                par,
+                fstate[p],
+                istate[p],
+                rec_f,
+                rec_i,
+                bucket_pnl[p],
+            )
+
+
+@numba.njit(cache=True)
+def sweep_one_cpu(
+    ts,
+    mid,
+    signals,
+    bid_px,
+    bid_sz,
+    ask_px,
+    ask_sz,
+    ts0,
+    bucket_ns,
+    par,
+    fs,
+    ist,
+    first,
+    stop,
+    rec_f,
+    rec_i,
+    buckets,
+):
+    """One config over rows ``first .. stop-1``, recording its trades into ``rec_f``/``rec_i``."""
+    signal = signals[int(par[P_SIGNAL])]
+    for t in range(first, stop):
+        _step_row_cpu(
+            t,
+            0,
+            ts[t],
+            mid[t],
+            signal[t],
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
+            ts0,
+            bucket_ns,
+            par,
+            fs,
+            ist,
+            rec_f,
+            rec_i,
+            buckets,
+        )
+
+
+@numba.njit(parallel=True, cache=True)
+def finish_cpu(
+    ts,
+    mid,
+    bid_px,
+    bid_sz,
+    ask_px,
+    ask_sz,
+    ts0,
+    bucket_ns,
+    params,
+    fstate,
+    istate,
+    rec_f,
+    rec_i,
+    bucket_pnl,
+):
+    """Close every config after the last row (see ``finish``)."""
+    last = ts.shape[0] - 1
+    for p in numba.prange(params.shape[0]):
+        _finish_cpu(
+            last,
+            0,
+            ts[last],
+            mid[last],
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
+            ts0,
+            bucket_ns,
+            params[p],
+            fstate[p],
+            istate[p],
+            rec_f,
+            rec_i,
+            bucket_pnl[p],
+        )
+
+
+@numba.njit(cache=True)
+def finish_one_cpu(
+    ts, mid, bid_px, bid_sz, ask_px, ask_sz, ts0, bucket_ns, par, fs, ist, rec_f, rec_i, buckets
+):
+    """Close one config after the last row, recording its last trade."""
+    last = ts.shape[0] - 1
+    _finish_cpu(
+        last,
+        0,
+        ts[last],
+        mid[last],
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        ts0,
+        bucket_ns,
+        par,
+        fs,
+        ist,
+        rec_f,
+        rec_i,
+        buckets,
+    )
