@@ -207,3 +207,21 @@ def test_gpu_sweep_matches_cpu_on_the_full_sample(btcusdt):
         np.testing.assert_allclose(
             gpu[metric], cpu[metric], rtol=1e-10, atol=0, equal_nan=True, err_msg=metric
         )
+
+
+def test_a_config_set_too_large_for_the_device_is_a_clear_error():
+    from l2gpu.backtest.gpu_driver import chunk_rows_for
+
+    assert chunk_rows_for(8 * 2**30, configs=10_000, signals=2, depth=10) > 10**6
+    with pytest.raises(
+        MemoryError,
+        match=r"10,000,000 configs need [\d.]+ GiB of state; the "
+        r"device has 1.00 GiB free",
+    ):
+        chunk_rows_for(2**30, configs=10_000_000, signals=2, depth=10)
+
+
+def test_the_top_level_api_is_the_one_the_docs_use():
+    import l2gpu
+
+    assert l2gpu.sweep is sweep and callable(l2gpu.ingest) and callable(l2gpu.read_book)
