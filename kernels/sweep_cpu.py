@@ -36,7 +36,11 @@ def sweep_cpu(
     ``bucket_pnl`` is ``[P, B]`` to receive each config's equity change per bucket, or ``[P, 0]``.
     """
     for p in numba.prange(params.shape[0]):
+        # Views of this config's rows, taken once: not once per row.
         par = params[p]
+        fs = fstate[p]
+        ist = istate[p]
+        buckets = bucket_pnl[p]
         signal = signals[int(par[P_SIGNAL])]
         for t in range(first, stop):
             _step_row_cpu(
@@ -52,11 +56,11 @@ def sweep_cpu(
                 ts0,
                 bucket_ns,
                 par,
-                fstate[p],
-                istate[p],
+                fs,
+                ist,
                 rec_f,
                 rec_i,
-                bucket_pnl[p],
+                buckets,
             )
 
 

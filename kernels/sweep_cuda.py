@@ -51,6 +51,14 @@ def _sweep_kernel(
     rows = ts.shape[0]
     lead = min(cuda.blockIdx.x * cuda.blockDim.x, configs - 1)
     block_signal = int(params[lead, P_SIGNAL])
+    # This thread's config rows, taken once (a thread past the last config keeps the last
+    # config's rows but never steps them).
+    own_row = min(p, configs - 1)
+    par = params[own_row]
+    fs = fstate[own_row]
+    ist = istate[own_row]
+    buckets = bucket_pnl[own_row]
+    own = int(par[P_SIGNAL])
     for start in range(0, rows, TILE):
         n = min(TILE, rows - start)
         i = cuda.threadIdx.x
@@ -61,8 +69,6 @@ def _sweep_kernel(
             i += cuda.blockDim.x
         cuda.syncthreads()
         if p < configs:
-            par = params[p]
-            own = int(par[P_SIGNAL])
             for k in range(n):
                 x = signal_tile[k] if own == block_signal else signals[own, start + k]
                 _step_row(
@@ -78,11 +84,11 @@ def _sweep_kernel(
                     ts0,
                     bucket_ns,
                     par,
-                    fstate[p],
-                    istate[p],
+                    fs,
+                    ist,
                     rec_f,
                     rec_i,
-                    bucket_pnl[p],
+                    buckets,
                 )
         cuda.syncthreads()
 
