@@ -7,18 +7,18 @@ For configs in {1, 100, 10**4} and rows in {10**5, 10**6, 10**7} of a synthetic 
 over mid, fixed size, the same fee (vectorbt needs a configs x rows signal matrix; it is skipped
 where that matrix would pass ``--vectorbt-cells``). Before timing, the engine is checked against
 the plain-Python event loop of ``tests/reference_sweep.py``. CPU runs above ``--cpu-budget`` steps
-are skipped (they are a GPU's job); the GPU runs where CuPy finds a device.
+are skipped (they are a GPU's job); the GPU runs where CuPy finds a device. Each figure is the
+median of 5 timed runs (3 above 10**8 steps) after a warm-up.
 Run: ``.venv/bin/python -m benchmarks.bench_sweep`` (``pip install -e '.[bench]'`` for vectorbt).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
-from benchmarks.common import machine
+from benchmarks.common import machine, median_seconds
 from l2gpu.backend.engine import gpu_status
 from l2gpu.backtest import sweep
 from l2gpu.data import Book, synthetic
@@ -52,12 +52,19 @@ def check_engine(book: Book, signal: np.ndarray) -> None:
         np.testing.assert_allclose(table.pnl[i], want["pnl"], rtol=1e-10)
 
 
+def repeats(steps: int) -> int:
+    """Timed repeats: more for quick runs, where noise weighs more."""
+    return 5 if steps <= 10**8 else 3
+
+
 def time_engine(book: Book, signal: np.ndarray, n: int, engine: str) -> float:
     grid = configs_for(n)
     sweep(book[:1000], {"imb": signal[:1000]}, grid=grid, engine=engine)  # compile, warm up
-    started = time.perf_counter()
-    sweep(book, {"imb": signal}, grid=grid, engine=engine)
-    return time.perf_counter() - started
+    return median_seconds(
+        lambda: sweep(book, {"imb": signal}, grid=grid, engine=engine),
+        repeat=repeats(n * len(book)),
+        warmup=1,
+    )
 
 
 def time_vectorbt(book: Book, signal: np.ndarray, n: int) -> float:
@@ -86,9 +93,7 @@ def time_vectorbt(book: Book, signal: np.ndarray, n: int) -> float:
         portfolio.total_profit()
 
     run(1000)  # compile, warm up
-    started = time.perf_counter()
-    run(len(book))
-    return time.perf_counter() - started
+    return median_seconds(lambda: run(len(book)), repeat=repeats(n * len(book)), warmup=0)
 
 
 def main() -> None:
