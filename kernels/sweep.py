@@ -194,14 +194,13 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
             ist[I_TARGET_IS_TIME] = 0
 
     @jit
-    def mark(ts_t, ts0, bucket_ns, equity, fs, ist, buckets):
+    def mark(bucket, equity, fs, ist, buckets):
         """Mark equity at a row: drawdown and the per-bucket changes behind the Sharpe ratio."""
         if equity > fs[F_PEAK]:
             fs[F_PEAK] = equity
         drawdown = fs[F_PEAK] - equity
         if drawdown > fs[F_MAX_DRAWDOWN]:
             fs[F_MAX_DRAWDOWN] = drawdown
-        bucket = (ts_t - ts0) // bucket_ns
         if bucket != ist[I_BUCKET]:
             add_buckets(
                 fs,
@@ -225,8 +224,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         bid_sz,
         ask_px,
         ask_sz,
-        ts0,
-        bucket_ns,
+        bucket_t,
         par,
         fs,
         ist,
@@ -314,7 +312,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         equity = fs[F_LAST_EQUITY]
         if not math.isnan(mid_t):
             equity = fs[F_CASH] + fs[F_POSITION] * mid_t
-        mark(ts_t, ts0, bucket_ns, equity, fs, ist, buckets)
+        mark(bucket_t, equity, fs, ist, buckets)
 
     @jit
     def finish(
@@ -326,8 +324,6 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         bid_sz,
         ask_px,
         ask_sz,
-        ts0,
-        bucket_ns,
         par,
         fs,
         ist,

@@ -1,4 +1,7 @@
-"""CPU drivers of the sweep state machine (:mod:`l2gpu.kernels.sweep`): configs in parallel."""
+"""CPU drivers of the sweep state machine (:mod:`l2gpu.kernels.sweep`): configs in parallel.
+
+``row_bucket[t]`` is row ``t``'s Sharpe bucket, computed once for all configs.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +23,7 @@ def sweep_cpu(
     bid_sz,
     ask_px,
     ask_sz,
-    ts0,
-    bucket_ns,
+    row_bucket,
     params,
     fstate,
     istate,
@@ -31,7 +33,7 @@ def sweep_cpu(
     rec_i,
     bucket_pnl,
 ):
-    """CPU driver: configs in parallel, each walking rows ``first .. stop-1`` in order.
+    """Advance every config over rows ``first .. stop-1``, configs in parallel.
 
     ``bucket_pnl`` is ``[P, B]`` to receive each config's equity change per bucket, or ``[P, 0]``.
     """
@@ -53,8 +55,7 @@ def sweep_cpu(
                 bid_sz,
                 ask_px,
                 ask_sz,
-                ts0,
-                bucket_ns,
+                row_bucket[t],
                 par,
                 fs,
                 ist,
@@ -73,8 +74,7 @@ def sweep_one_cpu(
     bid_sz,
     ask_px,
     ask_sz,
-    ts0,
-    bucket_ns,
+    row_bucket,
     par,
     fs,
     ist,
@@ -97,8 +97,7 @@ def sweep_one_cpu(
             bid_sz,
             ask_px,
             ask_sz,
-            ts0,
-            bucket_ns,
+            row_bucket[t],
             par,
             fs,
             ist,
@@ -110,20 +109,7 @@ def sweep_one_cpu(
 
 @numba.njit(parallel=True, cache=True)
 def finish_cpu(
-    ts,
-    mid,
-    bid_px,
-    bid_sz,
-    ask_px,
-    ask_sz,
-    ts0,
-    bucket_ns,
-    params,
-    fstate,
-    istate,
-    rec_f,
-    rec_i,
-    bucket_pnl,
+    ts, mid, bid_px, bid_sz, ask_px, ask_sz, params, fstate, istate, rec_f, rec_i, bucket_pnl
 ):
     """Close every config after the last row (see ``finish``)."""
     last = ts.shape[0] - 1
@@ -137,8 +123,6 @@ def finish_cpu(
             bid_sz,
             ask_px,
             ask_sz,
-            ts0,
-            bucket_ns,
             params[p],
             fstate[p],
             istate[p],
@@ -149,9 +133,7 @@ def finish_cpu(
 
 
 @numba.njit(cache=True)
-def finish_one_cpu(
-    ts, mid, bid_px, bid_sz, ask_px, ask_sz, ts0, bucket_ns, par, fs, ist, rec_f, rec_i, buckets
-):
+def finish_one_cpu(ts, mid, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i, buckets):
     """Close one config after the last row, recording its last trade."""
     last = ts.shape[0] - 1
     _finish_cpu(
@@ -163,8 +145,6 @@ def finish_one_cpu(
         bid_sz,
         ask_px,
         ask_sz,
-        ts0,
-        bucket_ns,
         par,
         fs,
         ist,

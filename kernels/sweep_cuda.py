@@ -4,7 +4,8 @@ Configs arrive sorted by signal, so the threads of a block mostly share one sign
 block walks the chunk's rows in tiles of :data:`TILE` rows: its threads first copy the tile's
 ``ts``, ``mid`` and the block's signal into shared memory together, then each thread runs its
 config's state machine over the tile (a thread whose config uses another signal reads it from
-global memory). Book levels are read from global memory only at fills. State stays in the rows
+global memory). Each row's Sharpe bucket is staged with it. Book levels are read from global
+memory only at fills. State stays in the rows
 of ``fstate`` and ``istate`` between launches, so chunks of rows stream through.
 """
 
@@ -33,8 +34,7 @@ def _sweep_kernel(
     bid_sz,
     ask_px,
     ask_sz,
-    ts0,
-    bucket_ns,
+    row_bucket,
     params,
     fstate,
     istate,
@@ -44,6 +44,7 @@ def _sweep_kernel(
     bucket_pnl,
 ):
     ts_tile = cuda.shared.array(TILE, numba.int64)
+    bucket_tile = cuda.shared.array(TILE, numba.int64)
     mid_tile = cuda.shared.array(TILE, numba.float64)
     signal_tile = cuda.shared.array(TILE, numba.float64)
     p = cuda.grid(1)
@@ -64,6 +65,7 @@ def _sweep_kernel(
         i = cuda.threadIdx.x
         while i < n:
             ts_tile[i] = ts[start + i]
+            bucket_tile[i] = row_bucket[start + i]
             mid_tile[i] = mid[start + i]
             signal_tile[i] = signals[block_signal, start + i]
             i += cuda.blockDim.x
@@ -81,8 +83,7 @@ def _sweep_kernel(
                     bid_sz,
                     ask_px,
                     ask_sz,
-                    ts0,
-                    bucket_ns,
+                    bucket_tile[k],
                     par,
                     fs,
                     ist,
@@ -101,8 +102,6 @@ def _finish_kernel(
     bid_sz,
     ask_px,
     ask_sz,
-    ts0,
-    bucket_ns,
     params,
     fstate,
     istate,
@@ -123,8 +122,6 @@ def _finish_kernel(
             bid_sz,
             ask_px,
             ask_sz,
-            ts0,
-            bucket_ns,
             params[p],
             fstate[p],
             istate[p],
@@ -142,8 +139,7 @@ def sweep_chunk_cuda(
     bid_sz: Any,
     ask_px: Any,
     ask_sz: Any,
-    ts0: int,
-    bucket_ns: int,
+    row_bucket: Any,
     params: Any,
     fstate: Any,
     istate: Any,
@@ -163,8 +159,7 @@ def sweep_chunk_cuda(
         bid_sz,
         ask_px,
         ask_sz,
-        ts0,
-        bucket_ns,
+        row_bucket,
         params,
         fstate,
         istate,
@@ -182,8 +177,6 @@ def finish_cuda(
     bid_sz: Any,
     ask_px: Any,
     ask_sz: Any,
-    ts0: int,
-    bucket_ns: int,
     params: Any,
     fstate: Any,
     istate: Any,
@@ -202,8 +195,6 @@ def finish_cuda(
         bid_sz,
         ask_px,
         ask_sz,
-        ts0,
-        bucket_ns,
         params,
         fstate,
         istate,

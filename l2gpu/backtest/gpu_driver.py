@@ -33,7 +33,7 @@ def chunk_rows_for(free_bytes: int, configs: int, signals: int, depth: int) -> i
     """Rows of one chunk that fit in ``MEMORY_SHARE`` of ``free_bytes`` next to the state."""
     state = configs * (layout.N_PARAMS + layout.N_FLOAT + layout.N_INT) * 8
     budget = int(free_bytes * MEMORY_SHARE) - state
-    per_row = 8 + 8 + 8 * signals + 4 * 8 * depth
+    per_row = 8 + 8 + 8 + 8 * signals + 4 * 8 * depth  # ts, bucket, mid, signals, levels
     if budget < per_row:
         raise MemoryError(
             f"{configs:,} configs need {state / 2**30:.2f} GiB of state; the device "
@@ -45,13 +45,12 @@ def chunk_rows_for(free_bytes: int, configs: int, signals: int, depth: int) -> i
 def run_gpu(
     host: Book,
     mid: np.ndarray,
+    row_bucket: np.ndarray,
     signals: np.ndarray,
     params: np.ndarray,
     fstate: np.ndarray,
     istate: np.ndarray,
     bucket_pnl: np.ndarray,
-    ts0: int,
-    bucket_ns: int,
     chunk_rows: int | None,
     progress: Callable[[int, int], None] | None,
 ) -> None:
@@ -88,6 +87,7 @@ def run_gpu(
             "bid_sz": host.bid_sz[:, first:stop],
             "ask_px": host.ask_px[:, first:stop],
             "ask_sz": host.ask_sz[:, first:stop],
+            "row_bucket": row_bucket[first:stop],
         }
         chunk = {k: to_device(np.ascontiguousarray(v), device) for k, v in chunk.items()}
         sweep_chunk_cuda(
@@ -98,8 +98,7 @@ def run_gpu(
             chunk["bid_sz"],
             chunk["ask_px"],
             chunk["ask_sz"],
-            ts0,
-            bucket_ns,
+            chunk["row_bucket"],
             d_params,
             d_fstate,
             d_istate,
@@ -118,8 +117,6 @@ def run_gpu(
         chunk["bid_sz"],
         chunk["ask_px"],
         chunk["ask_sz"],
-        ts0,
-        bucket_ns,
         d_params,
         d_fstate,
         d_istate,

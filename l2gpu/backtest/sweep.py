@@ -39,7 +39,7 @@ import pandas as pd
 from l2gpu.backend.arrays import to_device
 from l2gpu.backend.engine import resolve_engine
 from l2gpu.backtest.params import encode, expand_grid, normalise
-from l2gpu.backtest.result import METRICS, SweepResult, metrics_from_state, trades_frame
+from l2gpu.backtest.result import SweepResult, metrics_from_state, trades_frame
 from l2gpu.data.book import Book
 from l2gpu.features.windows import Window
 from l2gpu.kernels import sweep_layout as layout
@@ -131,23 +131,22 @@ def sweep(
     host = book.to("cpu")
     mid = (host.bid_px[0] + host.ask_px[0]) * 0.5
     ts0 = int(host.ts[0])
+    row_bucket = (host.ts - ts0) // bucket.ns  # each row's Sharpe bucket, once for all configs
     fstate = np.zeros((len(table), layout.N_FLOAT))
     istate = np.zeros((len(table), layout.N_INT), np.int64)
-    n_buckets = (int(host.ts[-1]) - ts0) // bucket.ns + 1 if bucket_returns else 0
+    n_buckets = int(row_bucket[-1]) + 1 if bucket_returns else 0
     bucket_pnl = np.zeros((len(table), n_buckets))
     started = time.perf_counter()
     if where == "gpu":
         from l2gpu.backtest.gpu_driver import run_gpu
 
         run_gpu(
-            host, mid, matrix, par, fstate, istate, bucket_pnl, ts0, bucket.ns, chunk_rows, progress
+            host, mid, row_bucket, matrix, par, fstate, istate, bucket_pnl, chunk_rows, progress
         )
     else:
         step = chunk_rows or rows
-        empty_f, empty_i = (
-            np.zeros((0, layout.N_REC_FLOAT)),
-            np.zeros((0, layout.N_REC_INT), np.int64),
-        )
+        empty_f = np.zeros((0, layout.N_REC_FLOAT))
+        empty_i = np.zeros((0, layout.N_REC_INT), np.int64)
         for first in range(0, rows, step):
             stop = min(first + step, rows)
             sweep_cpu(
@@ -158,8 +157,7 @@ def sweep(
                 host.bid_sz,
                 host.ask_px,
                 host.ask_sz,
-                ts0,
-                bucket.ns,
+                row_bucket,
                 par,
                 fstate,
                 istate,
@@ -178,8 +176,6 @@ def sweep(
             host.bid_sz,
             host.ask_px,
             host.ask_sz,
-            ts0,
-            bucket.ns,
             par,
             fstate,
             istate,
@@ -190,11 +186,10 @@ def sweep(
     seconds = time.perf_counter() - started
     metrics = metrics_from_state(fstate, istate, int(host.ts[-1]) - ts0, bucket.ns)
     recorded = {
-        i: _record(host, mid, matrix, par[i], int(istate[i, layout.I_TRADES]), ts0, bucket.ns)
+        i: _record(host, mid, row_bucket, matrix, par[i], int(istate[i, layout.I_TRADES]))
         for i in record
     }
     result_table = pd.concat([table, metrics], axis=1)
-    assert list(result_table.columns[-len(METRICS) :]) == list(METRICS)
     return SweepResult(
         result_table,
         recorded,
@@ -206,17 +201,17 @@ def sweep(
 def _record(
     host: Book,
     mid: np.ndarray,
+    row_bucket: np.ndarray,
     matrix: np.ndarray,
     par: np.ndarray,
     n_trades: int,
-    ts0: int,
-    bucket_ns: int,
 ) -> pd.DataFrame:
     """Run one config again on the CPU, writing its trades."""
     rec_f = np.zeros((max(n_trades, 1), layout.N_REC_FLOAT))
     rec_i = np.zeros((max(n_trades, 1), layout.N_REC_INT), np.int64)
     fs = np.zeros(layout.N_FLOAT)
     ist = np.zeros(layout.N_INT, np.int64)
+    no_buckets = np.zeros(0)
     sweep_one_cpu(
         host.ts,
         mid,
@@ -225,8 +220,7 @@ def _record(
         host.bid_sz,
         host.ask_px,
         host.ask_sz,
-        ts0,
-        bucket_ns,
+        row_bucket,
         par,
         fs,
         ist,
@@ -234,7 +228,7 @@ def _record(
         len(host),
         rec_f,
         rec_i,
-        np.zeros(0),
+        no_buckets,
     )
     finish_one_cpu(
         host.ts,
@@ -243,13 +237,11 @@ def _record(
         host.bid_sz,
         host.ask_px,
         host.ask_sz,
-        ts0,
-        bucket_ns,
         par,
         fs,
         ist,
         rec_f,
         rec_i,
-        np.zeros(0),
+        no_buckets,
     )
     return trades_frame(rec_f[:n_trades], rec_i[:n_trades])

@@ -33,9 +33,9 @@ from l2gpu.features import compute
 from l2gpu.features.windows import Window
 from l2gpu.metrics import Overfitting, overfitting
 from l2gpu.metrics.risk import risk_table
-from l2gpu.sweep import run_study, signal_scales, strategy_grid
-from l2gpu.sweep.grid import STRATEGY_PARAMS
-from l2gpu.sweep.optuna_search import MAXIMISE, make_sampler
+from l2gpu.search import run_study, signal_scales, strategy_grid
+from l2gpu.search.grid import STRATEGY_PARAMS
+from l2gpu.search.optuna_search import MAXIMISE, make_sampler
 from l2gpu.tracking import mlflow_run, plots
 from l2gpu.tracking.report import report_html
 
