@@ -9,6 +9,7 @@ import numpy as np
 
 from l2gpu.data.book import Book
 from l2gpu.data.trades import Trades
+from tests.reference_sweep import walk
 
 NS = {"ms": 10**6, "s": 10**9}
 
@@ -64,22 +65,6 @@ def _flow(book: Book, t: int, level: int) -> float:
 
 def _window_total(values: list[float]) -> float:
     return math.nan if any(math.isnan(v) for v in values) else math.fsum(values)
-
-
-def _walk(px: np.ndarray, sz: np.ndarray, t: int, qty: float) -> float:
-    remaining, notional, last = qty, 0.0, math.nan
-    for k in range(px.shape[0]):
-        if math.isnan(px[k, t]):
-            break
-        take = min(remaining, sz[k, t])
-        notional += px[k, t] * take
-        remaining -= take
-        last = px[k, t]
-        if remaining <= 0:
-            break
-    if math.isnan(last):
-        return math.nan
-    return (notional + last * max(remaining, 0.0)) / qty
 
 
 def _trades_in(trades: Trades, ts_t: int, window: str | None) -> list[int]:
@@ -184,8 +169,8 @@ def _feature_at(book: Book, parts: list[str], name: str, t: int, trades: Trades 
     if family == "impact":
         qty = float(parts[2])
         if parts[1] == "buy":
-            return 1e4 * (_walk(b.ask_px, b.ask_sz, t, qty) - m) / m
-        return 1e4 * (m - _walk(b.bid_px, b.bid_sz, t, qty)) / m
+            return 1e4 * (walk(b.ask_px, b.ask_sz, t, qty)[0] - m) / m
+        return 1e4 * (m - walk(b.bid_px, b.bid_sz, t, qty)[0]) / m
     assert trades is not None
     if family == "trade":
         window = _trades_in(trades, ts[t], parts[2])
