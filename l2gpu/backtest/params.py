@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from l2gpu.features.windows import Window
+from l2gpu.core.spans import Window
 from l2gpu.kernels import sweep_layout as layout
 
 DEFAULTS: dict[str, Any] = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from l2gpu.core.units import SECONDS_PER_YEAR
 from l2gpu.kernels import sweep_layout as layout
 
 METRICS: tuple[str, ...] = (
@@ -24,7 +25,6 @@ METRICS: tuple[str, ...] = (
     "avg_hold_s",
     "depth_exhausted",
 )
-SECONDS_PER_YEAR = 365 * 86_400
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "signal",
     "entry",

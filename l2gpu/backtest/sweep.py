@@ -40,8 +40,8 @@ from l2gpu.backend.arrays import to_device
 from l2gpu.backend.engine import resolve_engine
 from l2gpu.backtest.params import encode, expand_grid, normalise
 from l2gpu.backtest.result import SweepResult, metrics_from_state, trades_frame
+from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
-from l2gpu.features.windows import Window
 from l2gpu.kernels import sweep_layout as layout
 from l2gpu.kernels.sweep_cpu import finish_cpu, finish_one_cpu, sweep_cpu, sweep_one_cpu
 

@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from l2gpu.backtest.sweep import sweep
+from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
-from l2gpu.features.windows import Window
 from l2gpu.labels.guard import check_inputs
 
 MODES = ("rolling", "expanding")

@@ -18,7 +18,7 @@ from l2gpu.config import register_configs
 from l2gpu.tracking import mlflow_run
 
 NOISE = ("full_key", "reference_type", "object_type", "Config search path", "provider=")
-CONFIG_DIR = str(Path(__file__).resolve().parents[2] / "conf")
+CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
 register_configs()
 

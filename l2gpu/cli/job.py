@@ -26,11 +26,12 @@ from l2gpu.backtest import METRICS, SweepResult, sweep
 from l2gpu.backtest.params import NAMES as PARAMETERS
 from l2gpu.backtest.result import SUMMARY_COLUMNS
 from l2gpu.backtest.walkforward import WalkForwardResult, walk_forward
+from l2gpu.core.spans import Window
 from l2gpu.data.cache import cached_ingest
+from l2gpu.data.samples import resolve_input
 from l2gpu.data.store import read_book
 from l2gpu.data.trades import read_trades
 from l2gpu.features import compute
-from l2gpu.features.windows import Window
 from l2gpu.metrics import Overfitting, overfitting
 from l2gpu.metrics.risk import risk_table
 from l2gpu.search import run_study, signal_scales, strategy_grid
@@ -179,7 +180,7 @@ def _search(
 
 def _horizon_ns(name: str, book: Any) -> int:
     """Return a label's horizon in ns (rows at the book's mean pace)."""
-    horizon = labels.parse_label(name).horizon
+    horizon = labels.label_horizon(name)
     if horizon.ns is not None:
         return horizon.ns
     pace = (int(book.ts[-1]) - int(book.ts[0])) / max(len(book) - 1, 1)
@@ -259,7 +260,7 @@ def _pipeline(cfg: DictConfig, root: Path, console: Console, run_id: str | None)
         task = progress.add_task(f"ingest {cfg.data.name}", total=None)
         stores = cached_ingest(
             cfg.data.name,
-            [root / p for p in cfg.data.paths],
+            [resolve_input(p, root) for p in cfg.data.paths],
             cfg.data.format,
             root / cfg.paths.cache_dir,
             {

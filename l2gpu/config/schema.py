@@ -1,7 +1,8 @@
-"""Dataclass schemas of the config groups (DESIGN §7).
+"""Dataclass schemas of the config groups (``docs/config.md``).
 
-Each YAML file under ``conf/<group>/`` starts from its group's schema (``defaults: [schema]``),
-so a misspelt key or a value of the wrong type fails when the config is composed, naming the key.
+Each YAML file under ``l2gpu/conf/<group>/`` starts from its group's schema
+(``defaults: [schema]``), so a misspelt key or a value of the wrong type fails when the config is
+composed, naming the key.
 """
 
 from __future__ import annotations

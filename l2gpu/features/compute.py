@@ -76,7 +76,7 @@ def compute(
     ctx = FeatureContext.for_book(book, engine, trades)
     out = {}
     for spec in specs:
-        values = spec.family.compute(ctx, *spec.args, **spec.options)
+        values = spec.entry.compute(ctx, *spec.args, **spec.options)
         if dtype == "float32":
             values = values.astype("float32")
         out[spec.name] = to_device(values, book.device)
@@ -85,4 +85,4 @@ def compute(
 
 def is_causal(name: str) -> bool:
     """Whether the feature ``name`` uses only rows at or before each row."""
-    return parse_name(name).family.causal
+    return parse_name(name).entry.causal

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from l2gpu.core.spans import Window
 from l2gpu.features.registry import FeatureContext, family
-from l2gpu.features.windows import Window, window_sum
+from l2gpu.features.rolling import window_sum
 
 
 def level_flow(ctx: FeatureContext, level: int) -> Any:

@@ -1,7 +1,9 @@
-"""Feature families, the name grammar, and the per-call context that shares passes.
+"""Feature families, their name grammar, and the per-call context that shares passes.
 
-A feature name is a family followed by its parameters, joined by ``_``: ``ofi_2s``,
-``imbalance_5_decay0.5``, ``impact_buy_0.5``. Parameters are parsed by kind:
+Families live in :data:`FAMILIES`, a :class:`~l2gpu.core.registry.Registry`; a family module
+registers each with :func:`family`. A feature name is a family followed by its parameters,
+joined by ``_``: ``ofi_2s``, ``imbalance_5_decay0.5``, ``impact_buy_0.5``. Parameters are parsed
+by kind:
 
 - ``levels``: a positive integer number of book levels;
 - ``window``: rows (``100``) or time (``2s``, ``250ms``), see :class:`Window`;
@@ -11,7 +13,6 @@ A feature name is a family followed by its parameters, joined by ``_``: ``ofi_2s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -19,11 +20,11 @@ from typing import Any
 
 from l2gpu.backend.arrays import array_namespace
 from l2gpu.backend.engine import resolve_engine
+from l2gpu.core.registry import NameGrammar, ParamParser, ParsedName, Registry, Signature
+from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
 from l2gpu.data.trades import Trades
-from l2gpu.features.windows import Window, prefix_sum
-
-ParamParser = Callable[[str], Any]
+from l2gpu.features.rolling import prefix_sum
 
 
 def _positive_int(text: str) -> int:
@@ -95,14 +96,14 @@ class Family:
     """A feature family: its parameters, whether it is causal, and how to compute it."""
 
     name: str
-    params: tuple[str, ...]
-    optional: tuple[str, ...]
+    signature: Signature
     causal: bool
     compute: Callable[..., Any]
     doc: str
 
 
-FAMILIES: dict[str, Family] = {}
+FAMILIES: Registry[Family] = Registry("feature")
+GRAMMAR = NameGrammar(PARSERS, OPTIONAL_PARSERS)
 
 
 def family(
@@ -112,55 +113,17 @@ def family(
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        FAMILIES[name] = Family(name, params, optional, causal, fn, doc)
+        FAMILIES.add(name, Family(name, Signature(params, optional), causal, fn, doc))
         return fn
 
     return register
 
 
-@dataclass(frozen=True)
-class FeatureSpec:
-    """A parsed feature name."""
-
-    name: str
-    family: Family
-    args: tuple[Any, ...]
-    options: dict[str, Any]
-
-
 def known_families() -> str:
-    """Return the registered families with their parameters, for error messages."""
-    parts = []
-    for fam in sorted(FAMILIES.values(), key=lambda f: f.name):
-        shown = "_".join(
-            [fam.name, *[f"<{p}>" for p in fam.params], *[f"[{o}<x>]" for o in fam.optional]]
-        )
-        parts.append(shown)
-    return ", ".join(parts)
+    """Return the registered families with their parameters, for error messages and help."""
+    return FAMILIES.listing()
 
 
-def parse_name(name: str) -> FeatureSpec:
+def parse_name(name: str) -> ParsedName[Family]:
     """Parse a feature name; an unknown family or a bad parameter is a ``ValueError``."""
-    for fam_name in sorted(FAMILIES, key=len, reverse=True):
-        if name == fam_name or name.startswith(fam_name + "_"):
-            fam = FAMILIES[fam_name]
-            break
-    else:
-        raise ValueError(f"unknown feature {name!r}; known families: {known_families()}")
-    rest = name[len(fam.name) + 1 :].split("_") if name != fam.name else []
-    required, extra = rest[: len(fam.params)], rest[len(fam.params) :]
-    if len(required) < len(fam.params):
-        raise ValueError(
-            f"feature {name!r} needs parameters {fam.params}; known families: {known_families()}"
-        )
-    try:
-        args = tuple(PARSERS[kind](text) for kind, text in zip(fam.params, required, strict=True))
-        options = {}
-        for text in extra:
-            key = next((o for o in fam.optional if re.fullmatch(rf"{o}[0-9.]+", text)), None)
-            if key is None:
-                raise ValueError(f"unexpected parameter {text!r}")
-            options[key] = OPTIONAL_PARSERS[key](text[len(key) :])
-    except ValueError as exc:
-        raise ValueError(f"feature {name!r}: {exc}; known families: {known_families()}") from None
-    return FeatureSpec(name, fam, args, options)
+    return GRAMMAR.parse(name, FAMILIES)

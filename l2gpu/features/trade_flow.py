@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from l2gpu.backend.arrays import to_device
+from l2gpu.core.spans import Window
 from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.registry import FeatureContext, family
-from l2gpu.features.windows import Window
 from l2gpu.kernels.volume_profile import volume_profile_cpu
 
 SIZE_UNITS = 10**8

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from l2gpu.core.spans import Window
+from l2gpu.core.units import NS_PER_S
 from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.registry import FeatureContext, family
-from l2gpu.features.windows import Window, window_sum
-
-NS_PER_S = 1e9
+from l2gpu.features.rolling import window_sum
 
 
 def log_returns(ctx: FeatureContext) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from l2gpu.features.compute import is_causal
-from l2gpu.labels.names import is_label
+from l2gpu.labels.registry import is_label
 
 
 class LeakageError(ValueError):

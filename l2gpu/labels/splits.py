@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l2gpu.features.windows import Window
+from l2gpu.core.spans import Window
 
 NEVER = np.iinfo(np.int64).max
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-SECONDS_PER_YEAR = 365 * 86_400
+from l2gpu.core.units import SECONDS_PER_YEAR
 
 
 def _ratio(num: float, den: float) -> float:

@@ -76,4 +76,4 @@ def test_a_planted_lookahead_feature_is_refused(case):
         with pytest.raises(LeakageError, match="'peek_100' is not causal"):
             walk_forward(book, peeking, params.assign(signal="peek_100"), train="60s", test="30s")
     finally:
-        del FAMILIES["peek"]
+        FAMILIES.remove("peek")

@@ -1,9 +1,8 @@
-"""Windows and horizons in rows (``"100"``) or time (``"2s"``, ``"250ms"``), and rolling sums.
+"""Spans in rows (``"100"``) or time (``"2s"``, ``"250ms"``): windows, horizons, latencies.
 
 A trailing window at row ``t`` covers rows ``t - n + 1 .. t`` (``n`` rows) or the rows with
-``ts > ts_t - w`` (time). Rolling sums use a prefix sum and ``searchsorted``, which parallelise on
-the GPU, never a scan per row. A window that holds a NaN sums to NaN: a quantity that is
-undefined on some row (a mid with an empty side) is not silently treated as zero.
+``ts > ts_t - w`` (time); a horizon from row ``t`` ends at row ``t + n`` or at the first row with
+``ts >= ts_t + w``. Units are in :data:`UNITS_NS`. See ``docs/semantics.md``.
 """
 
 from __future__ import annotations
@@ -43,10 +42,18 @@ class Window:
     text: str
 
     @classmethod
-    def parse(cls, text: str) -> Window:
-        """Parse ``"100"`` (rows) or ``"2s"``, ``"250ms"``, ``"1.5m"`` (time)."""
+    def parse(cls, text: str, allow_zero: bool = False) -> Window:
+        """Parse ``"100"`` (rows) or ``"2s"``, ``"250ms"``, ``"1.5m"`` (time).
+
+        Parameters
+        ----------
+        text : str
+            The span as written.
+        allow_zero : bool
+            Accept an empty span (``"0"``, ``"0ms"``): a latency may be zero, a window may not.
+        """
         if text.isdigit():
-            if int(text) < 1:
+            if int(text) < 1 and not allow_zero:
                 raise ValueError(f"a window of {text} rows is empty; use at least 1")
             return cls(int(text), None, text)
         match = _TIME.match(text)
@@ -56,7 +63,7 @@ class Window:
                 f"duration with a unit ({', '.join(UNITS_NS)}), e.g. '2s', '250ms'"
             )
         ns = round(float(match[1]) * UNITS_NS[match[2]])
-        if ns < 1:
+        if ns < 1 and not (allow_zero and ns == 0):
             raise ValueError(f"window {text!r} is shorter than 1 ns")
         return cls(None, ns, text)
 
@@ -78,22 +85,3 @@ class Window:
         if self.rows is not None:
             return xp.minimum(index + self.rows, rows)
         return xp.searchsorted(ts, ts + self.ns, side="left").astype(xp.int64)
-
-
-def prefix_sum(values: Any, xp: ModuleType) -> tuple[Any, Any]:
-    """Prefix sums of ``values`` with NaN counted aside: (sum of finite values, NaN count).
-
-    Both have a leading 0, so the sum over rows ``a .. b-1`` is ``P[b] - P[a]``.
-    """
-    missing = xp.isnan(values)
-    total = xp.concatenate((xp.zeros(1), xp.cumsum(xp.where(missing, 0.0, values))))
-    count = xp.concatenate((xp.zeros(1, dtype=xp.int64), xp.cumsum(missing, dtype=xp.int64)))
-    return total, count
-
-
-def window_sum(prefix: tuple[Any, Any], starts: Any, xp: ModuleType) -> Any:
-    """Sum over rows ``starts[t] .. t`` from :func:`prefix_sum`; NaN where the window has a NaN."""
-    total, count = prefix
-    ends = xp.arange(1, total.shape[0], dtype=xp.int64)
-    sums = total[ends] - total[starts]
-    return xp.where(count[ends] - count[starts] > 0, xp.nan, sums)
