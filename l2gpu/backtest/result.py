@@ -25,21 +25,6 @@ METRICS: tuple[str, ...] = (
     "avg_hold_s",
     "depth_exhausted",
 )
-SUMMARY_COLUMNS: tuple[str, ...] = (
-    "signal",
-    "entry",
-    "exit",
-    "max_hold",
-    "latency",
-    "direction",
-    "pnl",
-    "n_trades",
-    "win_rate",
-    "sharpe",
-    "max_drawdown",
-    "fees",
-)
-"""The columns a person reads first: shown in the console table and in the report."""
 
 
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:

@@ -1,21 +1,25 @@
-"""The ``l2gpu`` Hydra application (``make run`` calls it with no arguments) and ``l2gpu ui``."""
+"""The ``l2gpu`` Hydra application (``make run`` calls it with no arguments).
+
+Errors end the command with one line on stderr (what is wrong, where, what to do) and exit
+status 2; ``HYDRA_FULL_ERROR=1`` shows the traceback instead.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import hydra
 from hydra import compose, initialize_config_dir
+from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 from rich.console import Console
 
-from l2gpu.cli.job import CONSOLE_WIDTH, run_job
+from l2gpu.cli.errors import EXPECTED_ERRORS, one_line
+from l2gpu.cli.job import CONSOLE_WIDTH, run_job, typed_config
 from l2gpu.config import register_configs
-from l2gpu.tracking import mlflow_run
 
 NOISE = ("full_key", "reference_type", "object_type", "Config search path", "provider=")
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
@@ -23,49 +27,43 @@ CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 register_configs()
 
 
+def fail(message: str) -> None:
+    """Print ``message`` as the one line of a failed command and exit with status 2."""
+    Console(stderr=True).print(f"[bold red]l2gpu:[/] {message}", soft_wrap=True, highlight=False)
+    sys.exit(2)
+
+
 @hydra.main(version_base="1.3", config_path=CONFIG_DIR, config_name="config")
 def hydra_app(cfg: DictConfig) -> None:
     """Run the main job for the composed config."""
     logging.getLogger("l2gpu").setLevel(logging.INFO)
-    run_job(cfg, Console(width=None if sys.stdout.isatty() else CONSOLE_WIDTH))
+    overrides = list(HydraConfig.get().overrides.task)
+    console = Console(width=None if sys.stdout.isatty() else CONSOLE_WIDTH)
+    try:
+        run_job(cfg, console, overrides)
+    except EXPECTED_ERRORS as exc:
+        if os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        fail(one_line(exc))
 
 
 def check_overrides(argv: list[str]) -> str:
-    """Compose the config with ``argv``'s overrides; return the problem in one line, or ``""``.
+    """Compose and validate the config with ``argv``'s overrides; return the problem, or ``""``.
 
-    Multiruns (``-m``) and Hydra's own flags are left to Hydra.
+    Multiruns (``-m``) and Hydra's own flags are left to Hydra (each job validates its own).
     """
     if any(arg.startswith("-") for arg in argv):
         return ""
     overrides = [arg for arg in argv if not arg.startswith("hydra")]
     try:
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-            compose(config_name="config", overrides=overrides)
+            cfg = compose(config_name="config", overrides=overrides)
     except Exception as exc:  # Hydra raises several types; all mean a config that cannot compose
         text = "\n".join(str(e) for e in (exc, exc.__cause__) if e is not None)
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         return " ".join(line for line in lines if not line.startswith(NOISE))
+    try:
+        typed_config(cfg)
+    except ValueError as exc:
+        return one_line(exc)
     return ""
-
-
-def serve_ui(argv: list[str]) -> int:
-    """``l2gpu ui [--port N]``: the MLflow UI on 127.0.0.1 against the project's store."""
-    port = argv[argv.index("--port") + 1] if "--port" in argv else "5000"
-    root = Path.cwd()
-    uri = mlflow_run.tracking_uri(None, root)
-    Console().print(f"MLflow UI for {uri} on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    command = [
-        sys.executable,
-        "-m",
-        "mlflow",
-        "server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        port,
-        "--backend-store-uri",
-        uri,
-        "--default-artifact-root",
-        (root / "mlruns").resolve().as_uri(),
-    ]
-    return subprocess.call(command, env=os.environ.copy())

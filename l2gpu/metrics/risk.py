@@ -22,6 +22,8 @@ or a move against the order during the latency).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -78,7 +80,11 @@ def trade_risk(trades: pd.DataFrame, fees: float, gross: float) -> dict[str, flo
     }
 
 
-def execution_costs(trades: pd.DataFrame, mid: np.ndarray, spread: np.ndarray) -> dict[str, float]:
+Quotes = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""Given book rows, their mid and spread (host arrays, quote currency)."""
+
+
+def execution_costs(trades: pd.DataFrame, quotes: Quotes) -> dict[str, float]:
     """Mean slippage (bps of the mid) and share of the spread paid, against the decision rows."""
     if len(trades) == 0:
         return {"slippage_bps": float("nan"), "spread_share_paid": float("nan")}
@@ -86,10 +92,11 @@ def execution_costs(trades: pd.DataFrame, mid: np.ndarray, spread: np.ndarray) -
     sides = np.r_[side, -side]
     prices = np.r_[trades.entry_px.to_numpy(), trades.exit_px.to_numpy()]
     rows = np.r_[trades.entry_decision_row.to_numpy(), trades.exit_decision_row.to_numpy()]
-    paid = sides * (prices - mid[rows])
-    spread_at = np.where(spread[rows] > 0, spread[rows], np.nan)
+    mid, spread = quotes(rows)
+    paid = sides * (prices - mid)
+    spread_at = np.where(spread > 0, spread, np.nan)
     return {
-        "slippage_bps": float(np.nanmean(1e4 * paid / mid[rows])),
+        "slippage_bps": float(np.nanmean(1e4 * paid / mid)),
         "spread_share_paid": float(np.nanmean(paid / spread_at)),
     }
 
@@ -100,10 +107,9 @@ def risk_table(
     bucket_s: float,
     trades: dict[int, pd.DataFrame],
     table: pd.DataFrame,
-    mid: np.ndarray | None = None,
-    spread: np.ndarray | None = None,
+    quotes: Quotes | None = None,
 ) -> pd.DataFrame:
-    """Risk (and, given the book's ``mid`` and ``spread``, execution) metrics of ``configs``.
+    """Risk (and, given the book's ``quotes``, execution) metrics of ``configs``.
 
     ``configs`` are columns of ``bucket_pnl`` and rows of ``table``.
     """
@@ -116,7 +122,7 @@ def risk_table(
                     trades[config], float(table.fees[config]), float(table.gross_pnl[config])
                 )
             )
-            if mid is not None and spread is not None:
-                row.update(execution_costs(trades[config], mid, spread))
+            if quotes is not None:
+                row.update(execution_costs(trades[config], quotes))
         rows.append(row)
     return pd.DataFrame(rows)

@@ -15,13 +15,37 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import mlflow
+from filelock import FileLock
 from mlflow.tracking import MlflowClient
 
+SQLITE_PREFIX = "sqlite:///"
+STORE_LOCK_TIMEOUT_S = 120
+EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
+"""MLflow 3 opens an experiment of kind ``custom_model_development`` on its runs table."""
+SHARED_VIEW_TAG = "mlflow.sharedViewState."
+VIEW_KEY = "l2gpu-runs"
+"""The UI's shared view of the runs table, opened by ``?viewStateShareKey=l2gpu-runs``."""
+KEY_METRICS = (
+    "best_pnl",
+    "best_sharpe",
+    "best_n_trades",
+    "best_max_drawdown",
+    "dsr",
+    "pbo",
+    "share_profitable",
+    "configs_run",
+)
+RUNS_VIEW: dict[str, Any] = {
+    "searchFilter": "",
+    "orderByKey": "metrics.`best_pnl`",
+    "orderByAsc": False,
+    "selectedColumns": [f"metrics.`{m}`" for m in KEY_METRICS],
+}
 PID_TAG = "l2gpu.pid"
 PARENT_ENV = "MLFLOW_PARENT_RUN_ID"
 """Set by the multirun callback: the run id every job of the multirun nests under."""
@@ -29,25 +53,60 @@ HOST_TAG = "l2gpu.host"
 
 
 def tracking_uri(configured: str | None, root: Path) -> str:
-    """Return the tracking URI a run logs to."""
+    """Return the tracking URI a run logs to (``root`` is where ``mlflow.db`` goes)."""
     return (
         configured
         or os.environ.get("MLFLOW_TRACKING_URI")
-        or f"sqlite:///{(root / 'mlflow.db').resolve()}"
+        or f"{SQLITE_PREFIX}{(root / 'mlflow.db').resolve()}"
     )
 
 
-def ensure_experiment(uri: str, name: str, artifacts: Path) -> str:
-    """Create the tracking database and the experiment once; return the experiment id.
+def _store_lock(uri: str) -> FileLock | nullcontext[None]:
+    """Return a lock beside a SQLite store, held while the store and experiment are created.
 
-    A new experiment keeps its artifacts under ``artifacts``.
+    Two jobs started at the same instant on a fresh store would otherwise both run MLflow's
+    schema migrations and one would fail; a server-backed store needs no lock.
     """
-    mlflow.set_tracking_uri(uri)
-    client = MlflowClient(uri)
-    experiment = client.get_experiment_by_name(name)
-    if experiment is not None:
-        return str(experiment.experiment_id)
-    return str(client.create_experiment(name, artifact_location=artifacts.resolve().as_uri()))
+    if not uri.startswith(SQLITE_PREFIX):
+        return nullcontext()
+    database = Path(uri[len(SQLITE_PREFIX) :])
+    database.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(f"{database}.lock", timeout=STORE_LOCK_TIMEOUT_S)
+
+
+def ensure_experiment(uri: str, name: str, artifacts: Path) -> str:
+    """Create the tracking store and the experiment once; return the experiment id.
+
+    A new experiment keeps its artifacts under ``artifacts`` and opens in the MLflow UI on its
+    runs table, sorted by the best config's pnl, with the headline metrics as columns
+    (:data:`VIEW_KEY`).
+    """
+    with _store_lock(uri):
+        mlflow.set_tracking_uri(uri)
+        client = MlflowClient(uri)
+        experiment = client.get_experiment_by_name(name)
+        if experiment is not None:
+            return str(experiment.experiment_id)
+        created = str(
+            client.create_experiment(
+                name,
+                artifact_location=artifacts.resolve().as_uri(),
+                tags={EXPERIMENT_KIND_TAG: "custom_model_development"},
+            )
+        )
+        client.set_experiment_tag(created, f"{SHARED_VIEW_TAG}{VIEW_KEY}", json.dumps(RUNS_VIEW))
+        return created
+
+
+def find_experiment(uri: str, name: str) -> str | None:
+    """Return the id of the experiment ``name`` in an existing store, without creating either."""
+    if uri.startswith(SQLITE_PREFIX) and not Path(uri[len(SQLITE_PREFIX) :]).exists():
+        return None
+    try:
+        experiment = MlflowClient(uri).get_experiment_by_name(name)
+    except Exception:  # an unreachable or foreign store: the UI will say so itself
+        return None
+    return None if experiment is None else str(experiment.experiment_id)
 
 
 def _alive(pid: int) -> bool:

@@ -1,8 +1,10 @@
 """The run report: one HTML page (plots embedded) from a run's artifacts.
 
-Sections: the overfitting reading (DSR, PBO), the best configs, their risk metrics, in-sample
-against out-of-sample when a walk-forward ran, and every PNG of the run. Every run writes it as
-``report.html``; ``l2gpu report <run id>`` rebuilds it from a logged run.
+Sections: the summary (the best configs with the thresholds as typed, the parameters that vary,
+units, the scale and Sharpe convention), the overfitting reading (DSR, PBO), the top configs'
+risk metrics, in-sample against out-of-sample when a walk-forward ran, and every PNG of the run.
+Times are shown as UTC date-times. Every run writes it as ``report.html``; ``l2gpu report <run
+id>`` rebuilds it from a logged run.
 """
 
 from __future__ import annotations
@@ -16,9 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from l2gpu.backtest.result import SUMMARY_COLUMNS
-
-TOP_ROWS = 10
+TIME_COLUMNS = ("train_start", "train_end", "test_start", "test_end")
 PLOT_ORDER = (
     "equity_top.png",
     "walkforward.png",
@@ -29,7 +29,14 @@ PLOT_ORDER = (
 
 
 def _table(frame: pd.DataFrame) -> str:
-    return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="grid")
+    shown = frame.copy()
+    for column in TIME_COLUMNS:
+        if column in shown.columns:
+            shown[column] = pd.to_datetime(shown[column], unit="ns", utc=True).dt.strftime(
+                "%Y-%m-%d %H:%M:%S.%f"
+            )
+    page = shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="grid")
+    return f"<div class='wide'>{page}</div>"
 
 
 def report_html(folder: Path, title: str) -> str:
@@ -46,13 +53,14 @@ def report_html(folder: Path, title: str) -> str:
             f"{data['n_trials']:,} configs over {data['n_buckets']:,} buckets); PBO "
             f"{data['pbo']:.3f} over {data['pbo_splits']} blocks.</p>"
         )
-    results = folder / "results.parquet"
-    if results.exists():
-        table = pd.read_parquet(results)
-        shown = [c for c in SUMMARY_COLUMNS if c in table.columns]
-        best = table[table.n_trades > 0].sort_values("pnl", ascending=False).head(TOP_ROWS)
-        parts.append(
-            f"<h2>Best {len(best)} of {len(table):,} configs by pnl</h2>" + _table(best[shown])
+    summary, texts = folder / "summary.csv", folder / "summary.json"
+    if summary.exists() and texts.exists():
+        words = json.loads(texts.read_text())
+        parts.insert(
+            1,
+            "<h2>Summary</h2>"
+            f"<p class='reading'>{html.escape(words['description'])}</p>"
+            f"<p>{html.escape(words['heading'])}</p>" + _table(pd.read_csv(summary)),
         )
     risk = folder / "risk.csv"
     if risk.exists():
@@ -78,7 +86,9 @@ def report_html(folder: Path, title: str) -> str:
         )
     style = (
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
-        ".grid td,.grid th{padding:2px 8px;text-align:right}"
+        ".grid{border-collapse:collapse;font-size:0.85em}"
+        ".grid td,.grid th{padding:2px 6px;text-align:right;white-space:nowrap}"
+        ".wide{overflow-x:auto;max-width:100%}"
         ".reading{font-size:1.1em;font-weight:bold}img{max-width:100%}"
     )
     return (

@@ -61,7 +61,7 @@ def test_the_main_job_leaves_a_complete_mlflow_run(isolated, tmp_path):
     page = (tmp_path / "report.html").read_text()
     for section in (
         "<h2>Overfitting</h2>",
-        "Best 10 of 2,880 configs",
+        "Best 5 of 2,880 configs by pnl",
         "Risk of the top",
         "data:image/png;base64,",
     ):

@@ -52,7 +52,7 @@ def test_execution_costs_by_hand():
             "exit_decision_row": [2, 3],
         }
     )
-    got = execution_costs(trades, mid, spread)
+    got = execution_costs(trades, lambda rows: (mid[rows], spread[rows]))
     paid = [0.5, 1.0, 0.5, 0.5]  # quote per unit: +0.5, -(99 - 100) = 1, -(100.5 - 101), +0.5
     mids = [100.0, 100.0, 101.0, 99.0]
     spreads = [1.0, 2.0, 1.0, 1.0]

@@ -1,0 +1,216 @@
+"""Check every value of a composed config before any work starts (``docs/config.md``).
+
+Hydra's schemas catch a misspelt key or a value of the wrong type; :func:`validate` catches the
+values a type cannot: a NaN or negative fee, an empty list, ``batch_size=0``, an unknown
+objective, sampler or feature. Each problem is a :class:`ConfigError` whose message is one line:
+the parameter, what is wrong, and what to do. The job validates before it opens an MLflow run,
+so a refused config leaves no run behind.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from l2gpu.backend.engine import ENGINES
+from l2gpu.backtest.params import DEFAULTS, encode, normalise
+from l2gpu.backtest.result import METRICS
+from l2gpu.backtest.walkforward import MODES
+from l2gpu.config.schema import AppConfig
+from l2gpu.core.spans import Window
+from l2gpu.data.ingest import FORMATS, Policies
+from l2gpu.features import parse_name
+from l2gpu.labels import LeakageError, check_inputs, parse_label
+from l2gpu.search.grid import STRATEGY_PARAMS
+from l2gpu.search.optuna_search import SAMPLERS
+
+
+class ConfigError(ValueError):
+    """A config value that cannot work; the message names the parameter and what to do."""
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        super().__init__(f"{parameter}: {problem}")
+        self.parameter = parameter
+
+
+def _require(ok: bool, parameter: str, problem: str) -> None:
+    if not ok:
+        raise ConfigError(parameter, problem)
+
+
+def _non_empty(values: Sequence[Any], parameter: str) -> None:
+    _require(len(values) > 0, parameter, "the list is empty; give at least one value")
+
+
+def _duration(text: str, parameter: str, allow_zero: bool = False) -> None:
+    try:
+        span = Window.parse(str(text), allow_zero=allow_zero)
+    except ValueError as exc:
+        raise ConfigError(parameter, str(exc)) from None
+    _require(span.ns is not None, parameter, f"{text!r} must be a duration such as '60s'")
+
+
+def _finite(value: float, parameter: str, at_least: float | None = None) -> None:
+    _require(math.isfinite(value), parameter, f"{value} is not a finite number; give a real value")
+    if at_least is not None:
+        _require(value >= at_least, parameter, f"{value} is below {at_least:g}; it must be >= it")
+
+
+def _data(cfg: AppConfig) -> None:
+    data = cfg.data
+    _require(
+        data.format in FORMATS,
+        "data.format",
+        f"{data.format!r} is not a format; the formats are {', '.join(FORMATS)}",
+    )
+    _non_empty(data.paths, "data.paths")
+    _require(data.depth >= 1, "data.depth", f"{data.depth} levels; keep at least 1")
+    try:
+        Policies(
+            on_gap=data.on_gap,
+            on_crossed=data.on_crossed,
+            on_bad_line=data.on_bad_line,
+            on_time_backwards=data.on_time_backwards,
+        )
+    except ValueError as exc:
+        raise ConfigError("data", str(exc)) from None
+
+
+def _names(
+    names: Sequence[str], parameter: str, parse: Callable[[str], Any], allow_empty: bool
+) -> None:
+    if not allow_empty:
+        _non_empty(names, parameter)
+    for name in names:
+        try:
+            parse(name)
+        except ValueError as exc:
+            raise ConfigError(parameter, str(exc)) from None
+
+
+def _signals(cfg: AppConfig) -> None:
+    _names(cfg.features.names, "features.names", parse_name, allow_empty=False)
+    try:
+        check_inputs(cfg.features.names)
+    except LeakageError as exc:
+        raise ConfigError("features.names", str(exc)) from None
+    _names(cfg.labels.names, "labels.names", parse_label, allow_empty=True)
+
+
+def _strategy(cfg: AppConfig) -> None:
+    """Each value of each list, checked by the family's own parameter rules."""
+    strategy = cfg.strategy
+    signal = cfg.features.names[0]
+    base = {"signal": signal, "entry": 1.0, "taker_fee_bps": cfg.costs.taker_fee_bps}
+    for name in STRATEGY_PARAMS:
+        values = list(getattr(strategy, name))
+        _non_empty(values, f"strategy.{name}")
+        for value in values:
+            row = {**base, name: value}
+            try:
+                normalise_one(row)
+            except ValueError as exc:
+                problem = str(exc).removeprefix("config 0: ")
+                raise ConfigError(f"strategy.{name}", f"{value!r}: {problem}") from None
+    quantile = strategy.signal_scale_quantile
+    _require(
+        0 < quantile <= 1,
+        "strategy.signal_scale_quantile",
+        f"{quantile} must be in (0, 1]: the quantile of |signal| that thresholds multiply",
+    )
+
+
+def normalise_one(row: dict[str, Any]) -> None:
+    """Run the threshold family's parameter checks on one config given as a dict."""
+    table = normalise(pd.DataFrame([row]), [row["signal"]])
+    encode(table, [row["signal"]])
+
+
+def _search(cfg: AppConfig) -> None:
+    from l2gpu.pipeline.search import SEARCHES
+
+    sweep = cfg.sweep
+    _require(
+        sweep.kind in SEARCHES,
+        "sweep.kind",
+        f"{sweep.kind!r} is not a search; the searches are {', '.join(SEARCHES)}",
+    )
+    _non_empty(sweep.objectives, "sweep.objectives")
+    for objective in sweep.objectives:
+        _require(
+            objective in METRICS,
+            "sweep.objectives",
+            f"{objective!r} is not a metric; the metrics are {', '.join(METRICS)}",
+        )
+    _require(sweep.n_trials > 0, "sweep.n_trials", f"{sweep.n_trials}; ask for at least 1 trial")
+    _require(
+        sweep.batch_size > 0, "sweep.batch_size", f"{sweep.batch_size}; use at least 1 per batch"
+    )
+    _require(
+        sweep.sampler in SAMPLERS,
+        "sweep.sampler",
+        f"{sweep.sampler!r} is not a sampler; the samplers are {', '.join(SAMPLERS)}",
+    )
+    _duration(sweep.sharpe_bucket, "sweep.sharpe_bucket")
+    _require(
+        sweep.chunk_rows is None or sweep.chunk_rows > 0,
+        "sweep.chunk_rows",
+        f"{sweep.chunk_rows}; give a positive number of rows, or null for automatic",
+    )
+    _require(sweep.top_k >= 1, "sweep.top_k", f"{sweep.top_k}; keep at least 1 config")
+
+
+def _evaluation(cfg: AppConfig) -> None:
+    from l2gpu.pipeline.evaluation import OUT_OF_SAMPLE
+
+    ev = cfg.eval
+    _require(
+        ev.kind in OUT_OF_SAMPLE,
+        "eval.kind",
+        f"{ev.kind!r} is not an evaluation; the choices are {', '.join(OUT_OF_SAMPLE)}",
+    )
+    if ev.kind == "none":
+        return
+    _duration(ev.train, "eval.train")
+    _duration(ev.test, "eval.test")
+    _duration(ev.embargo, "eval.embargo", allow_zero=True)
+    _require(
+        ev.mode in MODES, "eval.mode", f"{ev.mode!r} is not a mode; use one of {', '.join(MODES)}"
+    )
+    _require(ev.top_k >= 1, "eval.top_k", f"{ev.top_k}; carry at least 1 config out of sample")
+
+
+def validate(cfg: AppConfig) -> None:
+    """Raise :class:`ConfigError` for the first value of ``cfg`` that cannot work."""
+    _require(
+        cfg.backend.engine in ENGINES,
+        "backend.engine",
+        f"{cfg.backend.engine!r}; use one of {', '.join(ENGINES)}",
+    )
+    _data(cfg)
+    _signals(cfg)
+    _finite(cfg.costs.taker_fee_bps, "costs.taker_fee_bps", at_least=0.0)
+    _strategy(cfg)
+    _search(cfg)
+    _evaluation(cfg)
+    _require(
+        cfg.debug.max_rows is None or cfg.debug.max_rows >= 2,
+        "debug.max_rows",
+        f"{cfg.debug.max_rows}; keep at least 2 rows, or null for all",
+    )
+    heatmap = cfg.experiment.heatmap
+    _require(
+        len(heatmap) == 2,
+        "experiment.heatmap",
+        f"{list(heatmap)} must name two parameters (x and y), e.g. [entry_multiple, max_hold]",
+    )
+    known = {*DEFAULTS, "signal", "entry", "entry_multiple", "exit_multiple"}
+    for axis in heatmap:
+        _require(
+            axis in known,
+            "experiment.heatmap",
+            f"{axis!r} is not a parameter; use one of {', '.join(sorted(known))}",
+        )

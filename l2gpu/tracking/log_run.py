@@ -1,0 +1,88 @@
+"""Log one :class:`~l2gpu.pipeline.record.RunRecord` to the active MLflow run.
+
+Metrics (the search, the best config, overfitting, risk, out of sample, information
+coefficients), the description (the plain reading of DSR and PBO and the best config), and the
+artifacts: the results table and the top configs' trades (already in the run folder), the
+resolved config, input fingerprints, versions, the summary, plots and ``report.html``. The top
+configs become nested runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import mlflow
+import numpy as np
+from omegaconf import OmegaConf
+
+from l2gpu.backtest import METRICS
+from l2gpu.backtest.params import NAMES as PARAMETERS
+from l2gpu.pipeline.record import RunRecord
+from l2gpu.pipeline.summary import description, heading, summary_frame
+from l2gpu.tracking import mlflow_run, plots
+from l2gpu.tracking.report import report_html
+
+DESCRIPTION_TAG = "mlflow.note.content"
+
+
+def write_artifacts(record: RunRecord, folder: Path) -> None:
+    """Write every artifact of ``record`` into ``folder`` (plots and the report included)."""
+    cfg = record.cfg
+    for path in (record.saved.results, *record.saved.trades.values()):
+        shutil.copy2(path, folder / path.name)
+    (folder / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    stores = record.inputs.stores
+    (folder / "fingerprints.json").write_text(
+        json.dumps({"book_store": stores.fingerprint, "inputs": stores.inputs}, indent=2)
+    )
+    environment = mlflow_run.environment(record.inputs.engine, record.inputs.device)
+    (folder / "environment.json").write_text(json.dumps(environment, indent=2))
+    summary_frame(record).to_csv(folder / "summary.csv", index=False)
+    (folder / "summary.json").write_text(
+        json.dumps({"heading": heading(record), "description": description(record)}, indent=2)
+    )
+    evaluation = record.evaluation
+    start = record.inputs.start_ns
+    plots.equity_curves(evaluation.top.trades, start, folder / "equity_top.png")
+    x, y = cfg.experiment.heatmap
+    table = record.search.table
+    plots.parameter_heatmap(table, x, y, record.objective, folder / f"heatmap_{x}_{y}.png")
+    plots.metric_distribution(
+        table,
+        "sharpe",
+        folder / "sharpe_distribution.png",
+        f"annualised from {cfg.sweep.sharpe_bucket} buckets",
+    )
+    study = record.search.study
+    if study is not None and len(study.directions) == 1:
+        plots.optuna_plots(study, folder)
+    if evaluation.overfitting is not None:
+        judged = evaluation.overfitting
+        (folder / "overfitting.json").write_text(
+            json.dumps({**asdict(judged), "reading": judged.reading()}, indent=2)
+        )
+    evaluation.risk.to_csv(folder / "risk.csv", index=False)
+    walk = evaluation.walk_forward
+    if walk is not None and len(walk.folds):
+        walk.folds.to_csv(folder / "walkforward_folds.csv", index=False)
+        plots.in_and_out_of_sample(walk.folds, walk.oos_pnl, start, folder / "walkforward.png")
+    (folder / "report.html").write_text(report_html(folder, f"l2gpu: {record.run_name()}"))
+
+
+def log_run(record: RunRecord) -> None:
+    """Log ``record`` to the active MLflow run (see the module doc)."""
+    metrics = record.metrics()
+    mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+    mlflow.set_tag(DESCRIPTION_TAG, description(record))
+    with tempfile.TemporaryDirectory() as tmp:
+        write_artifacts(record, Path(tmp))
+        mlflow.log_artifacts(tmp)
+    top = record.evaluation.top.table
+    for rank, (config, row) in enumerate(top.iterrows(), start=1):
+        with mlflow.start_run(run_name=f"top{rank}-config{config}", nested=True):
+            mlflow.log_params({k: str(row[k]) for k in PARAMETERS})
+            mlflow.log_metrics({m: float(row[m]) for m in METRICS if np.isfinite(float(row[m]))})
