@@ -16,11 +16,15 @@ from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 from rich.console import Console
+from rich.markup import escape
 
 from l2gpu.cli.errors import EXPECTED_ERRORS, one_line
-from l2gpu.cli.job import CONSOLE_WIDTH, run_job, typed_config
+from l2gpu.cli.job import CONSOLE_WIDTH, run_job
 from l2gpu.config import register_configs
+from l2gpu.config.validate import typed_config
 
+QUIET_LOGGERS = ("mlflow", "alembic", "optuna")
+"""Libraries whose INFO lines (database set-up, trial bookkeeping) would bury the job's own."""
 NOISE = ("full_key", "reference_type", "object_type", "Config search path", "provider=")
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "conf")
 
@@ -29,7 +33,9 @@ register_configs()
 
 def fail(message: str) -> None:
     """Print ``message`` as the one line of a failed command and exit with status 2."""
-    Console(stderr=True).print(f"[bold red]l2gpu:[/] {message}", soft_wrap=True, highlight=False)
+    Console(stderr=True).print(
+        f"[bold red]l2gpu:[/] {escape(message)}", soft_wrap=True, highlight=False
+    )
     sys.exit(2)
 
 
@@ -37,6 +43,8 @@ def fail(message: str) -> None:
 def hydra_app(cfg: DictConfig) -> None:
     """Run the main job for the composed config."""
     logging.getLogger("l2gpu").setLevel(logging.INFO)
+    for quiet in QUIET_LOGGERS:
+        logging.getLogger(quiet).setLevel(logging.WARNING)
     overrides = list(HydraConfig.get().overrides.task)
     console = Console(width=None if sys.stdout.isatty() else CONSOLE_WIDTH)
     try:

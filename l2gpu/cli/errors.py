@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from l2gpu.backend.engine import GpuUnavailableError
 
+
+class FailedAfterResultsError(RuntimeError):
+    """A step after the search failed; the message says where the saved results are."""
+
+
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,
     OSError,
     MemoryError,
     GpuUnavailableError,
+    FailedAfterResultsError,
 )
 
 

@@ -21,9 +21,10 @@ from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 
 from l2gpu.backend.engine import resolve_engine
+from l2gpu.cli.errors import EXPECTED_ERRORS, FailedAfterResultsError, one_line
 from l2gpu.cli.summary import print_saved, print_summary
 from l2gpu.config.schema import AppConfig
-from l2gpu.config.validate import validate
+from l2gpu.config.validate import typed_config
 from l2gpu.pipeline.data import load_data
 from l2gpu.pipeline.evaluation import evaluate, record_top
 from l2gpu.pipeline.progress import Progress
@@ -47,14 +48,6 @@ class JobResult:
     run_id: str | None
     record: RunRecord
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def typed_config(cfg: DictConfig) -> AppConfig:
-    """Return the composed config as its dataclass, every value validated."""
-    app = OmegaConf.to_object(cfg)
-    assert isinstance(app, AppConfig)
-    validate(app)
-    return app
 
 
 @contextmanager
@@ -144,9 +137,14 @@ def run_job(
             if run_id is not None:
                 with _timed(timings, "mlflow_s"):
                     log_run(record)
-        except BaseException:
+        except BaseException as exc:
             console.print("[bold]The job stopped after its results were saved.[/]")
             print_saved(console, saved)
+            if isinstance(exc, EXPECTED_ERRORS):
+                raise FailedAfterResultsError(
+                    f"{one_line(exc)} (the results table and the top configs' trades are saved "
+                    f"in {saved.folder})"
+                ) from exc
             raise
         record.timings = timings
         print_summary(console, record, run_id)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pandas as pd
+from omegaconf import DictConfig, OmegaConf
 
 from l2gpu.backend.engine import ENGINES
 from l2gpu.backtest.params import DEFAULTS, encode, normalise
@@ -23,7 +24,7 @@ from l2gpu.config.schema import AppConfig
 from l2gpu.core.spans import Window
 from l2gpu.data.ingest import FORMATS, Policies
 from l2gpu.features import parse_name
-from l2gpu.labels import LeakageError, check_inputs, parse_label
+from l2gpu.labels import LeakageError, check_inputs, is_label, parse_label
 from l2gpu.search.grid import STRATEGY_PARAMS
 from l2gpu.search.optuna_search import SAMPLERS
 
@@ -92,6 +93,10 @@ def _names(
 
 
 def _signals(cfg: AppConfig) -> None:
+    try:
+        check_inputs([name for name in cfg.features.names if is_label(name)])
+    except LeakageError as exc:
+        raise ConfigError("features.names", str(exc)) from None
     _names(cfg.features.names, "features.names", parse_name, allow_empty=False)
     try:
         check_inputs(cfg.features.names)
@@ -214,3 +219,11 @@ def validate(cfg: AppConfig) -> None:
             "experiment.heatmap",
             f"{axis!r} is not a parameter; use one of {', '.join(sorted(known))}",
         )
+
+
+def typed_config(cfg: DictConfig) -> AppConfig:
+    """Return the composed config as its dataclass, every value validated."""
+    app = OmegaConf.to_object(cfg)
+    assert isinstance(app, AppConfig)
+    validate(app)
+    return app

@@ -19,24 +19,25 @@ from l2gpu.pipeline.record import RunRecord
 SCALED = ("entry", "exit")
 """Parameters typed as multiples of the signal's scale; the table shows the multiple."""
 HEADLINE: dict[str, str] = {
-    "pnl": "pnl (quote)",
+    "pnl": "pnl quote",
     "n_trades": "trades",
     "win_rate": "win rate",
-    "sharpe": "Sharpe (ann.)",
-    "max_drawdown": "max drawdown (quote)",
-    "fees": "fees (quote)",
+    "sharpe": "Sharpe ann.",
+    "max_drawdown": "max dd quote",
+    "fees": "fees quote",
 }
 UNITS: dict[str, str] = {
-    "entry": "entry (x scale)",
-    "exit": "exit (x scale)",
-    "max_hold": "max hold (rows|time)",
-    "latency": "latency (rows|time)",
-    "stop_loss_bps": "stop (bps)",
-    "take_profit_bps": "take profit (bps)",
-    "size": "size (base)",
-    "taker_fee_bps": "taker fee (bps)",
-    "cooldown": "cooldown (rows)",
+    "entry": "entry xscale",
+    "exit": "exit xscale",
+    "max_hold": "max hold",
+    "stop_loss_bps": "stop bps",
+    "take_profit_bps": "take bps",
+    "size": "size base",
+    "taker_fee_bps": "fee bps",
+    "cooldown": "cooldown rows",
 }
+"""Column names with their units; ``max_hold`` and ``latency`` show theirs in each value
+(``50`` rows, ``1s``)."""
 
 
 def varying_parameters(table: pd.DataFrame) -> list[str]:
@@ -54,7 +55,7 @@ def summary_frame(record: RunRecord) -> pd.DataFrame:
     top = record.evaluation.top.table
     columns = varying_parameters(record.search.table)
     frame = pd.DataFrame(index=top.index)
-    frame.index.name = "config"
+    frame.index.name = "#"
     for name in columns:
         source = f"{name}_multiple" if name in SCALED else name
         frame[UNITS.get(name, name)] = top[source]

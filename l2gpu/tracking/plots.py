@@ -11,6 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.colors import CenteredNorm
+
+from l2gpu.core.spans import Window
 
 DPI = 110
 
@@ -67,22 +70,65 @@ def in_and_out_of_sample(
     return path
 
 
+AXIS_UNITS = {
+    "entry_multiple": "entry (x signal scale)",
+    "exit_multiple": "exit (x signal scale)",
+    "max_hold": "max hold (rows or time)",
+    "latency": "latency (rows or time)",
+    "stop_loss_bps": "stop loss (bps)",
+    "take_profit_bps": "take profit (bps)",
+    "size": "size (base units)",
+    "taker_fee_bps": "taker fee (bps)",
+    "cooldown": "cooldown (rows)",
+}
+METRIC_UNITS = {"pnl": "quote", "fees": "quote", "max_drawdown": "quote", "turnover": "quote"}
+SIGNED_METRICS = {"pnl", "gross_pnl", "avg_trade", "sharpe"}
+"""Metrics whose colour scale is centred on 0: green gains, red losses."""
+
+
+def _span_key(value: Any) -> tuple[int, float, str]:
+    """Sort key of a parameter value: numbers by value, then durations by length, then text."""
+    text = str(value)
+    if isinstance(value, int | float | np.integer | np.floating) or text.isdigit():
+        return (0, float(value), text)
+    try:
+        span = Window.parse(text, allow_zero=True)
+    except ValueError:
+        return (2, 0.0, text)
+    return (1, float(span.ns or 0), text)
+
+
 def _label(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def parameter_heatmap(table: pd.DataFrame, x: str, y: str, metric: str, path: Path) -> Path:
-    """Median of ``metric`` over every config sharing each (``x``, ``y``) pair."""
-    frame = table.assign(**{x: table[x].map(_label), y: table[y].map(_label)})
-    grid = frame.pivot_table(index=y, columns=x, values=metric, aggfunc="median")
+    """Median of ``metric`` over every config sharing each (``x``, ``y``) pair.
+
+    Axes are sorted by value (rows before durations, durations by length) and labelled with
+    their units; the colour bar names the metric and its unit.
+    """
+    x_order = sorted(table[x].unique(), key=_span_key)
+    y_order = sorted(table[y].unique(), key=_span_key)
+    grid = table.pivot_table(index=y, columns=x, values=metric, aggfunc="median")
+    grid = grid.reindex(index=y_order, columns=x_order)
+    values = grid.to_numpy(dtype=float)
     fig, ax = plt.subplots(figsize=(7, 5))
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="RdYlGn", aspect="auto")
-    ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=45, ha="right")
-    ax.set_yticks(range(grid.shape[0]), grid.index)
-    for (i, j), value in np.ndenumerate(grid.to_numpy(dtype=float)):
+    signed = metric in SIGNED_METRICS and np.isfinite(values).any()
+    norm = CenteredNorm(vcenter=0.0) if signed else None
+    image = ax.imshow(values, cmap="RdYlGn", norm=norm, aspect="auto", origin="lower")
+    ax.set_xticks(range(len(x_order)), [_label(v) for v in x_order], rotation=45, ha="right")
+    ax.set_yticks(range(len(y_order)), [_label(v) for v in y_order])
+    for (i, j), value in np.ndenumerate(values):
         ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=7)
-    ax.set(xlabel=x, ylabel=y, title=f"median {metric} by {x} and {y}")
-    fig.colorbar(image, ax=ax)
+    unit = f" ({METRIC_UNITS[metric]})" if metric in METRIC_UNITS else ""
+    ax.set(
+        xlabel=AXIS_UNITS.get(x, x),
+        ylabel=AXIS_UNITS.get(y, y),
+        title=f"median {metric}{unit} over the configs of each cell",
+    )
+    bar = fig.colorbar(image, ax=ax)
+    bar.set_label(f"median {metric}{unit}")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

@@ -1,0 +1,61 @@
+"""The command line as users meet it: one-line refusals, help, version, ui help."""
+
+import subprocess
+import sys
+
+import pytest
+
+from l2gpu.cli.main import main
+from l2gpu.version import __version__
+
+REFUSED = [
+    ("costs.taker_fee_bps=nan", "costs.taker_fee_bps: nan is not a finite number"),
+    ("costs.taker_fee_bps=-1", "costs.taker_fee_bps: -1.0 is below 0"),
+    ("strategy.entry=[]", "strategy.entry: the list is empty"),
+    ("sweep.batch_size=0", "sweep.batch_size: 0; use at least 1"),
+    ("sweep.n_trials=0", "sweep.n_trials: 0; ask for at least 1"),
+    ("sweep.objectives=[pnl,profit]", "sweep.objectives: 'profit' is not a metric"),
+    ("sweep.sampler=grid", "sweep.sampler: 'grid' is not a sampler"),
+    ("features.names=[ofx_2s]", "features.names: unknown feature 'ofx_2s'; known: cvd"),
+    ("features.names=[fwd_ret_2s]", "features.names: 'fwd_ret_2s' is a label"),
+    ("features.names=[]", "features.names: the list is empty"),
+    ("strategy.direction=[up]", "strategy.direction: 'up': direction 'up' is not one of"),
+    ("sweep.sharpe_bucket=100", "sweep.sharpe_bucket: '100' must be a duration"),
+    ("data.paths=[]", "data.paths: the list is empty"),
+]
+
+
+@pytest.mark.parametrize(("override", "expected"), REFUSED)
+def test_a_refused_value_is_one_line_exit_2_and_no_run(
+    override, expected, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        main([override])
+    assert stopped.value.code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("l2gpu: bad config: ") and expected in lines[0], lines[0]
+    assert list(tmp_path.iterdir()) == [], "a refused config must leave nothing behind"
+
+
+def test_help_lists_the_commands_and_every_config_group(capsys):
+    main(["--help"])
+    text = capsys.readouterr().out
+    for command in ("run", "ingest", "ui", "report"):
+        assert f"  {command} " in text
+    for group in ("backend", "costs", "data", "eval", "features", "strategy", "sweep"):
+        assert f"  {group} " in text
+    assert "sweep       grid, optuna" in text
+
+
+def test_version(capsys):
+    main(["--version"])
+    assert capsys.readouterr().out.strip() == f"l2gpu {__version__}"
+
+
+def test_ui_help_names_host_and_port():
+    done = subprocess.run(
+        [sys.executable, "-m", "l2gpu.cli.main", "ui", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "--host" in done.stdout and "--port" in done.stdout
