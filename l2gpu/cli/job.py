@@ -13,28 +13,24 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import mlflow
 import pandas as pd
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 from rich.console import Console
 
 from l2gpu.backend.engine import resolve_engine
 from l2gpu.cli.errors import EXPECTED_ERRORS, FailedAfterResultsError, one_line
 from l2gpu.cli.summary import print_saved, print_summary
-from l2gpu.config.schema import AppConfig
 from l2gpu.config.validate import typed_config
 from l2gpu.pipeline.data import load_data
 from l2gpu.pipeline.evaluation import evaluate, record_top
 from l2gpu.pipeline.progress import Progress
-from l2gpu.pipeline.record import RunRecord, run_name
+from l2gpu.pipeline.record import RunRecord
 from l2gpu.pipeline.results import run_folder, save_results
 from l2gpu.pipeline.search import SEARCHES
 from l2gpu.pipeline.signals import compute_signals
 from l2gpu.pipeline.warmup import warm_up
-from l2gpu.tracking import mlflow_run
-from l2gpu.tracking.log_run import log_run
+from l2gpu.tracking.log_run import log_run, open_job_run
 
 CONSOLE_WIDTH = 150
 
@@ -57,28 +53,6 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
     timings[name] = time.perf_counter() - started
 
 
-@contextmanager
-def _tracked(app: AppConfig, root: Path, overrides: Sequence[str], console: Console) -> Any:
-    """Open the job's MLflow run before any work; yield its id."""
-    uri = mlflow_run.tracking_uri(app.logger.tracking_uri, root)
-    experiment = mlflow_run.ensure_experiment(
-        uri, app.logger.experiment, root / app.logger.artifact_dir
-    )
-    closed = mlflow_run.close_orphaned_runs(uri, experiment)
-    if closed:
-        console.print(
-            f"marked {len(closed)} run(s) of killed processes KILLED: {', '.join(closed)}"
-        )
-    mlflow.set_experiment(experiment_id=experiment)
-    name = run_name(app, list(overrides))
-    with mlflow_run.tracked_run(name, {"l2gpu.data": app.data.name}) as run:
-        resolved = OmegaConf.to_container(OmegaConf.structured(app))
-        assert isinstance(resolved, dict)
-        mlflow.log_params(mlflow_run.flatten(resolved))
-        mlflow.set_tag("git_commit", mlflow_run.git_commit(root))
-        yield str(run.info.run_id)
-
-
 def run_job(
     cfg: DictConfig, console: Console | None = None, overrides: Sequence[str] = ()
 ) -> JobResult:
@@ -99,7 +73,7 @@ def run_job(
     root = Path(app.paths.root).expanduser().resolve()
     engine = resolve_engine(app.backend.engine)
     timings: dict[str, float] = {}
-    tracking = _tracked(app, root, overrides, console) if app.logger.enabled else nullcontext()
+    tracking = open_job_run(app, root, overrides, console) if app.logger.enabled else nullcontext()
     with tracking as run_id:
         with _timed(timings, "ingest_s"):
             inputs = load_data(

@@ -12,16 +12,20 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 import mlflow
 import numpy as np
 from omegaconf import OmegaConf
+from rich.console import Console
 
 from l2gpu.backtest import METRICS
 from l2gpu.backtest.params import NAMES as PARAMETERS
-from l2gpu.pipeline.record import RunRecord
+from l2gpu.config.schema import AppConfig
+from l2gpu.pipeline.record import RunRecord, run_name
 from l2gpu.pipeline.summary import description, heading, summary_frame
 from l2gpu.tracking import mlflow_run, plots
 from l2gpu.tracking.report import report_html
@@ -71,6 +75,31 @@ def write_artifacts(record: RunRecord, folder: Path) -> None:
         walk.folds.to_csv(folder / "walkforward_folds.csv", index=False)
         plots.in_and_out_of_sample(walk.folds, walk.oos_pnl, start, folder / "walkforward.png")
     (folder / "report.html").write_text(report_html(folder, f"l2gpu: {record.run_name()}"))
+
+
+@contextmanager
+def open_job_run(
+    cfg: AppConfig, root: Path, overrides: Sequence[str], console: Console
+) -> Iterator[str]:
+    """Open the job's MLflow run before any work (params, commit, name); yield its id.
+
+    Runs that killed processes left RUNNING in the experiment are marked KILLED first.
+    """
+    uri = mlflow_run.tracking_uri(cfg.logger.tracking_uri, root)
+    experiment = mlflow_run.ensure_experiment(
+        uri, cfg.logger.experiment, root / cfg.logger.artifact_dir
+    )
+    closed = mlflow_run.close_orphaned_runs(uri, experiment)
+    if closed:
+        console.print(f"marked {len(closed)} run(s) of killed processes KILLED: {closed}")
+    mlflow.set_experiment(experiment_id=experiment)
+    name = run_name(cfg, list(overrides))
+    with mlflow_run.tracked_run(name, {"l2gpu.data": cfg.data.name}) as run:
+        resolved = OmegaConf.to_container(OmegaConf.structured(cfg))
+        assert isinstance(resolved, dict)
+        mlflow.log_params(mlflow_run.flatten(resolved))
+        mlflow.set_tag("git_commit", mlflow_run.git_commit(root))
+        yield str(run.info.run_id)
 
 
 def log_run(record: RunRecord) -> None:

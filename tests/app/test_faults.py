@@ -30,6 +30,7 @@ def run(args, cwd, **kwargs):
 def job_runs(cwd):
     client = MlflowClient(f"sqlite:///{cwd}/mlflow.db")
     experiment = client.get_experiment_by_name("l2gpu")
+    assert experiment is not None
     runs = client.search_runs([experiment.experiment_id], max_results=1000)
     return [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
 
@@ -83,7 +84,9 @@ STAGES = {
     "ingest, written aside, not yet renamed into the cache": "l2gpu.data.cache:ingest:after",
     "signals": "l2gpu.cli.job:compute_signals",
     "search, inside the sweep": "l2gpu.pipeline.search:sweep",
-    "saving, after the results table, before the trades": "l2gpu.pipeline.results:_write_parquet:after",
+    "saving, after the results table, before the trades": (
+        "l2gpu.pipeline.results:_write_parquet:after"
+    ),
     "evaluation": "l2gpu.cli.job:evaluate",
     "tracking": "l2gpu.cli.job:log_run",
 }

@@ -37,9 +37,10 @@ def test_two_jobs_started_together_on_a_fresh_store_both_finish(tmp_path):
         assert job.returncode == 0, output[-3000:]
     client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
     experiment = client.get_experiment_by_name("l2gpu")
+    assert experiment is not None
     runs = client.search_runs([experiment.experiment_id])
-    jobs = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    assert sorted(r.info.status for r in jobs) == ["FINISHED", "FINISHED"]
+    finished = [r.info.status for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert sorted(finished) == ["FINISHED", "FINISHED"]
     assert all((tmp_path / f"run{i}" / "results.parquet").exists() for i in range(2))
 
 
