@@ -181,3 +181,28 @@ def test_triple_barrier_cuda_matches_cpu():
     gpu = compute_labels(book, names, engine="gpu")
     for key in cpu:
         np.testing.assert_array_equal(np.asarray(gpu[key]), cpu[key], err_msg=key)
+
+
+def test_a_toy_label_needs_only_its_function_and_one_registration(books):
+    from l2gpu.labels import LABELS, label
+
+    @label("fwd_mid", params=("horizon",))
+    def forward_mid(ctx, horizon, taker_fee_bps=0.0):
+        """The mid at the horizon's end row (a toy for this test)."""
+        m = (ctx.book.bid_px[0] + ctx.book.ask_px[0]) * 0.5
+        ends = horizon.ends(ctx.book.ts, ctx.xp)
+        inside = ends < m.shape[0]
+        return ctx.xp.where(inside, m[ctx.xp.minimum(ends, m.shape[0] - 1)], ctx.xp.nan)
+
+    try:
+        book = books["random"]
+        got = compute_labels(book, ["fwd_mid_10", "fwd_mid_2s"], engine="cpu")
+        mid = feature_reference(book, "mid")
+        for h in ("10", "2s"):
+            ends = [horizon_end(book.ts, t, h) for t in range(len(book))]
+            want = [mid[j] if j < len(book) else math.nan for j in ends]
+            np.testing.assert_array_equal(got[f"fwd_mid_{h}"], want)
+        with pytest.raises(LeakageError, match="'fwd_mid_10' is a label"):
+            check_inputs(["fwd_mid_10"])
+    finally:
+        LABELS.remove("fwd_mid")
