@@ -210,15 +210,20 @@ def test_gpu_sweep_matches_cpu_on_the_full_sample(btcusdt):
 
 
 def test_a_config_set_too_large_for_the_device_is_a_clear_error():
-    from l2gpu.backtest.gpu_driver import chunk_rows_for
+    from l2gpu.backtest.gpu_driver import check_state_fits, chunk_rows_for, state_bytes
 
-    assert chunk_rows_for(8 * 2**30, configs=10_000, signals=2, depth=10) > 10**6
+    assert chunk_rows_for(8 * 2**30, signals=2, depth=10) > 10**7
+    # 10,000 configs with 345 buckets: (13 + 17 + 15 + 1 + 345) * 8 bytes each
+    assert state_bytes(10_000, 345) == 10_000 * 391 * 8
+    check_state_fits(2**30, configs=10_000, buckets=345)
     with pytest.raises(
         MemoryError,
-        match=r"10,000,000 configs need [\d.]+ GiB of state; the "
-        r"device has 1.00 GiB free",
+        match=r"1,000,000 configs need 2.91 GiB of state and per-bucket pnl \(345 buckets\); "
+        r"the device has 1.00 GiB free",
     ):
-        chunk_rows_for(2**30, configs=10_000_000, signals=2, depth=10)
+        check_state_fits(2**30, configs=1_000_000, buckets=345)
+    with pytest.raises(MemoryError, match="a chunk of rows needs 360 bytes a row"):
+        chunk_rows_for(500, signals=2, depth=10)
 
 
 def test_the_top_level_api_is_the_one_the_docs_use():
