@@ -13,8 +13,11 @@ without copying the matrix: it is read a few thousand configs at a time, and eve
 bounded by ``memory_budget`` (plus the two ``S x N`` block sums). A pass over the configs keeps
 each split's best in-sample config and its out-of-sample Sharpe; a second pass ranks it. The
 Sharpe ratio of a column is its mean over its population standard deviation (0 for a flat one).
-Block sums run row by row in time order, so the answer does not depend on the chunking or on
-the matrix layout (a C-ordered matrix gives the same bits as ``values[a:b].sum(axis=0)``).
+Block sums run row by row in time order, so they do not depend on the chunking or on the
+matrix layout (a C-ordered matrix gives the same bits as ``values[a:b].sum(axis=0)``). The
+split sums are matrix products, whose last bit can depend on the shapes BLAS is given; the
+winner of a split is ranked against Sharpe ratios from the very products that chose it, so a
+chunked run agrees with an unchunked one except where two configs tie to the last bit.
 """
 
 from __future__ import annotations
