@@ -123,8 +123,9 @@ def refuse(what: str) -> NoReturn:
 def refuse_host(what: str) -> NoReturn:
     """Raise the ``TypeError`` of host data mixed into device work."""
     raise TypeError(
-        f"{what}: a NumPy array cannot be mixed with device arrays (CuPy refuses it too); "
-        "upload it once with l2gpu.backend.to_device(x, 'gpu')"
+        f"{what}: host data (a NumPy array or a list) mixed with device arrays is an implicit "
+        "upload (CuPy refuses it in arithmetic and uploads it silently elsewhere); upload it "
+        "once with l2gpu.backend.to_device(x, 'gpu')"
     )
 
 

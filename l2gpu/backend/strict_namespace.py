@@ -36,6 +36,7 @@ _COMPUTE = (
     "ceil",
     "clip",
     "concatenate",
+    "corrcoef",
     "count_nonzero",
     "cumsum",
     "diff",

@@ -68,8 +68,8 @@ class WalkForwardResult:
         return float(self.oos_pnl.sum())
 
 
-def _ns(span: str, name: str) -> int:
-    window = Window.parse(span)
+def _ns(span: str, name: str, allow_zero: bool = False) -> int:
+    window = Window.parse(span, allow_zero=allow_zero)
     if window.ns is None:
         raise ValueError(f"{name} must be a duration such as '60s', got {span!r}")
     return window.ns
@@ -152,9 +152,8 @@ def walk_forward(
         Signal names that are not registered features but are causal (see the guard).
     """
     check_inputs(list(signals), declared_causal=declared_causal)
-    gap = max(_ns(label_horizon, "label_horizon"), strategy_horizon_ns(params, book)) + _ns(
-        embargo, "embargo"
-    )
+    purge = max(_ns(label_horizon, "label_horizon", True), strategy_horizon_ns(params, book))
+    gap = purge + _ns(embargo, "embargo", True)
     ts = book.host_ts()
     first_ns, last_ns = book.span_ns()
     folds = make_folds(first_ns, last_ns + 1, train, test, gap, mode)

@@ -28,14 +28,16 @@ from typing import Any
 
 import numpy as np
 
-from l2gpu.backend.arrays import array_namespace, to_device
+from l2gpu.backend.arrays import array_device, array_namespace, to_device
 
 COMBINATIONS_PER_PASS = 512
 """Most splits evaluated per matrix product."""
 DEFAULT_MEMORY_BUDGET = 256 * 2**20
 """Bytes the temporaries of :func:`pbo` may take (the input matrix and block sums aside)."""
 TEMPORARIES = 12
-"""Float64 arrays of (splits x configs) alive at once in a pass, at most (a safe count)."""
+"""Float64 arrays of (splits x configs) alive at once in a pass, at most (9.3 measured)."""
+CHUNK_COPIES = 3
+"""Copies of a chunk of the matrix alive while its block sums are taken (2.6 measured)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def _block_sums(returns: Any, edges: np.ndarray, xp: Any, budget: int) -> tuple[
     blocks = len(edges) - 1
     block_sum = xp.empty((blocks, configs))
     block_sq = xp.empty((blocks, configs))
-    for a, b in config_chunks(configs, budget // (8 * rows * 2)):
+    for a, b in config_chunks(configs, budget // (8 * rows * CHUNK_COPIES)):
         values = xp.nan_to_num(xp.asarray(returns[:, a:b], dtype=xp.float64))
         for block, (first, stop) in enumerate(itertools.pairwise(edges)):
             total = values[first].copy()
@@ -162,6 +164,7 @@ def pbo(returns: Any, n_splits: int = 16, memory_budget: int = DEFAULT_MEMORY_BU
     PboResult
     """
     xp = array_namespace(returns)
+    device = array_device(returns)
     rows, configs = returns.shape
     if n_splits < 2 or n_splits % 2:
         raise ValueError(f"n_splits must be an even number >= 2, got {n_splits}")
@@ -171,7 +174,7 @@ def pbo(returns: Any, n_splits: int = 16, memory_budget: int = DEFAULT_MEMORY_BU
         raise ValueError("PBO needs at least two configs")
     edges = np.linspace(0, rows, n_splits + 1).astype(int)
     block_sum, block_sq = _block_sums(returns, edges, xp, memory_budget)
-    block_n = xp.asarray(np.diff(edges).astype(np.float64))
+    block_n = to_device(np.diff(edges).astype(np.float64), device, "pbo block sizes")
     combos = list(itertools.combinations(range(n_splits), n_splits // 2))
     per_pass, width = _pass_shape(len(combos), configs, memory_budget)
     logits = np.empty(len(combos))
@@ -180,6 +183,8 @@ def pbo(returns: Any, n_splits: int = 16, memory_budget: int = DEFAULT_MEMORY_BU
         chosen = np.zeros((len(part), n_splits))
         for i, combo in enumerate(part):
             chosen[i, list(combo)] = 1.0
-        found = _logits(xp.asarray(chosen), block_sum, block_sq, block_n, width, xp)
+        found = _logits(
+            to_device(chosen, device, "pbo splits"), block_sum, block_sq, block_n, width, xp
+        )
         logits[lo : lo + len(part)] = to_device(found, "cpu", "pbo logits")
     return PboResult(float((logits <= 0).mean()), logits, n_splits, len(combos))
