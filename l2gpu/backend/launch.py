@@ -5,7 +5,8 @@
   simulator's own device-array wrapper, which the simulator neither copies nor writes back);
 - a CuPy array (anything with ``__cuda_array_interface__``) gives a zero-copy Numba device view,
   because Numba types a tuple of arrays only when its members are Numba's own device arrays
-  (numba/numba#8483);
+  (numba/numba#8483); an empty one gives a new empty Numba array, since CuPy gives empty arrays
+  a null pointer that the view cannot be made from (numba/numba#4140, cupy/cupy#2104);
 - a tuple (a named tuple of kernel arguments) is converted member by member, keeping its type;
 - anything else (a scalar, a NumPy array under the simulator) passes as it is.
 """
@@ -36,6 +37,8 @@ def kernel_arg(value: Any, member: bool = False) -> Any:
     if hasattr(value, "__cuda_array_interface__"):
         from numba import cuda
 
+        if value.size == 0:
+            return cuda.device_array(value.shape, value.dtype)
         return cuda.as_cuda_array(value)
     return value
 

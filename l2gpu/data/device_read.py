@@ -38,6 +38,8 @@ def read_book_on_device(path: Path, shown_rows: int) -> Book:
 
     from l2gpu.data import store
 
+    if not path.exists():
+        raise store.BookStoreNotFoundError(path, "no such file or directory")
     schema = pq.read_schema(path)
     raw = schema.metadata or {}
     meta = {

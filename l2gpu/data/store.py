@@ -202,8 +202,6 @@ def read_book(path: str | Path, engine: str | None = None) -> Book:
     """
     path = Path(path)
     where = resolve_engine(engine)
-    if not path.exists():
-        raise BookStoreNotFoundError(path, "no such file or directory")
     if where == "gpu" and device_read.cudf_available():
         return device_read.read_book_on_device(path, SHOWN_ROW_IDS)
     table = _open(path)

@@ -5,16 +5,19 @@ on tiny inputs, and reads the transfer ledger. The sweep's own device tests are 
 ``tests/backtest/test_sweep.py``; walk-forward's in ``tests/backtest/test_walkforward.py``.
 """
 
+import sys
 from collections import Counter
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from l2gpu import labels
 from l2gpu.backend import to_device, transfers
+from l2gpu.backend.strict import StrictArray
 from l2gpu.backtest import sweep
 from l2gpu.backtest.walkforward import walk_forward
-from l2gpu.data import read_book
+from l2gpu.data import BookStoreNotFoundError, device_read, read_book
 from l2gpu.data.ingest import ingest
 from l2gpu.data.trades import read_trades
 from l2gpu.features import DEFAULT_FEATURES, book_shape, compute
@@ -197,3 +200,35 @@ def test_the_job_pipeline_on_the_strict_device_moves_the_book_once(sample):
         )
     assert vars(gpu_judged) == vars(cpu_judged)
     np.testing.assert_allclose(gpu_walk.folds.oos_pnl, cpu_walk.folds.oos_pnl, rtol=1e-10)
+
+
+class FakeCudf:
+    """cuDF's read path as the book store uses it, decoding "on the device" (no upload)."""
+
+    class Column:
+        def __init__(self, values):
+            self.values = StrictArray(values)  # decoded in device memory: nothing crosses
+            self.null_count = 0
+
+    def read_parquet(self, path):
+        table = pq.read_table(path)
+        frame = {name: self.Column(table.column(name).to_numpy()) for name in table.column_names}
+        return type("Frame", (), {"columns": list(frame), "__getitem__": lambda _, k: frame[k]})()
+
+
+def test_read_book_with_cudf_reads_into_device_memory_and_checks_the_file(sample, monkeypatch):
+    path, _ = sample
+    monkeypatch.setitem(sys.modules, "cudf", FakeCudf())
+    monkeypatch.setattr(device_read, "cudf_available", lambda: True)
+    host = read_book(path, engine="cpu")
+    with transfers.recording() as moves:
+        device = read_book(path, engine="gpu")
+        first, _ = device.span_ns()
+    assert device.device == "gpu" and first == int(host.ts[0])
+    assert moves.count("h2d") == 0, "the data never passes through an upload"
+    assert {t.label for t in moves.select("d2h", explicit=True)} <= {"crossed row ids"}
+    assert moves.count(explicit=False) == 1, "counting the crossed rows syncs one size"
+    for name, values in host.arrays().items():
+        np.testing.assert_array_equal(to_device(getattr(device, name), "cpu"), values)
+    with pytest.raises(BookStoreNotFoundError, match="no such file"):
+        read_book(path.parent / "missing.parquet", engine="gpu")

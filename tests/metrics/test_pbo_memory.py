@@ -79,6 +79,7 @@ def test_pbo_temporaries_stay_within_the_budget():
     assert peak < values.nbytes / 4, "no copy of the matrix"
 
 
+@pytest.mark.cuda_kernel
 def test_on_the_device_pbo_reads_the_matrix_in_place_and_equals_the_host():
     values = returns(200, 3000, 3)
     device = upload(values)
