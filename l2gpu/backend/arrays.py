@@ -112,7 +112,7 @@ def free_device_bytes() -> int:
     device's capacity left.
     """
     if gpu_status().simulator:
-        from l2gpu.backend.strict import memory
+        from l2gpu.backend.strict_memory import memory
 
         return memory().free
     import cupy

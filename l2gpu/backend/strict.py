@@ -19,8 +19,8 @@ stricter:
 Its namespace (:data:`l2gpu.backend.strict_namespace.namespace`, what ``array_namespace``
 returns) models the subset of CuPy l2gpu uses. Kernels launched through the ``*_cuda.py``
 wrappers receive the private buffer (:func:`l2gpu.backend.launch.kernel_arg`): a launch is not a
-transfer. Device memory is modelled too: live bytes, the peak and a capacity (default
-:data:`DEFAULT_CAPACITY`), so chunk sizing and memory bounds can be tested without a GPU.
+transfer. Device memory is modelled too (:mod:`l2gpu.backend.strict_memory`): live bytes, the
+peak and a capacity, so chunk sizing and memory bounds can be tested without a GPU.
 
 This module is imported only under the simulator; on a real GPU CuPy arrays pass through
 untouched. See ``docs/engines.md``.
@@ -30,89 +30,19 @@ from __future__ import annotations
 
 import copy
 import operator
-import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import numpy as np
 
 from l2gpu.backend import transfers
+from l2gpu.backend.strict_memory import track
 
-DEFAULT_CAPACITY = 16 * 2**30
-"""Simulated device memory, bytes (an H100 has 80 GiB; small enough to notice a runaway)."""
 SIZE_SYNC_BYTES = 8
 """Bytes CuPy copies back to learn a data-dependent size."""
 
 _HINT = "move it explicitly with .get(), .item() or l2gpu.backend.to_device(a, 'cpu')"
 _SCALARS = (bool, int, float, complex, np.generic)
-
-
-class DeviceMemoryError(MemoryError):
-    """An allocation on the simulated device exceeds its capacity (CuPy's OutOfMemoryError)."""
-
-
-@dataclass
-class DeviceMemory:
-    """Bytes held by live device arrays, their peak, and the simulated capacity."""
-
-    capacity: int = DEFAULT_CAPACITY
-    live: int = 0
-    peak: int = 0
-
-    @property
-    def free(self) -> int:
-        """Capacity left, bytes."""
-        return max(self.capacity - self.live, 0)
-
-    def reset_peak(self) -> None:
-        """Start measuring the peak from the bytes live now."""
-        self.peak = self.live
-
-
-_MEMORY = DeviceMemory()
-_TRACKED: dict[int, int] = {}
-
-
-def memory() -> DeviceMemory:
-    """Return the simulated device's memory account."""
-    return _MEMORY
-
-
-@contextmanager
-def capacity(nbytes: int) -> Iterator[DeviceMemory]:
-    """Shrink (or grow) the simulated device to ``nbytes`` inside the ``with`` block."""
-    before = _MEMORY.capacity
-    _MEMORY.capacity = int(nbytes)
-    try:
-        yield _MEMORY
-    finally:
-        _MEMORY.capacity = before
-
-
-def _release(key: int, nbytes: int) -> None:
-    if _TRACKED.pop(key, None) is not None:
-        _MEMORY.live -= nbytes
-
-
-def _track(buffer: np.ndarray) -> None:
-    """Count the memory of ``buffer``'s root allocation once, until it is collected."""
-    root = buffer
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    key = id(root)
-    if key in _TRACKED:
-        return
-    if _MEMORY.live + root.nbytes > _MEMORY.capacity:
-        raise DeviceMemoryError(
-            f"out of simulated device memory: allocating {root.nbytes:,} bytes with "
-            f"{_MEMORY.live:,} of {_MEMORY.capacity:,} in use"
-        )
-    _TRACKED[key] = root.nbytes
-    _MEMORY.live += root.nbytes
-    _MEMORY.peak = max(_MEMORY.peak, _MEMORY.live)
-    weakref.finalize(root, _release, key, root.nbytes)
 
 
 def refuse(what: str) -> NoReturn:
@@ -245,7 +175,7 @@ class StrictArray:
     __array_ufunc__ = None  # NumPy ufuncs refuse; NumPy operators defer to the methods below
 
     def __init__(self, buffer: np.ndarray) -> None:
-        _track(buffer)
+        track(buffer)
         self._buffer = buffer
 
     # Metadata lives on the host in CuPy too: reading it moves nothing.

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from l2gpu.backend import strict, transfers
+from l2gpu.backend import strict, strict_memory, transfers
 from l2gpu.backend.launch import kernel_arg
 from l2gpu.backend.strict import StrictArray, upload
 from l2gpu.backend.strict_namespace import namespace as xp
@@ -184,7 +184,7 @@ def test_unknown_names_say_where_to_add_them(a):
 
 def test_device_memory_is_accounted_and_bounded():
     gc.collect()
-    memory = strict.memory()
+    memory = strict_memory.memory()
     before = memory.live
     memory.reset_peak()
     big = upload(np.zeros(1000))
@@ -196,12 +196,12 @@ def test_device_memory_is_accounted_and_bounded():
     del view
     gc.collect()
     assert memory.live == before and memory.peak - before == 8000
-    with strict.capacity(before + 4096) as small:
+    with strict_memory.capacity(before + 4096) as small:
         assert small.free == 4096
         xp.zeros(512)
-        with pytest.raises(strict.DeviceMemoryError, match="out of simulated device memory"):
+        with pytest.raises(strict_memory.DeviceMemoryError, match="out of simulated device memory"):
             xp.zeros(513)
-    assert strict.memory().capacity == strict.DEFAULT_CAPACITY
+    assert strict_memory.memory().capacity == strict_memory.DEFAULT_CAPACITY
 
 
 def test_a_kernel_launch_receives_the_buffer_and_moves_nothing(a):

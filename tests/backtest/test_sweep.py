@@ -314,7 +314,7 @@ def test_progress_is_reported_after_each_chunk_kernel_has_finished(tiny, monkeyp
 
 @pytest.mark.cuda_kernel
 def test_streamed_chunks_are_sized_after_the_state_and_its_pnl_matrix(tiny, monkeypatch):
-    from l2gpu.backend import strict
+    from l2gpu.backend import strict_memory
     from l2gpu.backtest import gpu_driver
 
     book, signals, configs, _, cpu = tiny
@@ -328,7 +328,7 @@ def test_streamed_chunks_are_sized_after_the_state_and_its_pnl_matrix(tiny, monk
     monkeypatch.setattr(gpu_driver, "chunk_rows_for", spy)
     free = []
     for buckets in (False, True):
-        free.append(strict.memory().free)
+        free.append(strict_memory.memory().free)
         sweep(book, signals, params=configs, engine="gpu", bucket_returns=buckets)
     n_buckets = cpu.bucket_pnl.shape[0]
     assert free[0] - seen[0] == gpu_driver.state_bytes(len(configs), 0)
@@ -338,14 +338,14 @@ def test_streamed_chunks_are_sized_after_the_state_and_its_pnl_matrix(tiny, monk
 
 @pytest.mark.cuda_kernel
 def test_a_state_larger_than_the_device_is_refused_before_allocating(tiny):
-    from l2gpu.backend import strict
+    from l2gpu.backend import strict_memory
     from l2gpu.backtest.gpu_driver import state_bytes
 
     book, signals, configs, _, cpu = tiny
     device_book, device_signals = on_device(book, signals)
     need = state_bytes(len(configs), cpu.bucket_pnl.shape[0])
     with (
-        strict.capacity(strict.memory().live + need - 1),
+        strict_memory.capacity(strict_memory.memory().live + need - 1),
         pytest.raises(MemoryError, match=r"30 configs need 0.00 GiB of state"),
     ):
         sweep(device_book, device_signals, params=configs, engine="gpu", bucket_returns=True)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from l2gpu.backend import strict, transfers
+from l2gpu.backend import strict_memory, transfers
 from l2gpu.backend.strict import upload
 from l2gpu.metrics import deflated_sharpe, expected_max_sharpe, overfitting, pbo
 from l2gpu.metrics.overfitting import column_sharpe
@@ -84,7 +84,7 @@ def test_on_the_device_pbo_reads_the_matrix_in_place_and_equals_the_host():
     values = returns(200, 3000, 3)
     device = upload(values)
     budget = 2**20
-    memory = strict.memory()
+    memory = strict_memory.memory()
     memory.reset_peak()
     before = memory.live
     with transfers.recording() as moves:
