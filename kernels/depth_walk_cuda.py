@@ -6,6 +6,7 @@ from typing import Any
 
 from numba import cuda
 
+from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.depth_walk import make_depth_walk_ops
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
 
@@ -27,7 +28,10 @@ def depth_walk_cuda(
     exhausted: Any,
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
-    """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
+    """Launch one thread per row; arrays on the device (CuPy, or the strict simulated device)."""
     launch_per_row(
-        _depth_walk_kernel, px.shape[1], threads_per_block, px, sz, float(qty), vwap, exhausted
+        _depth_walk_kernel,
+        px.shape[1],
+        threads_per_block,
+        *kernel_args(px, sz, float(qty), vwap, exhausted),
     )

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numba import cuda
 
+from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
 from l2gpu.kernels.level_sums import make_level_sums_ops
 
@@ -30,16 +31,10 @@ def level_sums_cuda(
     out: Any,
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
-    """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
+    """Launch one thread per row; arrays on the device (CuPy, or the strict simulated device)."""
     launch_per_row(
         _level_sums_kernel,
         bid_px.shape[1],
         threads_per_block,
-        bid_px,
-        bid_sz,
-        ask_px,
-        ask_sz,
-        weights,
-        np.int64(levels),
-        out,
+        *kernel_args(bid_px, bid_sz, ask_px, ask_sz, weights, np.int64(levels), out),
     )

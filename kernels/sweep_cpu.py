@@ -1,6 +1,12 @@
 """CPU drivers of the sweep state machine (:mod:`l2gpu.kernels.sweep`): configs in parallel.
 
-``row_bucket[t]`` is row ``t``'s Sharpe bucket, computed once for all configs.
+Arguments are bundled (:mod:`l2gpu.kernels.sweep_args`): ``book`` (:class:`BookArrays`),
+``signals`` float64 ``[S, T]``, ``state`` (:class:`SweepState`) and ``out``
+(:class:`SweepOutputs`). Config ``p`` advances ``state`` row ``p`` and writes ``out`` row ``p``.
+
+The bundles are unpacked before the ``prange`` loop: with Numba 0.68, a view taken through a
+named tuple's attribute inside a ``prange`` body and written by an inlined function lost its
+writes (``tests/backtest/test_sweep.py`` would catch it).
 """
 
 from __future__ import annotations
@@ -15,33 +21,18 @@ _step_row_cpu, _finish_cpu = make_sweep_ops(cpu_device_jit)
 
 
 @numba.njit(parallel=True, cache=True)
-def sweep_cpu(
-    ts,
-    mid,
-    signals,
-    bid_px,
-    bid_sz,
-    ask_px,
-    ask_sz,
-    row_bucket,
-    params,
-    fstate,
-    istate,
-    first,
-    stop,
-    rec_f,
-    rec_i,
-    bucket_pnl,
-):
-    """Advance every config over rows ``first .. stop-1``, configs in parallel.
-
-    ``bucket_pnl`` is ``[P, B]`` to receive each config's equity change per bucket, or ``[P, 0]``.
-    """
+def sweep_cpu(book, signals, state, out, first, stop):
+    """Advance every config over rows ``first .. stop-1``, configs in parallel."""
+    ts, mid, row_bucket, bid_px, bid_sz, ask_px, ask_sz = book
+    params, fstate, istate = state
+    rec_f, rec_i, bucket_pnl = out
     for p in numba.prange(params.shape[0]):
         # Views of this config's rows, taken once: not once per row.
         par = params[p]
         fs = fstate[p]
         ist = istate[p]
+        trades_f = rec_f[p]
+        trades_i = rec_i[p]
         buckets = bucket_pnl[p]
         signal = signals[int(par[P_SIGNAL])]
         for t in range(first, stop):
@@ -59,59 +50,18 @@ def sweep_cpu(
                 par,
                 fs,
                 ist,
-                rec_f,
-                rec_i,
+                trades_f,
+                trades_i,
                 buckets,
             )
 
 
-@numba.njit(cache=True)
-def sweep_one_cpu(
-    ts,
-    mid,
-    signals,
-    bid_px,
-    bid_sz,
-    ask_px,
-    ask_sz,
-    row_bucket,
-    par,
-    fs,
-    ist,
-    first,
-    stop,
-    rec_f,
-    rec_i,
-    buckets,
-):
-    """One config over rows ``first .. stop-1``, recording its trades into ``rec_f``/``rec_i``."""
-    signal = signals[int(par[P_SIGNAL])]
-    for t in range(first, stop):
-        _step_row_cpu(
-            t,
-            0,
-            ts[t],
-            mid[t],
-            signal[t],
-            bid_px,
-            bid_sz,
-            ask_px,
-            ask_sz,
-            row_bucket[t],
-            par,
-            fs,
-            ist,
-            rec_f,
-            rec_i,
-            buckets,
-        )
-
-
 @numba.njit(parallel=True, cache=True)
-def finish_cpu(
-    ts, mid, bid_px, bid_sz, ask_px, ask_sz, params, fstate, istate, rec_f, rec_i, bucket_pnl
-):
+def finish_cpu(book, state, out):
     """Close every config after the last row (see ``finish``)."""
+    ts, mid, _, bid_px, bid_sz, ask_px, ask_sz = book
+    params, fstate, istate = state
+    rec_f, rec_i, bucket_pnl = out
     last = ts.shape[0] - 1
     for p in numba.prange(params.shape[0]):
         _finish_cpu(
@@ -126,29 +76,7 @@ def finish_cpu(
             params[p],
             fstate[p],
             istate[p],
-            rec_f,
-            rec_i,
+            rec_f[p],
+            rec_i[p],
             bucket_pnl[p],
         )
-
-
-@numba.njit(cache=True)
-def finish_one_cpu(ts, mid, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i, buckets):
-    """Close one config after the last row, recording its last trade."""
-    last = ts.shape[0] - 1
-    _finish_cpu(
-        last,
-        0,
-        ts[last],
-        mid[last],
-        bid_px,
-        bid_sz,
-        ask_px,
-        ask_sz,
-        par,
-        fs,
-        ist,
-        rec_f,
-        rec_i,
-        buckets,
-    )

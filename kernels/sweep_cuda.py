@@ -1,12 +1,17 @@
 """CUDA twin of :mod:`l2gpu.kernels.sweep`: one thread per config, rows staged in shared memory.
 
-Configs arrive sorted by signal, so the threads of a block mostly share one signal row. Each
-block walks the chunk's rows in tiles of :data:`TILE` rows: its threads first copy the tile's
-``ts``, ``mid`` and the block's signal into shared memory together, then each thread runs its
-config's state machine over the tile (a thread whose config uses another signal reads it from
-global memory). Each row's Sharpe bucket is staged with it. Book levels are read from global
-memory only at fills. State stays in the rows
-of ``fstate`` and ``istate`` between launches, so chunks of rows stream through.
+Arguments are bundled as for the CPU drivers (:mod:`l2gpu.kernels.sweep_args`). Thread ``p``
+runs config ``order[p]``: ``order`` lists the configs grouped by signal, so the threads of a
+block mostly share one signal row, while every state and output row stays at its config's own
+index (nothing is permuted, nothing is copied back into order). Each block walks the chunk's
+rows in tiles of :data:`TILE` rows: its threads first copy the tile's ``ts``, ``mid``, Sharpe
+bucket and the block's signal into shared memory together, then each thread runs its config's
+state machine over the tile (a thread whose config uses another signal reads it from global
+memory). Book levels are read from global memory only at fills. State stays in the rows of
+``fstate`` and ``istate`` between launches, so chunks of rows stream through.
+
+The launch wrappers take device arrays (CuPy, or strict simulated-device arrays) and hand them
+to the kernel through :func:`l2gpu.backend.launch.kernel_arg`.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from typing import Any
 import numba
 from numba import cuda
 
+from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
 from l2gpu.kernels.sweep import make_sweep_ops
+from l2gpu.kernels.sweep_args import BookArrays, SweepOutputs, SweepState
 from l2gpu.kernels.sweep_layout import P_SIGNAL
 
 TILE = 256
@@ -26,47 +33,34 @@ _step_row, _finish = make_sweep_ops(cuda.jit(device=True))
 
 
 @cuda.jit
-def _sweep_kernel(
-    ts,
-    mid,
-    signals,
-    bid_px,
-    bid_sz,
-    ask_px,
-    ask_sz,
-    row_bucket,
-    params,
-    fstate,
-    istate,
-    offset,
-    rec_f,
-    rec_i,
-    bucket_pnl,
-):
+def _sweep_kernel(book, signals, order, state, out, offset):
     ts_tile = cuda.shared.array(TILE, numba.int64)
     bucket_tile = cuda.shared.array(TILE, numba.int64)
     mid_tile = cuda.shared.array(TILE, numba.float64)
     signal_tile = cuda.shared.array(TILE, numba.float64)
+    params, fstate, istate = state
     p = cuda.grid(1)
     configs = params.shape[0]
-    rows = ts.shape[0]
+    rows = book.ts.shape[0]
     lead = min(cuda.blockIdx.x * cuda.blockDim.x, configs - 1)
-    block_signal = int(params[lead, P_SIGNAL])
+    block_signal = int(params[order[lead], P_SIGNAL])
     # This thread's config rows, taken once (a thread past the last config keeps the last
     # config's rows but never steps them).
-    own_row = min(p, configs - 1)
-    par = params[own_row]
-    fs = fstate[own_row]
-    ist = istate[own_row]
-    buckets = bucket_pnl[own_row]
+    row = order[min(p, configs - 1)]
+    par = params[row]
+    fs = fstate[row]
+    ist = istate[row]
+    rec_f = out.rec_f[row]
+    rec_i = out.rec_i[row]
+    buckets = out.bucket_pnl[row]
     own = int(par[P_SIGNAL])
     for start in range(0, rows, TILE):
         n = min(TILE, rows - start)
         i = cuda.threadIdx.x
         while i < n:
-            ts_tile[i] = ts[start + i]
-            bucket_tile[i] = row_bucket[start + i]
-            mid_tile[i] = mid[start + i]
+            ts_tile[i] = book.ts[start + i]
+            bucket_tile[i] = book.row_bucket[start + i]
+            mid_tile[i] = book.mid[start + i]
             signal_tile[i] = signals[block_signal, start + i]
             i += cuda.blockDim.x
         cuda.syncthreads()
@@ -79,10 +73,10 @@ def _sweep_kernel(
                     ts_tile[k],
                     mid_tile[k],
                     x,
-                    bid_px,
-                    bid_sz,
-                    ask_px,
-                    ask_sz,
+                    book.bid_px,
+                    book.bid_sz,
+                    book.ask_px,
+                    book.ask_sz,
                     bucket_tile[k],
                     par,
                     fs,
@@ -95,111 +89,57 @@ def _sweep_kernel(
 
 
 @cuda.jit
-def _finish_kernel(
-    ts,
-    mid,
-    bid_px,
-    bid_sz,
-    ask_px,
-    ask_sz,
-    params,
-    fstate,
-    istate,
-    offset,
-    rec_f,
-    rec_i,
-    bucket_pnl,
-):
+def _finish_kernel(book, state, out, offset):
+    params, fstate, istate = state
     p = cuda.grid(1)
     if p < params.shape[0]:
-        last = ts.shape[0] - 1
+        last = book.ts.shape[0] - 1
         _finish(
             offset + last,
             offset,
-            ts[last],
-            mid[last],
-            bid_px,
-            bid_sz,
-            ask_px,
-            ask_sz,
+            book.ts[last],
+            book.mid[last],
+            book.bid_px,
+            book.bid_sz,
+            book.ask_px,
+            book.ask_sz,
             params[p],
             fstate[p],
             istate[p],
-            rec_f,
-            rec_i,
-            bucket_pnl[p],
+            out.rec_f[p],
+            out.rec_i[p],
+            out.bucket_pnl[p],
         )
 
 
 def sweep_chunk_cuda(
-    ts: Any,
-    mid: Any,
+    book: BookArrays,
     signals: Any,
-    bid_px: Any,
-    bid_sz: Any,
-    ask_px: Any,
-    ask_sz: Any,
-    row_bucket: Any,
-    params: Any,
-    fstate: Any,
-    istate: Any,
+    order: Any,
+    state: SweepState,
+    out: SweepOutputs,
     offset: int,
-    rec_f: Any,
-    rec_i: Any,
-    bucket_pnl: Any,
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
-    """Advance every config over one chunk of rows (arrays hold rows ``offset ..``)."""
-    configs = params.shape[0]
+    """Advance every config over one chunk of rows (``book`` and ``signals`` from ``offset``).
+
+    ``order`` (int64 ``[P]``, on the device) runs the configs grouped by signal.
+    """
+    configs = state.params.shape[0]
     _sweep_kernel[blocks_for(configs, threads_per_block), threads_per_block](
-        ts,
-        mid,
-        signals,
-        bid_px,
-        bid_sz,
-        ask_px,
-        ask_sz,
-        row_bucket,
-        params,
-        fstate,
-        istate,
-        offset,
-        rec_f,
-        rec_i,
-        bucket_pnl,
+        *kernel_args(book, signals, order, state, out), offset
     )
 
 
 def finish_cuda(
-    ts: Any,
-    mid: Any,
-    bid_px: Any,
-    bid_sz: Any,
-    ask_px: Any,
-    ask_sz: Any,
-    params: Any,
-    fstate: Any,
-    istate: Any,
+    book: BookArrays,
+    state: SweepState,
+    out: SweepOutputs,
     offset: int,
-    rec_f: Any,
-    rec_i: Any,
-    bucket_pnl: Any,
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
-    """Close every config after the last row (the last chunk's arrays, from ``offset``)."""
-    configs = params.shape[0]
+    """Close every config after the last row (``book`` holds the last chunk, from ``offset``)."""
+    configs = state.params.shape[0]
     _finish_kernel[blocks_for(configs, threads_per_block), threads_per_block](
-        ts,
-        mid,
-        bid_px,
-        bid_sz,
-        ask_px,
-        ask_sz,
-        params,
-        fstate,
-        istate,
-        offset,
-        rec_f,
-        rec_i,
-        bucket_pnl,
+        *kernel_args(book, state, out), offset
     )

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numba import cuda
 
+from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
 from l2gpu.kernels.top_of_book import make_top_of_book_ops
 
@@ -31,17 +32,10 @@ def top_of_book_cuda(
     imbalance: Any,
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
-    """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
+    """Launch one thread per row; arrays on the device (CuPy, or the strict simulated device)."""
     launch_per_row(
         _top_of_book_kernel,
         bid_px.shape[1],
         threads_per_block,
-        bid_px,
-        bid_sz,
-        ask_px,
-        ask_sz,
-        np.int64(levels),
-        mid,
-        spread,
-        imbalance,
+        *kernel_args(bid_px, bid_sz, ask_px, ask_sz, np.int64(levels), mid, spread, imbalance),
     )

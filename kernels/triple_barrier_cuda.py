@@ -6,6 +6,7 @@ from typing import Any
 
 from numba import cuda
 
+from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
 from l2gpu.kernels.triple_barrier import make_triple_barrier_ops
 
@@ -29,16 +30,10 @@ def triple_barrier_cuda(
     touch_ts: Any,
     threads_per_block: int = DEFAULT_THREADS_PER_BLOCK,
 ) -> None:
-    """Launch one thread per row; arrays on the device (NumPy under the simulator)."""
+    """Launch one thread per row; arrays on the device (CuPy, or the strict simulated device)."""
     launch_per_row(
         _triple_barrier_kernel,
         mid.shape[0],
         threads_per_block,
-        mid,
-        ts,
-        ends,
-        upper,
-        lower,
-        label,
-        touch_ts,
+        *kernel_args(mid, ts, ends, upper, lower, label, touch_ts),
     )

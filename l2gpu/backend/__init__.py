@@ -1,6 +1,18 @@
-"""Engine resolution, device detection and array moves between the CPU and the GPU."""
+"""Engine resolution, device detection, array moves between the CPU and the GPU, and their ledger.
 
-from l2gpu.backend.arrays import array_device, array_namespace, from_dlpack, to_device
+See ``docs/engines.md``: what lives where, the strict simulated device and the transfer ledger.
+"""
+
+from l2gpu.backend import transfers
+from l2gpu.backend.arrays import (
+    array_device,
+    array_namespace,
+    free_device_bytes,
+    from_dlpack,
+    is_device_array,
+    synchronize,
+    to_device,
+)
 from l2gpu.backend.engine import (
     Engine,
     GpuStatus,
@@ -17,8 +29,12 @@ __all__ = [
     "ResolvedEngine",
     "array_device",
     "array_namespace",
+    "free_device_bytes",
     "from_dlpack",
     "gpu_status",
+    "is_device_array",
     "resolve_engine",
+    "synchronize",
     "to_device",
+    "transfers",
 ]

@@ -1,9 +1,20 @@
-"""Run the sweep kernel on the GPU: configs grouped by signal, rows streamed in chunks.
+"""Run the sweep kernel on the GPU: configs grouped by signal, rows in chunks, results only back.
 
-The chunk size comes from free device memory unless given: the config state must fit with room
-to spare, else the error says how much is needed; the rest of the free memory (half of it, to
-leave room for the caller) holds the chunk's rows. Under Numba's CUDA simulator the same path
-runs on host arrays.
+What crosses the host boundary in one call (counted in :mod:`l2gpu.backend.transfers`):
+
+- up: the parameter matrix; the book and signals only when they are on the host (then each
+  chunk of rows is uploaded once per pass, streaming a book longer than device memory);
+- down: the final ``fstate`` and ``istate``; with recording, the record buffers.
+
+Everything else is allocated on the device: the state, the ``[P, B]`` per-bucket pnl matrix
+(which stays there), the signal order of the configs. Before allocating, the state and the pnl
+matrix are checked against free memory (a clear ``MemoryError`` if they do not fit); the chunk
+of a streamed book is sized from the memory left after allocating them (:data:`MEMORY_SHARE`
+of it). A book on the device runs in one launch unless ``chunk_rows`` is given. Progress is
+reported after each chunk's kernel has finished (the device is synchronised first).
+
+Recorded trades come from the CUDA kernel too: a second launch over the recorded configs only,
+with record buffers sized by their trade counts from the first.
 """
 
 from __future__ import annotations
@@ -13,118 +24,179 @@ from typing import Any
 
 import numpy as np
 
-from l2gpu.backend.arrays import Device, to_device
-from l2gpu.backend.engine import gpu_status
-from l2gpu.data.book import Book
+from l2gpu.backend.arrays import (
+    array_namespace,
+    free_device_bytes,
+    is_device_array,
+    synchronize,
+    to_device,
+)
 from l2gpu.kernels import sweep_layout as layout
+from l2gpu.kernels.sweep_args import BookArrays, SweepOutputs, SweepState
 
 MEMORY_SHARE = 0.5
-SIMULATOR_CHUNK_ROWS = 64
+"""Share of the free device memory a streamed chunk of rows may take."""
+
+Progress = Callable[[int, int], None]
 
 
-def _free_device_bytes() -> int:
-    import cupy
+def state_bytes(configs: int, buckets: int) -> int:
+    """Device bytes of the sweep state: parameters, state, signal order and per-bucket pnl."""
+    per_config = layout.N_PARAMS + layout.N_FLOAT + layout.N_INT + 1 + buckets
+    return configs * per_config * 8
 
-    free, _ = cupy.cuda.runtime.memGetInfo()
-    return int(free)
+
+def check_state_fits(free_bytes: int, configs: int, buckets: int) -> None:
+    """Raise ``MemoryError`` saying what is needed when the state does not fit in ``free_bytes``."""
+    need = state_bytes(configs, buckets)
+    if need > free_bytes:
+        raise MemoryError(
+            f"{configs:,} configs need {need / 2**30:.2f} GiB of state and per-bucket pnl "
+            f"({buckets:,} buckets); the device has {free_bytes / 2**30:.2f} GiB free. "
+            "Sweep fewer configs at a time"
+        )
 
 
-def chunk_rows_for(free_bytes: int, configs: int, signals: int, depth: int) -> int:
-    """Rows of one chunk that fit in ``MEMORY_SHARE`` of ``free_bytes`` next to the state."""
-    state = configs * (layout.N_PARAMS + layout.N_FLOAT + layout.N_INT) * 8
-    budget = int(free_bytes * MEMORY_SHARE) - state
+def chunk_rows_for(free_bytes: int, signals: int, depth: int) -> int:
+    """Rows of one streamed chunk that fit in :data:`MEMORY_SHARE` of ``free_bytes``."""
     per_row = 8 + 8 + 8 + 8 * signals + 4 * 8 * depth  # ts, bucket, mid, signals, levels
+    budget = int(free_bytes * MEMORY_SHARE)
     if budget < per_row:
         raise MemoryError(
-            f"{configs:,} configs need {state / 2**30:.2f} GiB of state; the device "
-            f"has {free_bytes / 2**30:.2f} GiB free. Sweep fewer configs at a time"
+            f"after the sweep state {free_bytes / 2**20:.1f} MiB of device memory are free; "
+            f"a chunk of rows needs {per_row:,} bytes a row. Sweep fewer configs at a time"
         )
     return budget // per_row
 
 
-def run_gpu(
-    host: Book,
-    mid: np.ndarray,
-    row_bucket: np.ndarray,
-    signals: np.ndarray,
-    params: np.ndarray,
-    fstate: np.ndarray,
-    istate: np.ndarray,
-    bucket_pnl: np.ndarray,
-    chunk_rows: int | None,
-    progress: Callable[[int, int], None] | None,
-) -> None:
-    """Advance every config over all rows and close it.
+def _signal_order(params: Any, xp: Any) -> Any:
+    """Configs sorted by signal, stably: unique keys ``signal * P + index``, any sort agrees."""
+    configs = params.shape[0]
+    index = xp.arange(configs, dtype=xp.int64)
+    return xp.argsort(params[:, layout.P_SIGNAL].astype(xp.int64) * configs + index)
 
-    Fills ``fstate``, ``istate`` and ``bucket_pnl`` (``[P, B]``, or ``[P, 0]`` for none) in place.
-    """
+
+def _advance(
+    book: BookArrays,
+    signals: Any,
+    order: Any,
+    state: SweepState,
+    out: SweepOutputs,
+    chunk_rows: int,
+    progress: Progress | None,
+) -> None:
+    """Run the kernel over every chunk of rows, then close every config."""
     from l2gpu.kernels.sweep_cuda import finish_cuda, sweep_chunk_cuda
 
-    rows = len(host)
-    simulator = gpu_status().simulator
-    if chunk_rows is None:
-        chunk_rows = (
-            SIMULATOR_CHUNK_ROWS
-            if simulator
-            else chunk_rows_for(_free_device_bytes(), len(params), signals.shape[0], host.depth)
-        )
-    order = np.argsort(params[:, layout.P_SIGNAL], kind="stable")
-    device: Device = "gpu"
-    d_params = to_device(np.ascontiguousarray(params[order]), device)
-    d_fstate = to_device(np.ascontiguousarray(fstate[order]), device)
-    d_istate = to_device(np.ascontiguousarray(istate[order]), device)
-    d_buckets = to_device(np.ascontiguousarray(bucket_pnl[order]), device)
-    empty_f = to_device(np.zeros((0, layout.N_REC_FLOAT)), device)
-    empty_i = to_device(np.zeros((0, layout.N_REC_INT), np.int64), device)
-    chunk: dict[str, Any] = {}
+    rows = book.ts.shape[0]
+    streamed = not is_device_array(book.ts)
+    first = 0
+    chunk, chunk_signals = book, signals
     for first in range(0, rows, chunk_rows):
         stop = min(first + chunk_rows, rows)
-        chunk = {
-            "ts": host.ts[first:stop],
-            "mid": mid[first:stop],
-            "signals": signals[:, first:stop],
-            "bid_px": host.bid_px[:, first:stop],
-            "bid_sz": host.bid_sz[:, first:stop],
-            "ask_px": host.ask_px[:, first:stop],
-            "ask_sz": host.ask_sz[:, first:stop],
-            "row_bucket": row_bucket[first:stop],
-        }
-        chunk = {k: to_device(np.ascontiguousarray(v), device) for k, v in chunk.items()}
-        sweep_chunk_cuda(
-            chunk["ts"],
-            chunk["mid"],
-            chunk["signals"],
-            chunk["bid_px"],
-            chunk["bid_sz"],
-            chunk["ask_px"],
-            chunk["ask_sz"],
-            chunk["row_bucket"],
-            d_params,
-            d_fstate,
-            d_istate,
-            first,
-            empty_f,
-            empty_i,
-            d_buckets,
-        )
+        chunk, chunk_signals = book.rows(first, stop), signals[:, first:stop]
+        if streamed:
+            chunk = BookArrays(
+                *(
+                    to_device(np.ascontiguousarray(a), "gpu", f"sweep chunk {n}")
+                    for n, a in zip(BookArrays._fields, chunk, strict=True)
+                )
+            )
+            chunk_signals = to_device(
+                np.ascontiguousarray(chunk_signals), "gpu", "sweep chunk signals"
+            )
+        sweep_chunk_cuda(chunk, chunk_signals, order, state, out, first)
         if progress:
+            synchronize()
             progress(stop, rows)
-    last_first = ((rows - 1) // chunk_rows) * chunk_rows
-    finish_cuda(
-        chunk["ts"],
-        chunk["mid"],
-        chunk["bid_px"],
-        chunk["bid_sz"],
-        chunk["ask_px"],
-        chunk["ask_sz"],
+    finish_cuda(chunk, state, out, first)
+
+
+def _chunk_rows(chunk_rows: int | None, book: BookArrays, signals: Any) -> int:
+    if chunk_rows:
+        return chunk_rows
+    rows = book.ts.shape[0]
+    if is_device_array(book.ts):
+        return rows
+    return min(rows, chunk_rows_for(free_device_bytes(), signals.shape[0], book.bid_px.shape[0]))
+
+
+def run_gpu(
+    book: BookArrays,
+    signals: Any,
+    params: np.ndarray,
+    n_buckets: int,
+    chunk_rows: int | None,
+    progress: Progress | None,
+) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Advance every config over all rows and close it (see the module doc).
+
+    Parameters
+    ----------
+    book : BookArrays
+        On the device (read there) or on the host (streamed through in chunks).
+    signals : array [S, T]
+        On the same side as ``book``.
+    params : numpy.ndarray [P, N_PARAMS]
+        The encoded configs.
+    n_buckets : int
+        Columns of the per-bucket pnl matrix (0 for none).
+    chunk_rows : int or None
+        Rows per launch; default: all rows of a device book, what fits for a host book.
+    progress : callable, optional
+        Called with (rows done, rows) after each chunk's kernel has finished.
+
+    Returns
+    -------
+    fstate, istate : numpy.ndarray
+        Final state on the host.
+    bucket_pnl : device array [P, n_buckets]
+        Per-bucket equity change, left on the device.
+    """
+    configs = params.shape[0]
+    check_state_fits(free_device_bytes(), configs, n_buckets)
+    d_params = to_device(np.ascontiguousarray(params), "gpu", "sweep params")
+    xp = array_namespace(d_params)
+    state = SweepState(
         d_params,
-        d_fstate,
-        d_istate,
-        last_first,
-        empty_f,
-        empty_i,
-        d_buckets,
+        xp.zeros((configs, layout.N_FLOAT)),
+        xp.zeros((configs, layout.N_INT), dtype=xp.int64),
     )
-    fstate[order] = np.asarray(to_device(d_fstate, "cpu"))
-    istate[order] = np.asarray(to_device(d_istate, "cpu"))
-    bucket_pnl[order] = np.asarray(to_device(d_buckets, "cpu"))
+    out = SweepOutputs(
+        xp.zeros((configs, 0, layout.N_REC_FLOAT)),
+        xp.zeros((configs, 0, layout.N_REC_INT), dtype=xp.int64),
+        xp.zeros((configs, n_buckets)),
+    )
+    order = _signal_order(d_params, xp)
+    _advance(book, signals, order, state, out, _chunk_rows(chunk_rows, book, signals), progress)
+    fstate = to_device(state.fstate, "cpu", "sweep fstate")
+    istate = to_device(state.istate, "cpu", "sweep istate")
+    return fstate, istate, out.bucket_pnl
+
+
+def record_gpu(
+    book: BookArrays, signals: Any, params: np.ndarray, capacity: int, chunk_rows: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Replay ``params`` (the recorded configs) in a second launch, keeping ``capacity`` trades.
+
+    Returns ``rec_f`` ``[n, capacity, N_REC_FLOAT]`` and ``rec_i`` ``[n, capacity, N_REC_INT]``
+    on the host.
+    """
+    configs = params.shape[0]
+    d_params = to_device(np.ascontiguousarray(params), "gpu", "record params")
+    xp = array_namespace(d_params)
+    state = SweepState(
+        d_params,
+        xp.zeros((configs, layout.N_FLOAT)),
+        xp.zeros((configs, layout.N_INT), dtype=xp.int64),
+    )
+    out = SweepOutputs(
+        xp.zeros((configs, capacity, layout.N_REC_FLOAT)),
+        xp.zeros((configs, capacity, layout.N_REC_INT), dtype=xp.int64),
+        xp.zeros((configs, 0)),
+    )
+    order = xp.arange(configs, dtype=xp.int64)
+    _advance(book, signals, order, state, out, _chunk_rows(chunk_rows, book, signals), None)
+    return to_device(out.rec_f, "cpu", "recorded trades"), to_device(
+        out.rec_i, "cpu", "recorded trade rows"
+    )

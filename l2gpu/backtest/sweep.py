@@ -25,6 +25,12 @@ Semantics (DESIGN §6 and the rules below; the kernel is :mod:`l2gpu.kernels.swe
 
 Nothing of size configs x rows is ever allocated: state is one row per config, carried between
 chunks of rows.
+
+Where it runs (``docs/engines.md``): on the CPU, or on the GPU, where a book and signals already
+on the device are read there and only the parameters go up; a host book asked to run on the GPU
+is streamed up in chunks, each row once per pass (a job should upload its book once and pass the
+device arrays). Only results come back: the table and the recorded trades on the host, the
+per-bucket pnl on the book's device.
 """
 
 from __future__ import annotations
@@ -38,27 +44,15 @@ import pandas as pd
 
 from l2gpu.backend.arrays import to_device
 from l2gpu.backend.engine import resolve_engine
+from l2gpu.backtest.cpu_driver import record_cpu, run_cpu
 from l2gpu.backtest.params import encode, expand_grid, normalise
 from l2gpu.backtest.result import SweepResult, metrics_from_state, trades_frame
+from l2gpu.backtest.sweep_inputs import book_arrays, signal_matrix
 from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
 from l2gpu.kernels import sweep_layout as layout
-from l2gpu.kernels.sweep_cpu import finish_cpu, finish_one_cpu, sweep_cpu, sweep_one_cpu
 
 Progress = Callable[[int, int], None]
-
-
-def _signal_matrix(signals: Mapping[str, Any], rows: int) -> tuple[list[str], np.ndarray]:
-    if not signals:
-        raise ValueError("sweep needs at least one signal")
-    names = list(signals)
-    matrix = np.empty((len(names), rows))
-    for i, name in enumerate(names):
-        values = np.asarray(to_device(signals[name], "cpu"), dtype=np.float64)
-        if values.shape != (rows,):
-            raise ValueError(f"signal {name!r} has shape {values.shape}, the book has {rows} rows")
-        matrix[i] = values
-    return names, matrix
 
 
 def _configs(grid: Mapping[str, Sequence[Any]] | None, params: Any) -> pd.DataFrame:
@@ -99,16 +93,18 @@ def sweep(
     record : iterable of int
         Configs (rows of the table) whose trades to keep.
     chunk_rows : int, optional
-        Rows per kernel launch; state carries between launches. Default: all rows on the CPU,
-        as many as free device memory holds on the GPU.
+        Rows per kernel launch; state carries between launches. Default: all rows, except for a
+        host book on the GPU: as many rows as the device memory left after the state holds.
     sharpe_bucket : str
         Time bucket of the equity changes behind the Sharpe ratio.
     progress : callable, optional
-        Called with (rows done, rows) after each chunk.
+        Called with (rows done, rows) after each chunk, once its kernel has finished.
     bucket_returns : bool
         Also return each config's equity change per ``sharpe_bucket``
-        (``SweepResult.bucket_pnl``, buckets x configs; empty buckets are 0), the input of the
-        overfitting statistics.
+        (``SweepResult.bucket_pnl``, ``[buckets, configs]``, quote currency; empty buckets are
+        0), the input of the overfitting statistics. It lives on the book's device and is a
+        transposed view of the kernel's ``[configs, buckets]`` matrix (column ``j`` is
+        contiguous), not a copy.
 
     Returns
     -------
@@ -120,128 +116,57 @@ def sweep(
     bucket = Window.parse(sharpe_bucket)
     if bucket.ns is None:
         raise ValueError(f"sharpe_bucket must be a duration such as '1s', got {sharpe_bucket!r}")
-    names, matrix = _signal_matrix(signals, rows)
+    where = resolve_engine(engine)
+    work = book if where == "gpu" and book.device == "gpu" else book.to("cpu")
+    names, matrix = signal_matrix(signals, rows, work.device)
     table = normalise(_configs(grid, params), names)
     par = encode(table, names)
     record = sorted(set(record))
     for i in record:
         if not 0 <= i < len(table):
             raise ValueError(f"record={i} is not a config (there are {len(table)})")
-    where = resolve_engine(engine)
-    host = book.to("cpu")
-    mid = (host.bid_px[0] + host.ask_px[0]) * 0.5
-    ts0 = int(host.ts[0])
-    row_bucket = (host.ts - ts0) // bucket.ns  # each row's Sharpe bucket, once for all configs
-    fstate = np.zeros((len(table), layout.N_FLOAT))
-    istate = np.zeros((len(table), layout.N_INT), np.int64)
-    n_buckets = int(row_bucket[-1]) + 1 if bucket_returns else 0
-    bucket_pnl = np.zeros((len(table), n_buckets))
-    started = time.perf_counter()
+    first_ns, last_ns = book.span_ns()
+    inputs = book_arrays(work, bucket.ns)
+    n_buckets = (last_ns - first_ns) // bucket.ns + 1 if bucket_returns else 0
     if where == "gpu":
-        from l2gpu.backtest.gpu_driver import run_gpu
-
-        run_gpu(
-            host, mid, row_bucket, matrix, par, fstate, istate, bucket_pnl, chunk_rows, progress
-        )
+        from l2gpu.backtest.gpu_driver import record_gpu as record_pass
+        from l2gpu.backtest.gpu_driver import run_gpu as main_pass
     else:
-        step = chunk_rows or rows
-        empty_f = np.zeros((0, layout.N_REC_FLOAT))
-        empty_i = np.zeros((0, layout.N_REC_INT), np.int64)
-        for first in range(0, rows, step):
-            stop = min(first + step, rows)
-            sweep_cpu(
-                host.ts,
-                mid,
-                matrix,
-                host.bid_px,
-                host.bid_sz,
-                host.ask_px,
-                host.ask_sz,
-                row_bucket,
-                par,
-                fstate,
-                istate,
-                first,
-                stop,
-                empty_f,
-                empty_i,
-                bucket_pnl,
-            )
-            if progress:
-                progress(stop, rows)
-        finish_cpu(
-            host.ts,
-            mid,
-            host.bid_px,
-            host.bid_sz,
-            host.ask_px,
-            host.ask_sz,
-            par,
-            fstate,
-            istate,
-            empty_f,
-            empty_i,
-            bucket_pnl,
-        )
+        main_pass, record_pass = run_cpu, record_cpu
+    started = time.perf_counter()
+    fstate, istate, bucket_pnl = main_pass(inputs, matrix, par, n_buckets, chunk_rows, progress)
     seconds = time.perf_counter() - started
-    metrics = metrics_from_state(fstate, istate, int(host.ts[-1]) - ts0, bucket.ns)
-    recorded = {
-        i: _record(host, mid, row_bucket, matrix, par[i], int(istate[i, layout.I_TRADES]))
-        for i in record
-    }
+    metrics = metrics_from_state(fstate, istate, last_ns - first_ns, bucket.ns)
+    recorded = _record(record_pass, inputs, matrix, par, istate, record, chunk_rows)
     result_table = pd.concat([table, metrics], axis=1)
     return SweepResult(
         result_table,
         recorded,
         len(table) * rows / seconds if seconds else np.nan,
-        bucket_pnl.T.copy() if bucket_returns else None,
+        to_device(bucket_pnl, book.device, "bucket pnl").T if bucket_returns else None,
     )
 
 
 def _record(
-    host: Book,
-    mid: np.ndarray,
-    row_bucket: np.ndarray,
-    matrix: np.ndarray,
+    record_pass: Callable[..., tuple[np.ndarray, np.ndarray]],
+    inputs: Any,
+    matrix: Any,
     par: np.ndarray,
-    n_trades: int,
-) -> pd.DataFrame:
-    """Run one config again on the CPU, writing its trades."""
-    rec_f = np.zeros((max(n_trades, 1), layout.N_REC_FLOAT))
-    rec_i = np.zeros((max(n_trades, 1), layout.N_REC_INT), np.int64)
-    fs = np.zeros(layout.N_FLOAT)
-    ist = np.zeros(layout.N_INT, np.int64)
-    no_buckets = np.zeros(0)
-    sweep_one_cpu(
-        host.ts,
-        mid,
-        matrix,
-        host.bid_px,
-        host.bid_sz,
-        host.ask_px,
-        host.ask_sz,
-        row_bucket,
-        par,
-        fs,
-        ist,
-        0,
-        len(host),
-        rec_f,
-        rec_i,
-        no_buckets,
-    )
-    finish_one_cpu(
-        host.ts,
-        mid,
-        host.bid_px,
-        host.bid_sz,
-        host.ask_px,
-        host.ask_sz,
-        par,
-        fs,
-        ist,
-        rec_f,
-        rec_i,
-        no_buckets,
-    )
-    return trades_frame(rec_f[:n_trades], rec_i[:n_trades])
+    istate: np.ndarray,
+    record: list[int],
+    chunk_rows: int | None,
+) -> dict[int, pd.DataFrame]:
+    """Trades of the ``record`` configs, from a second pass sized by their trade counts."""
+    if not record:
+        return {}
+    counts = istate[record, layout.I_TRADES]
+    capacity = int(counts.max())
+    if capacity:
+        rec_f, rec_i = record_pass(inputs, matrix, par[record], capacity, chunk_rows)
+    else:
+        rec_f = np.zeros((len(record), 0, layout.N_REC_FLOAT))
+        rec_i = np.zeros((len(record), 0, layout.N_REC_INT), np.int64)
+    return {
+        config: trades_frame(rec_f[k, : counts[k]], rec_i[k, : counts[k]])
+        for k, config in enumerate(record)
+    }

@@ -13,6 +13,10 @@ before the test starts and spans ``train`` (rolling) or everything from the firs
 In each fold the sweep runs every config on the training window, the ``top_k`` best by
 ``objective`` run on the test window, and the best one's per-bucket pnl is stitched into the
 out-of-sample track. Signal names pass the leakage guard first.
+
+On the GPU a device book and device signals stay there: folds are cut on the book's host
+timestamps (:meth:`l2gpu.data.Book.host_ts`) and each fold's sweeps read slices of the device
+arrays, so only parameters go up and results come down, fold by fold.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from l2gpu.backend.arrays import to_device
 from l2gpu.backtest.sweep import sweep
 from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
@@ -63,8 +68,8 @@ class WalkForwardResult:
         return float(self.oos_pnl.sum())
 
 
-def _ns(span: str, name: str) -> int:
-    window = Window.parse(span)
+def _ns(span: str, name: str, allow_zero: bool = False) -> int:
+    window = Window.parse(span, allow_zero=allow_zero)
     if window.ns is None:
         raise ValueError(f"{name} must be a duration such as '60s', got {span!r}")
     return window.ns
@@ -91,7 +96,8 @@ def make_folds(
 
 def strategy_horizon_ns(params: pd.DataFrame, book: Book) -> int:
     """Longest look-ahead of the configs: holding limit plus latency, rows as the book's pace."""
-    mean_gap = (int(book.ts[-1]) - int(book.ts[0])) / max(len(book) - 1, 1)
+    first_ns, last_ns = book.span_ns()
+    mean_gap = (last_ns - first_ns) / max(len(book) - 1, 1)
 
     def ns(value: Any) -> float:
         if value is None or (isinstance(value, float) and np.isnan(value)):
@@ -146,20 +152,20 @@ def walk_forward(
         Signal names that are not registered features but are causal (see the guard).
     """
     check_inputs(list(signals), declared_causal=declared_causal)
-    gap = max(_ns(label_horizon, "label_horizon"), strategy_horizon_ns(params, book)) + _ns(
-        embargo, "embargo"
-    )
-    host = book.to("cpu")
-    folds = make_folds(int(host.ts[0]), int(host.ts[-1]) + 1, train, test, gap, mode)
+    purge = max(_ns(label_horizon, "label_horizon", True), strategy_horizon_ns(params, book))
+    gap = purge + _ns(embargo, "embargo", True)
+    ts = book.host_ts()
+    first_ns, last_ns = book.span_ns()
+    folds = make_folds(first_ns, last_ns + 1, train, test, gap, mode)
     rows, pieces = [], []
     bucket_ns = _ns(sharpe_bucket, "sharpe_bucket")
     for number, fold in enumerate(folds):
-        train_rows = _rows(host, fold.train_start, fold.train_end)
-        test_rows = _rows(host, fold.test_start, fold.test_end)
+        train_rows = _rows(ts, fold.train_start, fold.train_end)
+        test_rows = _rows(ts, fold.test_start, fold.test_end)
         if train_rows.stop - train_rows.start < 2 or test_rows.stop - test_rows.start < 2:
             continue
         in_sample = sweep(
-            host[train_rows],
+            book[train_rows],
             _slice(signals, train_rows),
             params=params,
             engine=engine,
@@ -170,7 +176,7 @@ def walk_forward(
             continue
         chosen = ranked.head(top_k)
         out = sweep(
-            host[test_rows],
+            book[test_rows],
             _slice(signals, test_rows),
             params=params.iloc[chosen.index].reset_index(drop=True),
             engine=engine,
@@ -179,9 +185,9 @@ def walk_forward(
         )
         best = out.table.iloc[0]
         assert out.bucket_pnl is not None
-        start_ts = int(host.ts[test_rows.start])
-        times = start_ts + bucket_ns * np.arange(out.bucket_pnl.shape[0])
-        pieces.append(pd.Series(out.bucket_pnl[:, 0], index=times))
+        stitched = to_device(out.bucket_pnl[:, 0], "cpu", "walk-forward fold pnl")
+        times = int(ts[test_rows.start]) + bucket_ns * np.arange(stitched.shape[0])
+        pieces.append(pd.Series(stitched, index=times))
         rows.append(
             {
                 "fold": number,
@@ -200,11 +206,13 @@ def walk_forward(
     return WalkForwardResult(pd.DataFrame(rows), oos)
 
 
-def _rows(book: Book, start: int, end: int) -> slice:
-    lo = int(np.searchsorted(book.ts, start, side="left"))
-    hi = int(np.searchsorted(book.ts, end, side="left"))
+def _rows(ts: np.ndarray, start: int, end: int) -> slice:
+    """Rows with ``start <= ts < end`` of the host timestamps ``ts``."""
+    lo = int(np.searchsorted(ts, start, side="left"))
+    hi = int(np.searchsorted(ts, end, side="left"))
     return slice(lo, max(lo, hi))
 
 
 def _slice(signals: dict[str, Any], rows: slice) -> dict[str, Any]:
-    return {name: np.asarray(values)[rows] for name, values in signals.items()}
+    """Rows ``rows`` of every signal, as views on the signal's own device."""
+    return {name: values[rows] for name, values in signals.items()}

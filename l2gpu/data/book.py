@@ -1,9 +1,13 @@
-"""``Book``: the order book as columnar arrays on one device (DESIGN §3).
+"""``Book``: the order book as columnar arrays on one device (``docs/engines.md``).
 
 Times are ``ts``, ``local_ts`` and ``seq``, each ``[T]`` int64. Levels are four level-major
 ``[K, T]`` float64 arrays, C-contiguous, so a thread per row reads ``bid_px[k, t]`` across adjacent
 ``t`` and a thread per config reads one row shared by its block. A missing level has price NaN and
 size 0.
+
+A book on the GPU also keeps its timestamps on the host (:meth:`Book.host_ts`): taken for free
+when the book was uploaded from the host, else downloaded once. Time bounds, row ranges and
+folds are found there, so slicing a device book or reading its span moves nothing.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class Book:
     ask_px: Any
     ask_sz: Any
     meta: BookMeta = field(default_factory=BookMeta)
+    _host_ts: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         xp = array_namespace(self.ts)
@@ -83,6 +88,7 @@ class Book:
             raise ValueError(f"Book arrays live on several devices: {sorted(devices)}")
         for name in (*TIME_COLUMNS, *SIDES):
             object.__setattr__(self, name, xp.ascontiguousarray(getattr(self, name)))
+        object.__setattr__(self, "_host_ts", self.ts if self.device == "cpu" else None)
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])
@@ -97,6 +103,30 @@ class Book:
         """``"cpu"`` (NumPy arrays) or ``"gpu"`` (CuPy arrays)."""
         return array_device(self.ts)
 
+    def host_ts(self) -> np.ndarray:
+        """Return ``ts`` on the host, int64 ``[T]`` ns (do not modify it).
+
+        On the CPU it is ``ts`` itself. On the GPU it is the host copy kept when the book was
+        uploaded (or sliced from one that had it), else one download made now and kept.
+        """
+        host = self._host_ts
+        if host is None:
+            host = to_device(self.ts, "cpu", "Book.host_ts")
+            object.__setattr__(self, "_host_ts", host)
+        return host
+
+    def span_ns(self) -> tuple[int, int]:
+        """Return the first and last ``ts`` (ns) from :meth:`host_ts`; the book must have rows."""
+        if len(self) == 0:
+            raise ValueError("the book is empty")
+        ts = self.host_ts()
+        return int(ts[0]), int(ts[-1])
+
+    def _with_host_ts(self, host_ts: np.ndarray | None) -> Book:
+        if host_ts is not None and self._host_ts is None:
+            object.__setattr__(self, "_host_ts", host_ts)
+        return self
+
     def arrays(self) -> dict[str, Any]:
         """Return the seven arrays by name, time columns first."""
         return {name: getattr(self, name) for name in (*TIME_COLUMNS, *SIDES)}
@@ -105,8 +135,10 @@ class Book:
         """Return this book on ``device`` (itself when it is already there)."""
         if device == self.device:
             return self
-        moved = {name: to_device(arr, device) for name, arr in self.arrays().items()}
-        return dataclasses.replace(self, **moved)
+        moved = {
+            name: to_device(arr, device, f"Book.{name}") for name, arr in self.arrays().items()
+        }
+        return dataclasses.replace(self, **moved)._with_host_ts(self._host_ts)
 
     def __getitem__(self, rows: slice) -> Book:
         """Return rows ``rows`` (a slice with step 1) as a new, contiguous book."""
@@ -114,7 +146,8 @@ class Book:
             raise TypeError("a Book is sliced by a row range with step 1, e.g. book[100:200]")
         cut = {name: getattr(self, name)[rows] for name in TIME_COLUMNS}
         cut.update({name: getattr(self, name)[:, rows] for name in SIDES})
-        return dataclasses.replace(self, **cut)
+        host_ts = None if self._host_ts is None else self._host_ts[rows]
+        return dataclasses.replace(self, **cut)._with_host_ts(host_ts)
 
     def between(self, start_ns: int | None = None, end_ns: int | None = None) -> Book:
         """Return the rows with ``start_ns <= ts < end_ns`` (either bound may be ``None``).
@@ -124,9 +157,9 @@ class Book:
         start_ns, end_ns : int or None
             Exchange-time bounds in ns since the Unix epoch.
         """
-        xp = array_namespace(self.ts)
-        lo = 0 if start_ns is None else int(xp.searchsorted(self.ts, start_ns, side="left"))
-        hi = len(self) if end_ns is None else int(xp.searchsorted(self.ts, end_ns, side="left"))
+        ts = self.host_ts()
+        lo = 0 if start_ns is None else int(np.searchsorted(ts, start_ns, side="left"))
+        hi = len(self) if end_ns is None else int(np.searchsorted(ts, end_ns, side="left"))
         return self[lo : max(lo, hi)]
 
     def crossed_rows(self) -> Any:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from l2gpu.backend.engine import resolve_engine
+from l2gpu.data import device_read
 from l2gpu.data.book import Book, BookMeta
 from l2gpu.data.schema import (
     META_KEYS,
@@ -185,7 +186,9 @@ def read_book(path: str | Path, engine: str | None = None) -> Book:
     path : str or Path
         A Parquet file (or a Hive-partitioned folder of them) in the schema of DESIGN §3.
     engine : {"auto", "cpu", "gpu"} or None
-        Where the arrays go; ``None`` means ``"auto"``.
+        Where the arrays go; ``None`` means ``"auto"``. On the GPU, cuDF (where importable)
+        reads the file straight into device memory; otherwise pyarrow reads it on the host and
+        each array is uploaded once (see ``docs/engines.md``).
 
     Returns
     -------
@@ -198,6 +201,9 @@ def read_book(path: str | Path, engine: str | None = None) -> Book:
         dtype, null values, decreasing ``ts``.
     """
     path = Path(path)
+    where = resolve_engine(engine)
+    if where == "gpu" and device_read.cudf_available():
+        return device_read.read_book_on_device(path, SHOWN_ROW_IDS)
     table = _open(path)
     raw_meta = table.schema.metadata or {}
     meta = {
@@ -224,7 +230,7 @@ def read_book(path: str | Path, engine: str | None = None) -> Book:
             crossed.size,
             crossed[:SHOWN_ROW_IDS].tolist(),
         )
-    return book.to(resolve_engine(engine))
+    return book.to(where)
 
 
 def book_metadata(path: str | Path) -> dict[str, Any]:

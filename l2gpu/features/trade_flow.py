@@ -30,7 +30,10 @@ BIN_EPSILON = 1e-9
 
 def _trade_array(ctx: FeatureContext, name: str, what: str) -> Any:
     trades = ctx.require_trades(what)
-    return ctx.shared(("trades", name), lambda: to_device(getattr(trades, name), ctx.book.device))
+    return ctx.shared(
+        ("trades", name),
+        lambda: to_device(getattr(trades, name), ctx.book.device, f"trades {name}"),
+    )
 
 
 def _bounds(ctx: FeatureContext, window: Window | None, what: str) -> tuple[Any, Any]:
@@ -103,7 +106,9 @@ def _profile(
 
     def build() -> tuple[Any, Any, Any]:
         trades = ctx.require_trades(what)
-        starts, ends = (np.asarray(to_device(a, "cpu")) for a in _bounds(ctx, window, what))
+        starts, ends = (
+            to_device(a, "cpu", f"{what} window bounds") for a in _bounds(ctx, window, what)
+        )
         bins = np.floor(trades.px / bin_size + BIN_EPSILON).astype(np.int64)
         units = np.round(trades.sz * SIZE_UNITS).astype(np.int64)
         offset = int(bins.min()) if bins.size else 0
@@ -111,7 +116,7 @@ def _profile(
         rows = starts.shape[0]
         poc, vah, val = np.empty(rows), np.empty(rows), np.empty(rows)
         volume_profile_cpu(bins, units, starts, ends, bin_size, offset, hist, poc, vah, val)
-        return tuple(to_device(a, ctx.book.device) for a in (poc, vah, val))
+        return tuple(to_device(a, ctx.book.device, f"{what} profile") for a in (poc, vah, val))
 
     return ctx.shared(("profile", window.text, bin_size), build)
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from l2gpu.backend.arrays import array_namespace, to_device
 from l2gpu.backtest.params import expand_grid
 
 STRATEGY_PARAMS = (
@@ -28,12 +28,21 @@ STRATEGY_PARAMS = (
 
 
 def signal_scales(signals: Mapping[str, Any], quantile: float) -> dict[str, float]:
-    """Each signal's scale: the ``quantile`` of its absolute finite values (1 if it has none)."""
+    """Each signal's scale: the ``quantile`` of its absolute finite values (1 if it has none).
+
+    Computed where each signal lives; a device signal sends back one scalar (and, on CuPy, the
+    size of its finite selection).
+    """
     scales = {}
     for name, values in signals.items():
-        finite = np.abs(np.asarray(values, dtype=np.float64))
-        finite = finite[np.isfinite(finite)]
-        scale = float(np.quantile(finite, quantile)) if finite.size else 0.0
+        xp = array_namespace(values)
+        finite = xp.abs(xp.asarray(values, dtype=xp.float64))
+        finite = finite[xp.isfinite(finite)]
+        scale = (
+            float(to_device(xp.quantile(finite, quantile), "cpu", f"scale of {name}"))
+            if finite.size
+            else 0.0
+        )
         scales[name] = scale if scale > 0 else 1.0
     return scales
 

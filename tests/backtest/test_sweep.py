@@ -1,13 +1,17 @@
 import math
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from l2gpu.backend import is_device_array, to_device, transfers
 from l2gpu.backtest import METRICS, sweep
 from l2gpu.data import read_book
 from l2gpu.data.ingest import ingest
 from l2gpu.features import compute
+from l2gpu.kernels import sweep_layout as layout
+from l2gpu.kernels.sweep_args import BookArrays, SweepState
 from tests.books import random_book
 from tests.reference_sweep import backtest
 from tests.samples import BTCUSDT
@@ -179,22 +183,201 @@ def test_bad_configs_are_refused_with_their_row(btcusdt):
     )
 
 
-@pytest.mark.cuda_kernel
-def test_cuda_kernel_matches_the_cpu_kernel_on_a_tiny_book():
-    rng = np.random.default_rng(23)
-    book = random_book(rng, rows=150, depth=3)
-    signals = {"a": rng.normal(size=len(book)), "b": rng.normal(size=len(book))}
-    configs = random_configs(rng, 40, signals)
-    cpu = sweep(book, signals, params=configs, engine="cpu", bucket_returns=True)
-    gpu = sweep(book, signals, params=configs, engine="gpu", bucket_returns=True)
+def assert_same_results(gpu, cpu, record=()):
+    """Integer outputs exactly, money to rtol 1e-10; the pnl matrix and recorded trades too."""
     for metric in METRICS:
+        if metric in INTEGER_METRICS:
+            np.testing.assert_array_equal(gpu.table[metric], cpu.table[metric], err_msg=metric)
+        else:
+            np.testing.assert_allclose(
+                gpu.table[metric],
+                cpu.table[metric],
+                rtol=1e-10,
+                atol=0,
+                equal_nan=True,
+                err_msg=metric,
+            )
+    if cpu.bucket_pnl is not None:
         np.testing.assert_allclose(
-            gpu.table[metric], cpu.table[metric], rtol=1e-10, atol=0, equal_nan=True, err_msg=metric
+            to_device(gpu.bucket_pnl, "cpu"), cpu.bucket_pnl, rtol=1e-10, atol=1e-12
         )
-    assert cpu.bucket_pnl is not None and gpu.bucket_pnl is not None
-    np.testing.assert_allclose(gpu.bucket_pnl, cpu.bucket_pnl, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(cpu.bucket_pnl.sum(axis=0), cpu.table.pnl, rtol=1e-9, atol=1e-9)
-    assert (cpu.table.n_trades > 0).any()
+    for config in record:
+        got, want = gpu.trades(config), cpu.trades(config)
+        assert len(got) == len(want) > 0, config
+        for column in want.columns:
+            if want[column].dtype.kind == "i":
+                np.testing.assert_array_equal(got[column], want[column], err_msg=column)
+            else:
+                np.testing.assert_allclose(got[column], want[column], rtol=1e-10, err_msg=column)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    rng = np.random.default_rng(29)
+    book = random_book(rng, rows=120, depth=3)
+    signals = {"a": rng.normal(size=len(book)), "b": np.cumsum(rng.normal(size=len(book))) / 4}
+    configs = random_configs(rng, 30, signals)
+    record = [0, 4, 9]
+    cpu = sweep(book, signals, params=configs, engine="cpu", record=record, bucket_returns=True)
+    assert (cpu.table.n_trades.iloc[record] > 0).all()
+    return book, signals, configs, record, cpu
+
+
+def on_device(book, signals):
+    return book.to("gpu"), {name: to_device(values, "gpu") for name, values in signals.items()}
+
+
+def assert_params_up_results_down(moves, recorded):
+    """The transfers of one sweep over a device book: exactly these, in this order."""
+    up = ["sweep params"] + (["record params"] if recorded else [])
+    down = ["sweep fstate", "sweep istate"]
+    down += ["recorded trades", "recorded trade rows"] if recorded else []
+    assert moves.labels("h2d") == up, moves.summary()
+    assert moves.labels("d2h") == down, moves.summary()
+    assert moves.count(explicit=False) == 0
+
+
+@pytest.mark.cuda_kernel
+@pytest.mark.parametrize("chunk_rows", [None, 37])
+@pytest.mark.parametrize("recorded", [False, True])
+def test_a_sweep_over_a_device_book_moves_params_up_and_results_down(tiny, chunk_rows, recorded):
+    book, signals, configs, record, cpu = tiny
+    device_book, device_signals = on_device(book, signals)
+    kept = record if recorded else []
+    with transfers.recording() as moves:
+        gpu = sweep(
+            device_book,
+            device_signals,
+            params=configs,
+            engine="gpu",
+            record=kept,
+            bucket_returns=True,
+            chunk_rows=chunk_rows,
+        )
+    assert_params_up_results_down(moves, recorded)
+    assert moves.nbytes("h2d") == (len(configs) + len(kept)) * layout.N_PARAMS * 8
+    assert is_device_array(gpu.bucket_pnl), "the pnl matrix stays on the book's device"
+    assert_same_results(gpu, cpu, kept)
+
+
+@pytest.mark.cuda_kernel
+def test_a_host_book_on_the_gpu_streams_each_chunk_up_once_per_pass(tiny):
+    book, signals, configs, record, cpu = tiny
+    with transfers.recording() as moves:
+        gpu = sweep(
+            book,
+            signals,
+            params=configs,
+            engine="gpu",
+            record=record,
+            bucket_returns=True,
+            chunk_rows=50,
+        )
+    chunks = 3  # 120 rows in chunks of 50, once for the sweep and once for the recording
+    streamed = [f"sweep chunk {name}" for name in BookArrays._fields] + ["sweep chunk signals"]
+    assert Counter(moves.labels("h2d")) == {
+        "sweep params": 1,
+        "record params": 1,
+        **{label: 2 * chunks for label in streamed},
+    }
+    assert "bucket pnl" in moves.labels("d2h"), "a host book gets its pnl matrix back"
+    assert isinstance(gpu.bucket_pnl, np.ndarray)
+    assert_same_results(gpu, cpu, record)
+
+
+@pytest.mark.cuda_kernel
+def test_progress_is_reported_after_each_chunk_kernel_has_finished(tiny, monkeypatch):
+    from l2gpu.backtest import gpu_driver
+    from l2gpu.kernels import sweep_cuda
+
+    book, signals, configs, _, _ = tiny
+    events = []
+    launch = sweep_cuda.sweep_chunk_cuda
+
+    def launching(*args, **kwargs):
+        events.append("launch")
+        launch(*args, **kwargs)
+
+    monkeypatch.setattr(sweep_cuda, "sweep_chunk_cuda", launching)
+    monkeypatch.setattr(gpu_driver, "synchronize", lambda: events.append("synchronise"))
+    device_book, device_signals = on_device(book, signals)
+    sweep(
+        device_book,
+        device_signals,
+        params=configs,
+        engine="gpu",
+        chunk_rows=40,
+        progress=lambda done, rows: events.append(f"{done}/{rows}"),
+    )
+    assert events == [e for done in (40, 80, 120) for e in ("launch", "synchronise", f"{done}/120")]
+
+
+@pytest.mark.cuda_kernel
+def test_streamed_chunks_are_sized_after_the_state_and_its_pnl_matrix(tiny, monkeypatch):
+    from l2gpu.backend import strict_memory
+    from l2gpu.backtest import gpu_driver
+
+    book, signals, configs, _, cpu = tiny
+    seen = []
+    sizing = gpu_driver.chunk_rows_for
+
+    def spy(free_bytes, n_signals, depth):
+        seen.append(free_bytes)
+        return sizing(free_bytes, n_signals, depth)
+
+    monkeypatch.setattr(gpu_driver, "chunk_rows_for", spy)
+    free = []
+    for buckets in (False, True):
+        free.append(strict_memory.memory().free)
+        sweep(book, signals, params=configs, engine="gpu", bucket_returns=buckets)
+    n_buckets = cpu.bucket_pnl.shape[0]
+    assert free[0] - seen[0] == gpu_driver.state_bytes(len(configs), 0)
+    assert free[1] - seen[1] == gpu_driver.state_bytes(len(configs), n_buckets)
+    assert seen[0] - seen[1] == len(configs) * n_buckets * 8
+
+
+@pytest.mark.cuda_kernel
+def test_a_state_larger_than_the_device_is_refused_before_allocating(tiny):
+    from l2gpu.backend import strict_memory
+    from l2gpu.backtest.gpu_driver import state_bytes
+
+    book, signals, configs, _, cpu = tiny
+    device_book, device_signals = on_device(book, signals)
+    need = state_bytes(len(configs), cpu.bucket_pnl.shape[0])
+    with (
+        strict_memory.capacity(strict_memory.memory().live + need - 1),
+        pytest.raises(MemoryError, match=r"30 configs need 0.00 GiB of state"),
+    ):
+        sweep(device_book, device_signals, params=configs, engine="gpu", bucket_returns=True)
+    sweep(device_book, device_signals, params=configs[:1], engine="gpu", bucket_returns=True)
+
+
+@pytest.mark.cuda_kernel
+def test_planted_leaks_in_the_gpu_sweep_fail_the_suite(tiny, monkeypatch):
+    from l2gpu.backtest import gpu_driver
+    from l2gpu.kernels import sweep_cuda
+
+    book, signals, configs, _, _ = tiny
+    device_book, device_signals = on_device(book, signals)
+    launch = sweep_cuda.sweep_chunk_cuda
+
+    def reuploading(book_arrays, chunk_signals, order, state, out, offset):
+        params = to_device(to_device(state.params, "cpu"), "gpu")  # params again, every chunk
+        launch(book_arrays, chunk_signals, order, SweepState(params, *state[1:]), out, offset)
+
+    monkeypatch.setattr(sweep_cuda, "sweep_chunk_cuda", reuploading)
+    with transfers.recording() as moves:
+        sweep(device_book, device_signals, params=configs, engine="gpu", chunk_rows=60)
+    with pytest.raises(AssertionError):
+        assert_params_up_results_down(moves, recorded=False)
+    monkeypatch.setattr(sweep_cuda, "sweep_chunk_cuda", launch)
+
+    honest = gpu_driver._signal_order
+    monkeypatch.setattr(
+        gpu_driver, "_signal_order", lambda params, xp: honest(xp.asarray(np.asarray(params)), xp)
+    )
+    with pytest.raises(TypeError, match="would copy a device array to the host implicitly"):
+        sweep(device_book, device_signals, params=configs, engine="gpu")
 
 
 @pytest.mark.gpu
@@ -210,15 +393,20 @@ def test_gpu_sweep_matches_cpu_on_the_full_sample(btcusdt):
 
 
 def test_a_config_set_too_large_for_the_device_is_a_clear_error():
-    from l2gpu.backtest.gpu_driver import chunk_rows_for
+    from l2gpu.backtest.gpu_driver import check_state_fits, chunk_rows_for, state_bytes
 
-    assert chunk_rows_for(8 * 2**30, configs=10_000, signals=2, depth=10) > 10**6
+    assert chunk_rows_for(8 * 2**30, signals=2, depth=10) > 10**7
+    # 10,000 configs with 345 buckets: (13 + 17 + 15 + 1 + 345) * 8 bytes each
+    assert state_bytes(10_000, 345) == 10_000 * 391 * 8
+    check_state_fits(2**30, configs=10_000, buckets=345)
     with pytest.raises(
         MemoryError,
-        match=r"10,000,000 configs need [\d.]+ GiB of state; the "
-        r"device has 1.00 GiB free",
+        match=r"1,000,000 configs need 2.91 GiB of state and per-bucket pnl \(345 buckets\); "
+        r"the device has 1.00 GiB free",
     ):
-        chunk_rows_for(2**30, configs=10_000_000, signals=2, depth=10)
+        check_state_fits(2**30, configs=1_000_000, buckets=345)
+    with pytest.raises(MemoryError, match="a chunk of rows needs 360 bytes a row"):
+        chunk_rows_for(500, signals=2, depth=10)
 
 
 def test_the_top_level_api_is_the_one_the_docs_use():

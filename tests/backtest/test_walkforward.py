@@ -77,3 +77,43 @@ def test_a_planted_lookahead_feature_is_refused(case):
             walk_forward(book, peeking, params.assign(signal="peek_100"), train="60s", test="30s")
     finally:
         FAMILIES.remove("peek")
+
+
+@pytest.mark.cuda_kernel
+def test_walk_forward_of_a_device_book_equals_the_cpu_and_moves_only_params_and_results(case):
+    from l2gpu.backend import to_device, transfers
+
+    book, signals, params = case
+    head = book[:1500]
+    head_signals = {name: values[:1500] for name, values in signals.items()}
+    kwargs: dict = dict(train="30s", test="15s", label_horizon="2s", embargo="1s")
+    cpu = walk_forward(head, head_signals, params, engine="cpu", **kwargs)
+    device = head.to("gpu")
+    device_signals = {name: to_device(values, "gpu") for name, values in head_signals.items()}
+    with transfers.recording() as moves:
+        gpu = walk_forward(device, device_signals, params, engine="gpu", **kwargs)
+    folds = len(cpu.folds)
+    assert folds >= 2 and len(gpu.folds) == folds
+    assert sorted(set(moves.labels())) == [
+        "sweep fstate",
+        "sweep istate",
+        "sweep params",
+        "walk-forward fold pnl",
+    ], "the book and the signals never cross; only parameters and results do"
+    assert moves.labels("h2d") == ["sweep params"] * 2 * folds
+    np.testing.assert_array_equal(gpu.folds.config, cpu.folds.config)
+    np.testing.assert_array_equal(gpu.folds.oos_trades, cpu.folds.oos_trades)
+    np.testing.assert_allclose(gpu.folds.oos_pnl, cpu.folds.oos_pnl, rtol=1e-10)
+    np.testing.assert_allclose(
+        gpu.oos_pnl.to_numpy(), cpu.oos_pnl.to_numpy(), rtol=1e-10, atol=1e-12
+    )
+    np.testing.assert_array_equal(gpu.oos_pnl.index, cpu.oos_pnl.index)
+
+
+def test_the_default_label_horizon_and_embargo_are_zero(case):
+    book, signals, params = case
+    result = walk_forward(book, signals, params, train="60s", test="30s")
+    assert len(result.folds) >= 5
+    first = result.folds.iloc[0]
+    # the gap is the strategy's own horizon only: the 2 s hold plus the 50 ms latency
+    assert first.test_start - first.train_end == 2 * S + 50_000_000

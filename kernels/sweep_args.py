@@ -1,0 +1,59 @@
+"""The bundled arguments of the sweep drivers, on both targets (Numba takes named tuples of arrays).
+
+- :class:`BookArrays`: what the state machine reads per row: ``ts`` int64 ``[T]`` ns, ``mid``
+  float64 ``[T]`` quote currency, ``row_bucket`` int64 ``[T]`` (each row's Sharpe bucket) and the
+  four level-major ``[K, T]`` arrays;
+- :class:`SweepState`: ``params`` float64 ``[P, N_PARAMS]``, ``fstate`` float64 ``[P, N_FLOAT]``,
+  ``istate`` int64 ``[P, N_INT]`` (layout in :mod:`l2gpu.kernels.sweep_layout`), carried between
+  chunks of rows;
+- :class:`SweepOutputs`: ``rec_f`` float64 ``[P, N, N_REC_FLOAT]`` and ``rec_i`` int64
+  ``[P, N, N_REC_INT]`` (config ``p``'s first ``N`` trades; ``N = 0`` records nothing) and
+  ``bucket_pnl`` float64 ``[P, B]`` (each config's equity change per bucket; ``B = 0`` for none).
+
+Config ``p`` of a driver reads and writes row ``p`` of every state and output array. They are
+built in one place, :mod:`l2gpu.backtest.sweep_inputs`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+
+class BookArrays(NamedTuple):
+    """Per-row inputs of the sweep (see the module doc)."""
+
+    ts: Any
+    mid: Any
+    row_bucket: Any
+    bid_px: Any
+    bid_sz: Any
+    ask_px: Any
+    ask_sz: Any
+
+    def rows(self, first: int, stop: int) -> BookArrays:
+        """Rows ``first .. stop-1`` (views)."""
+        return BookArrays(
+            self.ts[first:stop],
+            self.mid[first:stop],
+            self.row_bucket[first:stop],
+            self.bid_px[:, first:stop],
+            self.bid_sz[:, first:stop],
+            self.ask_px[:, first:stop],
+            self.ask_sz[:, first:stop],
+        )
+
+
+class SweepState(NamedTuple):
+    """Parameters and the state carried between chunks, one row per config."""
+
+    params: Any
+    fstate: Any
+    istate: Any
+
+
+class SweepOutputs(NamedTuple):
+    """Recorded trades and per-bucket pnl, one row per config."""
+
+    rec_f: Any
+    rec_i: Any
+    bucket_pnl: Any
