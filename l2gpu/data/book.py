@@ -131,12 +131,15 @@ class Book:
         """Return the seven arrays by name, time columns first."""
         return {name: getattr(self, name) for name in (*TIME_COLUMNS, *SIDES)}
 
-    def to(self, device: Device) -> Book:
-        """Return this book on ``device`` (itself when it is already there)."""
+    def to(self, device: Device, label: str = "Book") -> Book:
+        """Return this book on ``device`` (itself when it is already there).
+
+        Each array's move is recorded in the transfer ledger as ``<label>.<array>``.
+        """
         if device == self.device:
             return self
         moved = {
-            name: to_device(arr, device, f"Book.{name}") for name, arr in self.arrays().items()
+            name: to_device(arr, device, f"{label}.{name}") for name, arr in self.arrays().items()
         }
         return dataclasses.replace(self, **moved)._with_host_ts(self._host_ts)
 

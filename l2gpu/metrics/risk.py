@@ -111,11 +111,12 @@ def risk_table(
 ) -> pd.DataFrame:
     """Risk (and, given the book's ``quotes``, execution) metrics of ``configs``.
 
-    ``configs`` are columns of ``bucket_pnl`` and rows of ``table``.
+    ``bucket_pnl`` is ``[buckets, len(configs)]`` (host): column ``j`` is config ``configs[j]``,
+    a row of ``table``.
     """
     rows = []
-    for config in configs:
-        row = {"config": config, **bucket_risk(bucket_pnl[:, config], bucket_s)}
+    for column, config in enumerate(configs):
+        row = {"config": config, **bucket_risk(bucket_pnl[:, column], bucket_s)}
         if config in trades:
             row.update(
                 trade_risk(

@@ -46,7 +46,7 @@ class BookInputs:
     @property
     def start_ns(self) -> int:
         """Exchange time of the first book row, ns since the Unix epoch."""
-        return int(self.book.ts[0].item())
+        return self.book.span_ns()[0]
 
 
 def load_data(

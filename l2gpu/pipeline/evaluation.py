@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from l2gpu.backend.arrays import to_device
+from l2gpu.backend.arrays import array_device, to_device
 from l2gpu.backtest import sweep
 from l2gpu.backtest.params import NAMES as PARAMETERS
 from l2gpu.backtest.walkforward import WalkForwardResult, walk_forward
@@ -94,8 +94,8 @@ def _horizon_ns(name: str, inputs: BookInputs) -> int:
     horizon = label_horizon(name)
     if horizon.ns is not None:
         return horizon.ns
-    book = inputs.book
-    pace = (int(book.ts[-1].item()) - inputs.start_ns) / max(len(book) - 1, 1)
+    first, last = inputs.book.span_ns()
+    pace = (last - first) / max(len(inputs.book) - 1, 1)
     return int(np.ceil((horizon.rows or 0) * pace))
 
 
@@ -135,9 +135,10 @@ def book_quotes(inputs: BookInputs) -> Callable[[np.ndarray], tuple[np.ndarray, 
     book = inputs.book
 
     def quotes(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        at = to_device(np.asarray(rows, dtype=np.int64), book.device)
+        at = to_device(np.asarray(rows, dtype=np.int64), book.device, "decision rows")
         bid, ask = book.bid_px[0][at], book.ask_px[0][at]
-        return to_device((bid + ask) / 2, "cpu"), to_device(ask - bid, "cpu")
+        mid = to_device((bid + ask) / 2, "cpu", "mid at decision rows")
+        return mid, to_device(ask - bid, "cpu", "spread at decision rows")
 
     return quotes
 
@@ -173,14 +174,10 @@ def evaluate(
         with progress.step(f"overfitting statistics over {len(table):,} configs"):
             judged = overfitting(search.bucket_pnl, int(top.table.index[0]), inputs.engine)
     bucket_s = (Window.parse(cfg.sweep.sharpe_bucket).ns or 0) / 1e9
-    risk = risk_table(
-        search.bucket_pnl,
-        [int(i) for i in top.table.index],
-        bucket_s,
-        top.trades,
-        table,
-        quotes=book_quotes(inputs),
-    )
+    configs = [int(i) for i in top.table.index]
+    columns = to_device(np.asarray(configs, np.int64), array_device(search.bucket_pnl), "top ids")
+    top_pnl = to_device(search.bucket_pnl[:, columns], "cpu", "top configs' bucket pnl")
+    risk = risk_table(top_pnl, configs, bucket_s, top.trades, table, quotes=book_quotes(inputs))
     out_of_sample = OUT_OF_SAMPLE[cfg.eval.kind]
     if out_of_sample is no_out_of_sample:
         return Evaluation(top, judged, risk, None)

@@ -20,6 +20,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from l2gpu.backend.arrays import array_namespace
 from l2gpu.backtest import SweepResult, sweep
 from l2gpu.config.schema import AppConfig
 from l2gpu.core.registry import Registry
@@ -174,6 +175,6 @@ def optuna_search(
     seconds = time.perf_counter() - started
     steps = sum(len(t) for t in tables) * len(inputs.book)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    bucket_pnl = np.hstack(buckets) if buckets else np.zeros((0, 0))
+    bucket_pnl = array_namespace(buckets[0]).hstack(buckets) if buckets else np.zeros((0, 0))
     speed = steps / seconds if seconds and steps else float("nan")
     return SearchResult(_with_multiples(table, scales), bucket_pnl, speed, study)

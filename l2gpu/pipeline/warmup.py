@@ -36,14 +36,14 @@ def warm_up(
     progress: Progress,
 ) -> None:
     """Run every kernel the job needs once on a tiny book of ``depth`` levels."""
-    cold = engine == "cpu" and not sweep_kernels_cached()
-    what = (
-        "compiling the kernels (first run only: they are cached for later runs)"
-        if cold
-        else "loading the kernels"
-    )
+    if engine == "gpu":
+        what = "compiling the CUDA kernels for this device"
+    elif sweep_kernels_cached():
+        what = "loading the kernels"
+    else:
+        what = "compiling the kernels (first run only: they are cached for later runs)"
     with progress.step(what):
-        book = synthetic(rows=WARM_UP_ROWS, depth=depth, seed=0).to(engine)
+        book = synthetic(rows=WARM_UP_ROWS, depth=depth, seed=0).to(engine, "warm-up book")
         trades = synthetic_trades(book.to("cpu"), seed=0)
         signals = compute(book, feature_names, engine=engine, trades=trades)
         labels.compute(book, label_names, engine=engine)
