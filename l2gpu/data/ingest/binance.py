@@ -43,18 +43,18 @@ from l2gpu.data.ingest.decimal_columns import (
     tick_size_of,
     units_to_price,
 )
-from l2gpu.data.ingest.policies import IngestError, Policies
-from l2gpu.data.ingest.reconstruct import EventBatch, LevelBook
-from l2gpu.data.ingest.report import IngestReport
-from l2gpu.data.ingest.sink import BookSink
-from l2gpu.data.trades import Trades
-from l2gpu.kernels.binance_lines import (
+from l2gpu.data.ingest.parsers.binance_lines import (
     KIND_DEPTH,
     KIND_TICKER,
     LINE_OK,
     index_lines,
     parse_depth_lines,
 )
+from l2gpu.data.ingest.policies import IngestError, Policies
+from l2gpu.data.ingest.reconstruct import EventBatch, LevelBook
+from l2gpu.data.ingest.report import IngestReport
+from l2gpu.data.ingest.sink import BookSink
+from l2gpu.data.trades import Trades
 
 BATCH_UPDATES = 1 << 18
 """Level updates collected before the book kernel runs (bounds memory on day-long files)."""

@@ -1,8 +1,8 @@
 """Binance recorder lines read through JSON: the records and their exactly parsed levels.
 
-This is the general path; :mod:`l2gpu.kernels.binance_lines` reads canonical depth lines faster
-and falls back to :func:`parse_line` for anything else, which either reads the line or says what
-is wrong with it.
+This is the general path; :mod:`l2gpu.data.ingest.parsers.binance_lines` reads canonical depth
+lines faster and falls back to :func:`parse_line` for anything else, which either reads the line
+or says what is wrong with it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Exact decimal parsing of string columns through the kernels in ``l2gpu.kernels.decimals``."""
+"""Exact decimal parsing of string columns, through :mod:`l2gpu.data.ingest.parsers.decimals`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from typing import TypeAlias
 import numpy as np
 import pyarrow as pa
 
-from l2gpu.kernels.decimals import STATUS_MESSAGES, STATUS_OK, parse_price_units, parse_sizes
+from l2gpu.data.ingest.parsers.decimals import (
+    STATUS_MESSAGES,
+    STATUS_OK,
+    parse_price_units,
+    parse_sizes,
+)
 
 PRICE_SCALE = 8
 """Decimals kept in integer price units: ``units = price * 10**PRICE_SCALE``."""

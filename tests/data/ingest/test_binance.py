@@ -7,8 +7,8 @@ from l2gpu.data import read_book
 from l2gpu.data.ingest import IngestError, ingest
 from l2gpu.data.ingest.binance import FastDepthLines
 from l2gpu.data.ingest.binance_records import parse_line
+from l2gpu.data.ingest.parsers.binance_lines import KIND_DEPTH, index_lines
 from l2gpu.data.trades import read_trades
-from l2gpu.kernels.binance_lines import KIND_DEPTH, index_lines
 from tests.samples import BTCUSDT, ETHUSDT, corrupt, read_lines, write_gz
 
 PREFIX_LINES = 6000

@@ -3,9 +3,9 @@
 :func:`index_lines` finds the lines of a block and their stream kind from the stream name.
 :func:`parse_depth_lines` reads ``depthUpdate`` lines laid out as Binance sends them
 (``..."T":..,"U":..,"u":..,"pu":..,"b":[["p","q"],...],"a":[...]}}``) straight into update
-arrays, parsing every price and size exactly (see :mod:`l2gpu.kernels.decimals`). A line in any
-other layout gets :data:`LINE_FALLBACK` and is read by the general JSON path, which either accepts
-it or names what is wrong.
+arrays, parsing every price and size exactly (see :mod:`l2gpu.data.ingest.parsers.decimals`). A
+line in any other layout gets :data:`LINE_FALLBACK` and is read by the general JSON path, which
+either accepts it or names what is wrong.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from l2gpu.kernels.decimals import STATUS_OK, price_units_of, size_of
+from l2gpu.data.ingest.parsers.decimals import STATUS_OK, price_units_of, size_of
 
 KIND_OTHER = 0
 KIND_DEPTH = 1
