@@ -214,6 +214,16 @@ def duplicated_ids(ids: np.ndarray) -> np.ndarray:
     return np.asarray(pd.Series(ids).duplicated(keep="first").to_numpy(), bool)
 
 
+def trade_value_failures(px: np.ndarray, sz: np.ndarray, side: np.ndarray) -> dict[str, np.ndarray]:
+    """Return the ``[N]`` masks of trades whose price, size or side is bad (failing checks only)."""
+    masks = {
+        "trade_price_positive": ~(np.isfinite(px) & (px > 0)),
+        "trade_size_positive": ~(np.isfinite(sz) & (sz > 0)),
+        "trade_side": (side != 1) & (side != -1),
+    }
+    return {name: mask for name, mask in masks.items() if mask.any()}
+
+
 def trade_failures(
     ts: np.ndarray, px: np.ndarray, sz: np.ndarray, side: np.ndarray, trade_id: np.ndarray
 ) -> dict[str, np.ndarray]:
@@ -225,11 +235,9 @@ def trade_failures(
     masks = {
         "trade_time_order": ts < np.maximum.accumulate(np.concatenate((ts[:1], ts)))[:-1],
         "trade_id_unique": duplicated_ids(trade_id),
-        "trade_price_positive": ~(np.isfinite(px) & (px > 0)),
-        "trade_size_positive": ~(np.isfinite(sz) & (sz > 0)),
-        "trade_side": (side != 1) & (side != -1),
     }
-    return {name: mask for name, mask in masks.items() if mask.any()}
+    failing = {name: mask for name, mask in masks.items() if mask.any()}
+    return failing | trade_value_failures(px, sz, side)
 
 
 def describe_trade(check: str, trades: Any, row: int) -> str:

@@ -12,6 +12,8 @@ import pyarrow as pa
 from l2gpu.data.ingest.parsers.decimals import (
     STATUS_MESSAGES,
     STATUS_OK,
+    parse_fixed_point,
+    parse_integers,
     parse_price_units,
     parse_sizes,
 )
@@ -71,6 +73,35 @@ def parse_size_strings(
     status = np.empty(offsets.shape[0] - 1, np.int8)
     parse_sizes(data, offsets, sizes, status)
     return sizes, status
+
+
+def parse_fixed_strings(strings: Strings, scale: int) -> tuple[np.ndarray, np.ndarray]:
+    """Parse non-negative decimals into exact int64 ``value * 10**scale`` (timestamps).
+
+    Microseconds at ``scale=3`` become nanoseconds, seconds at ``scale=9`` too; never through
+    float64. A string with more decimals than ``scale`` (other than trailing zeros) or beyond
+    the int64 range is flagged.
+
+    Returns
+    -------
+    values : int64[N]
+    status : int8[N]
+        As for :func:`parse_prices`.
+    """
+    data, offsets = _buffers(strings)
+    values = np.empty(offsets.shape[0] - 1, np.int64)
+    status = np.empty(offsets.shape[0] - 1, np.int8)
+    parse_fixed_point(data, offsets, scale, values, status)
+    return values, status
+
+
+def parse_integer_strings(strings: Strings) -> tuple[np.ndarray, np.ndarray]:
+    """Parse signed whole numbers (``-?[0-9]+``) into int64; see :func:`parse_prices`."""
+    data, offsets = _buffers(strings)
+    values = np.empty(offsets.shape[0] - 1, np.int64)
+    status = np.empty(offsets.shape[0] - 1, np.int8)
+    parse_integers(data, offsets, values, status)
+    return values, status
 
 
 def status_message(code: int) -> str:

@@ -88,19 +88,39 @@ def test_a_wrong_size_in_the_orderbook_fails_the_consistency_count(tmp_path):
     broken = tmp_path / orderbook.name
     broken.write_text("\n".join(lines))
     shutil.copy(message, tmp_path / message.name)
-    report = ingest([tmp_path / message.name, broken], format="lobster", out=tmp_path / "b.parquet")
+    pair = [tmp_path / message.name, broken]
+    with pytest.raises(
+        IngestError, match=r"message_10\.csv, line 501: message type 4 .*'message_consistency'"
+    ):
+        ingest(pair, format="lobster", out=tmp_path / "b.parquet")
+    report = ingest(pair, format="lobster", out=tmp_path / "b.parquet", on_inconsistent="keep")
     outcome = report.checks["message consistency"]
-    assert not outcome.startswith("937 of 937") and "disagreeing rows [" in outcome
+    assert outcome.startswith("935 of 937") and "disagreeing rows [500, 501]" in outcome
+    assert report.inconsistent_rows == 2 and report.inconsistent_row_ids == [500, 501]
 
 
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda rows: rows[:-3], "different row counts"),
-        (lambda rows: [*rows[:5], "1,2,x,4", *rows[6:]], "CSV"),
-        (lambda rows: [*rows[:9], rows[9].replace(",", ",-", 1), *rows[10:]], "row 10"),
+        (
+            lambda rows: rows[:-3],
+            r"message_1\.csv, line 57513: .*orderbook_1\.csv ends after 57,512 rows.*'row_count'",
+        ),
+        (
+            lambda rows: [*rows[:5], "1,2,x,4", *rows[6:]],
+            r"orderbook_1\.csv, line 6, column bid_px_0: 'x' is not a decimal.*'cell_value'",
+        ),
+        (
+            lambda rows: [*rows[:9], rows[9].replace(",", ",-", 1), *rows[10:]],
+            r"orderbook_1\.csv, line 10, book row 9 \(seq 9\): ask_px_0 = \d+\.\d+, "
+            r"ask_sz_0 = -\d+\.0; .*'level_size_positive'",
+        ),
+        (
+            lambda rows: [*rows[:6], "1,2,3", *rows[7:]],
+            r"orderbook_1\.csv, line 7: 3 fields, expected 4.*'field_count'",
+        ),
     ],
-    ids=["short-orderbook", "not-a-number", "negative-size"],
+    ids=["short-orderbook", "not-a-number", "negative-size", "missing-field"],
 )
 def test_bad_lobster_files_name_the_problem(tmp_path, edit, message):
     msg, orderbook = lobster_pair(AMZN)
