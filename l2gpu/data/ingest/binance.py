@@ -110,14 +110,15 @@ class BinanceReader:
         self._pending_updates = 0
         self._trades: list[TradeRecord] = []
 
-    def _bad(self, line_no: int, problem: str) -> None:
+    def _bad(self, line_no: int, problem: str, check: str = "line_syntax") -> None:
         if self.policies.on_bad_line == "error":
             raise IngestError(
                 self.path,
                 f"line {line_no}",
                 f"{problem}; on_bad_line='skip' skips such lines and counts them",
+                check,
             )
-        self.report.note_skipped(f"line {line_no}", problem)
+        self.report.note_skipped(f"line {line_no}", f"{problem} (check '{check}')")
 
     def _other_symbol(self, line_no: int, problem: str) -> None:
         if self.policies.on_other_symbol == "error":
@@ -138,7 +139,11 @@ class BinanceReader:
                 lines += self._block(block, lines)
                 progress(raw_bytes)
         except (TruncatedInputError, zlib.error) as exc:
-            self._bad(lines + 1, f"gzip stream is damaged or truncated ({exc}); reading stops")
+            self._bad(
+                lines + 1,
+                f"gzip stream is damaged or truncated ({exc}); reading stops",
+                "readable_input",
+            )
         self.report.lines_in += lines
         self._flush()
         self.sync.finish()
@@ -241,7 +246,7 @@ class BinanceReader:
         accepted: list[tuple[DepthRecord, bool]] = []
         for record in records:
             if record.problem:
-                self._bad(record.line, record.problem)
+                self._bad(record.line, record.problem, "cell_value")
                 continue
             for taken, action in self.sync.accept(record):
                 if action is not Action.CHECK:
@@ -256,6 +261,7 @@ class BinanceReader:
                         taken,
                         f"the depth snapshot (lastUpdateId {taken.last_id}) differs from the "
                         f"book rebuilt to the same update: {why}",
+                        lost=0,
                     )
                     accepted.extend((r, a is Action.START) for r, a in self.sync.start(taken))
         self._write(accepted)
@@ -300,11 +306,13 @@ class BinanceReader:
         bad = np.flatnonzero((price_status != 0) | (size_status != 0))
         keep = np.ones(len(trades), bool)
         for i in bad:
-            code = price_status[i] or size_status[i]
+            which, value, code = (
+                ("price", trades[i].price, price_status[i])
+                if price_status[i]
+                else ("size", trades[i].qty, size_status[i])
+            )
             self._bad(
-                trades[i].line,
-                f"trade price {trades[i].price!r} or size "
-                f"{trades[i].qty!r} {status_message(int(code))}",
+                trades[i].line, f"trade {which} {value!r} {status_message(int(code))}", "cell_value"
             )
             keep[i] = False
         self.sink.write_trades(

@@ -202,5 +202,5 @@ def parse_levels(bids: Any, asks: Any) -> tuple[np.ndarray, np.ndarray, np.ndarr
             )
             problem = f"{which} {value!r} {status_message(int(code))}"
         else:
-            problem = f"price {pairs[i][0]!r} is zero (check 'level_price_positive')"
+            problem = f"price {pairs[i][0]!r} is zero"
     return side, units, size, problem

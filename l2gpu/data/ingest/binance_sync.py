@@ -54,8 +54,12 @@ class BinanceSync:
         self.dropped_before_sync = 0
         self.later = {"agree": 0, "differ": 0, "not compared": 0}
 
-    def gap(self, record: DepthRecord, why: str) -> None:
-        """Count a break in the chain; raise unless ``on_gap="resync"`` (then wait to resync)."""
+    def gap(self, record: DepthRecord, why: str, lost: int = 1) -> None:
+        """Count a break in the chain; raise unless ``on_gap="resync"`` (then wait to resync).
+
+        ``lost`` is how many rows the record that shows the gap would have made (0 for a
+        snapshot).
+        """
         self.report.gaps += 1
         if self.policies.on_gap == "error":
             raise IngestError(
@@ -66,7 +70,7 @@ class BinanceSync:
             )
         self.snapshot_id = None
         self.previous_u = None
-        self.report.rows_lost += 1
+        self.report.rows_lost += lost
 
     def accept(self, record: DepthRecord) -> Iterator[tuple[DepthRecord, Action]]:
         """Yield ``(record, action)`` for each record to act on now, in order."""

@@ -166,6 +166,11 @@ class BookSink:
         """
         if ts.shape[0] == 0:
             return
+        if bid_px.shape[0] != self.depth:
+            raise ValueError(
+                f"the reader wrote rows of {bid_px.shape[0]} levels into a sink of depth "
+                f"{self.depth}; a reader sets sink.depth before its first row"
+            )
         source = source or self.source
         levels = {"bid_px": bid_px, "bid_sz": bid_sz, "ask_px": ask_px, "ask_sz": ask_sz}
         keep = self._check_levels(levels, seq, lines, source)
