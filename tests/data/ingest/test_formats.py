@@ -21,11 +21,11 @@ def read_toy(request: IngestRequest) -> None:
     rows = [line.split(",") for line in path.read_text().splitlines()[1:]]
     ts = np.array([int(r[0]) for r in rows], np.int64)  # exact: never through float64
     table = np.array([[float(v) if v else np.nan for v in r] for r in rows])
-    levels = [table[:, c][None, :] for c in (1, 2, 3, 4)]
+    bid_px, bid_sz, ask_px, ask_sz = (table[:, c][None, :] for c in (1, 2, 3, 4))
     lines = np.arange(2, 2 + ts.size)
     request.sink.depth = 1
     request.sink.refine_meta(exchange="toy", symbol=request.symbol or "TOY")
-    request.sink.write_rows(ts, ts, np.arange(ts.size), *levels, lines=lines)
+    request.sink.write_rows(ts, ts, np.arange(ts.size), bid_px, bid_sz, ask_px, ask_sz, lines=lines)
     traded = ~np.isnan(table[:, 5])
     request.sink.write_trades(
         Trades(

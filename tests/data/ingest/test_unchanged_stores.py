@@ -16,7 +16,7 @@ from l2gpu.data.ingest import ingest
 from tests.samples import AAPL, AMZN, BTCUSDT, ETHUSDT, TARDIS, lobster_pair
 
 NO_TRADES = "9c44fee2ca6d5ae12dbbd48a30946b43ffa6af992de50a6cd8cf6af51eca3fb5"
-CASES = {
+CASES: dict[str, tuple] = {
     "btcusdt": (
         BTCUSDT,
         "binance",
