@@ -4,7 +4,8 @@ Every cell is read as text: numbers are parsed afterwards, exactly and with a st
 :mod:`l2gpu.data.ingest.decimal_columns`), so a bad cell is named by its line and column instead
 of a conversion error that names neither. A row with the wrong number of fields (check
 ``field_count``) is an error naming its line, or, where the caller allows it, skipped and counted;
-blank lines are passed over. Either way the line numbers of the rows that follow stay right.
+either way the line numbers of the rows that follow stay right. A blank line is read as a row of
+empty cells, so the caller's cell checks name it.
 """
 
 from __future__ import annotations
@@ -69,14 +70,11 @@ class CsvRows:
         self.skip_bad_rows = skip_bad_rows
         self.report = report
         self.rows = 0
-        self._passed: list[int] = []  # lines the reader passed over (bad or blank), in order
+        self._passed: list[int] = []  # lines of the malformed rows skipped, in order
         self._refused: tuple[int, str, int, int] | None = None
 
     def _invalid(self, row: pacsv.InvalidRow) -> str:
         line = int(row.number) if row.number is not None else -1
-        if not row.text.strip():
-            self._passed.append(line)
-            return "skip"
         if not self.skip_bad_rows:
             self._refused = (line, row.text, row.actual_columns, row.expected_columns)
             return "error"

@@ -326,6 +326,7 @@ def read_lobster(request: IngestRequest) -> None:
             kept["ask_sz"],
             lines=lines,
             source=book,
+            time_source=message,
         )
         check.add(msg, numbers, rows)
         executed = np.isin(msg["type"], EXECUTIONS)

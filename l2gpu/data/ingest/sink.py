@@ -102,7 +102,9 @@ class BookSink:
                 keep[i] = False
         return keep
 
-    def _fix_time(self, ts: np.ndarray, seq: np.ndarray, lines: np.ndarray | None) -> np.ndarray:
+    def _fix_time(
+        self, ts: np.ndarray, seq: np.ndarray, lines: np.ndarray | None, source: Path
+    ) -> np.ndarray:
         previous = np.int64(self._last_ts if self._last_ts is not None else ts[0])
         running = np.maximum.accumulate(np.concatenate(([previous], ts)))[1:]
         backwards = np.flatnonzero(ts < running)
@@ -111,7 +113,7 @@ class BookSink:
         first = int(backwards[0])
         if self.policies.on_time_backwards == "error":
             raise IngestError(
-                self.source,
+                source,
                 self._where(first, seq, lines),
                 f"exchange time goes back from "
                 f"{running[first]} to {ts[first]} ns; on_time_backwards='clamp' "
@@ -150,6 +152,7 @@ class BookSink:
         ask_sz: np.ndarray,
         lines: np.ndarray | None = None,
         source: Path | None = None,
+        time_source: Path | None = None,
     ) -> None:
         """Check and append rows: times ``[N]`` (ns), levels ``[K, N]``.
 
@@ -163,6 +166,8 @@ class BookSink:
             The 1-based input line each row comes from, named in errors.
         source : Path, optional
             The input file the rows come from (default: the sink's ``source``).
+        time_source : Path, optional
+            The input file their times come from, if another (LOBSTER's message file).
         """
         if ts.shape[0] == 0:
             return
@@ -180,7 +185,7 @@ class BookSink:
             lines = lines[keep] if lines is not None else None
             if ts.shape[0] == 0:
                 return
-        ts = self._fix_time(ts.astype(np.int64, copy=False), seq, lines)
+        ts = self._fix_time(ts.astype(np.int64, copy=False), seq, lines, time_source or source)
         crossed = self._crossed(bid_px, ask_px, seq)
         if self.policies.on_crossed == "drop" and crossed.any():
             keep = ~crossed
