@@ -140,7 +140,9 @@ def _open(path: Path) -> pa.Table:
     try:
         return pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        raise BookStoreError(path, f"not a readable Parquet file ({exc})") from None
+        raise BookStoreError(
+            path, f"not a readable Parquet file ({exc})", check="readable_store"
+        ) from None
 
 
 def _depth(path: Path, table: pa.Table, meta: dict[str, str]) -> int:

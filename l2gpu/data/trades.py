@@ -169,7 +169,9 @@ def read_trades(path: str | Path) -> Trades:
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        raise BookStoreError(path, f"not a readable Parquet file ({exc})") from None
+        raise BookStoreError(
+            path, f"not a readable Parquet file ({exc})", check="readable_store"
+        ) from None
     _check_columns(path, table)
     columns: dict[str, Any] = {c: table.column(c).to_numpy() for c in NUMERIC_COLUMNS}
     ids = table.column("trade_id")

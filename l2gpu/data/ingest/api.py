@@ -41,7 +41,7 @@ def _check_inputs(paths: Sequence[Path]) -> None:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such input file")
         if path.stat().st_size == 0:
-            raise IngestError(path, "whole input", "the file is empty")
+            raise IngestError(path, "whole input", "the file is empty", "readable_input")
 
 
 def _policies(options: dict[str, Any]) -> Policies:

@@ -152,6 +152,7 @@ class BinanceReader:
                 self.path,
                 "whole input",
                 "no depth snapshot (a line with 'lastUpdateId'): the book cannot be synchronised",
+                "snapshot_present",
             )
         self.report.checks["diffs dropped before sync (u < lastUpdateId)"] = (
             f"{self.sync.dropped_before_sync:,}"

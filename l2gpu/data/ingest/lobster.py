@@ -74,6 +74,7 @@ def lobster_files(paths: Sequence[Path]) -> tuple[Path, Path, str, str, int]:
                 "LOBSTER files are named TICKER_YYYY-MM-DD_"
                 "start_end_{message|orderbook}_LEVELS.csv; the date and the "
                 "levels are read from the name",
+                "file_name",
             )
         found[match["kind"]] = (path, match)
     if set(found) != {"message", "orderbook"} or len(paths) != 2:

@@ -253,6 +253,7 @@ class BookSink:
                 self.source,
                 "whole input",
                 "no book rows could be built (empty input, or nothing after the first snapshot)",
+                "book_rows",
             )
         self._writer.close()
 

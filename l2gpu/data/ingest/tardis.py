@@ -24,6 +24,7 @@ a bad row). Prices are parsed exactly from the text. A row with a bad cell is a 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import numpy as np
@@ -225,11 +226,13 @@ def _read_incremental(request: IngestRequest, rows: _Rows, path: Path) -> None:
         reader.add(carry, carry_lines)
 
 
+LEVEL_COLUMN = re.compile(r"^(asks|bids)\[(\d+)\]\.(price|amount)$")
+
+
 def _snapshot_levels(header: list[str]) -> int:
-    levels = 0
-    while f"asks[{levels}].price" in header:
-        levels += 1
-    return levels
+    """Levels of a ``book_snapshot_N`` header: one more than the deepest level it names."""
+    found = [int(m[2]) for m in map(LEVEL_COLUMN.match, header) if m is not None]
+    return max(found) + 1 if found else 0
 
 
 def _snapshot_columns(levels: int) -> list[str]:
@@ -341,8 +344,7 @@ def _kind(header: list[str]) -> tuple[str, tuple[str, ...]]:
     """Return the kind of file a header announces and the columns it needs."""
     if "is_snapshot" in header:
         return "incremental_book_L2", INCREMENTAL_COLUMNS
-    if any(name.startswith(("asks[", "bids[")) for name in header):
-        levels = max(_snapshot_levels(header), 1)
+    if (levels := _snapshot_levels(header)) > 0:
         return f"book_snapshot_{levels}", (*COMMON_COLUMNS, *_snapshot_columns(levels))
     if "id" in header or {"side", "price", "amount"} <= set(header):
         return "trades", TRADES_COLUMNS

@@ -193,11 +193,12 @@ def _levels(buf, pos, end, side_code, scale, n, side, units, size):
 
 @numba.njit(cache=True, inline="always")
 def _header_int(buf, start, end, key):
+    """Return the integer after ``key`` and whether a ``,`` or ``}`` ends it (``1.5`` does not)."""
     at = _find(buf, start, end, key)
     if at < 0:
         return 0, False
-    value, _, ok = _integer(buf, at + key.shape[0], end)
-    return value, ok
+    value, pos, ok = _integer(buf, at + key.shape[0], end)
+    return value, ok and pos < end and (buf[pos] == 44 or buf[pos] == 125)
 
 
 @numba.njit(cache=True, nogil=True)
