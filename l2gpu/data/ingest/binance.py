@@ -51,6 +51,8 @@ from l2gpu.data.ingest.parsers.binance_lines import (
     KIND_DEPTH,
     KIND_OTHER,
     KIND_TICKER,
+    SYMBOL_OTHER,
+    SYMBOL_UNCHECKED,
     index_lines,
     other_symbol_lines,
 )
@@ -180,10 +182,11 @@ class BinanceReader:
         starts, ends, kinds = index_lines(buf)
         if self.symbols is None:
             self._learn_symbols(buf, starts, kinds)
-        other = np.zeros(starts.size, bool)
+        symbol = np.full(starts.size, SYMBOL_UNCHECKED, np.int8)
         if self.symbols is not None:
             stream, data = (np.frombuffer(t.encode(), np.uint8) for t in self.symbols)
-            other_symbol_lines(buf, starts, ends, stream, data, other)
+            other_symbol_lines(buf, starts, ends, stream, data, symbol)
+        other = symbol == SYMBOL_OTHER
         fast = FastDepthLines(buf, starts, ends, np.flatnonzero((kinds == KIND_DEPTH) & ~other))
         wanted = kinds != KIND_TICKER if self.tickers is None else np.ones(kinds.size, bool)
         for i in np.flatnonzero(wanted | other).tolist():
@@ -200,7 +203,7 @@ class BinanceReader:
                         line_no,
                         buf[starts[i] : ends[i]].tobytes(),
                         self.tickers is not None,
-                        self.symbols,
+                        self.symbols if symbol[i] == SYMBOL_UNCHECKED else None,
                     )
                 except OtherSymbolError as exc:
                     self._other_symbol(line_no, str(exc))

@@ -122,11 +122,17 @@ class _Rows:
         return keep
 
 
-def _times(table: pa.Table) -> tuple[dict[str, np.ndarray], list[Problem]]:
-    """Both timestamp columns as exact int64 ns, and the rows where one does not parse."""
+def _times(
+    table: pa.Table, parsed: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+) -> tuple[dict[str, np.ndarray], list[Problem]]:
+    """Both timestamp columns as exact int64 ns, and the rows where one does not parse.
+
+    ``parsed`` holds columns parsed already (values and status), by name.
+    """
     out, problems = {}, []
     for name in ("timestamp", "local_timestamp"):
-        ns, status = parse_fixed_strings(table.column(name), US_SCALE)
+        known = (parsed or {}).get(name)
+        ns, status = known if known else parse_fixed_strings(table.column(name), US_SCALE)
         out[name] = ns
         problems.append(
             (status != 0, f"{name} is not a whole number of microseconds", "exact_timestamp")
@@ -155,11 +161,16 @@ class _Incremental:
         self.message = 0
         self.was_snapshot = False
 
-    def add(self, table: pa.Table, lines: np.ndarray) -> None:
-        """Apply the complete messages of ``table`` (the caller holds back the last one)."""
+    def add(
+        self, table: pa.Table, lines: np.ndarray, local_parsed: tuple[np.ndarray, np.ndarray]
+    ) -> None:
+        """Apply the complete messages of ``table`` (the caller holds back the last one).
+
+        ``local_parsed`` is its ``local_timestamp`` column parsed already (ns, status).
+        """
         if table.num_rows == 0:
             return
-        times, problems = _times(table)
+        times, problems = _times(table, {"local_timestamp": local_parsed})
         units, price_status = parse_prices(table.column("price"))
         size, size_status = parse_size_strings(table.column("amount"))
         is_bid, is_ask = _is(table.column("side"), "bid"), _is(table.column("side"), "ask")
@@ -212,18 +223,23 @@ def _read_incremental(request: IngestRequest, rows: _Rows, path: Path) -> None:
     )
     carry: pa.Table | None = None
     carry_lines = np.zeros(0, np.int64)
+    carry_local = (np.zeros(0, np.int64), np.zeros(0, np.int8))
     for batch, more_lines in csv_rows.batches(request.progress):
         request.report.lines_in += batch.num_rows
         table = pa.Table.from_batches([batch])
         table = pa.concat_tables([carry, table]) if carry is not None else table
         lines = np.concatenate((carry_lines, more_lines))
+        more_ns, more_status = parse_fixed_strings(batch.column("local_timestamp"), US_SCALE)
+        ns = np.concatenate((carry_local[0], more_ns))
+        status = np.concatenate((carry_local[1], more_status))
         # Hold back the last message: it may continue in the next batch.
-        local, _ = parse_fixed_strings(table.column("local_timestamp"), US_SCALE)
-        last_start = int(np.flatnonzero(np.r_[True, local[1:] != local[:-1]])[-1])
+        last_start = int(np.flatnonzero(np.r_[True, ns[1:] != ns[:-1]])[-1])
         carry, carry_lines = table.slice(last_start), lines[last_start:]
-        reader.add(table.slice(0, last_start), lines[:last_start])
+        carry_local = (ns[last_start:], status[last_start:])
+        head = (ns[:last_start], status[:last_start])
+        reader.add(table.slice(0, last_start), lines[:last_start], head)
     if carry is not None:
-        reader.add(carry, carry_lines)
+        reader.add(carry, carry_lines, carry_local)
 
 
 LEVEL_COLUMN = re.compile(r"^(asks|bids)\[(\d+)\]\.(price|amount)$")

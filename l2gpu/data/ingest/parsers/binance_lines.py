@@ -119,30 +119,38 @@ def index_lines(buf):
     return starts, ends, kinds
 
 
+SYMBOL_OK = 0
+SYMBOL_OTHER = 1
+SYMBOL_UNCHECKED = 2
+
+
 @numba.njit(cache=True, nogil=True)
 def other_symbol_lines(buf, starts, ends, stream_symbol, data_symbol, out):
-    """Mark in ``out`` the lines of another instrument.
+    """Mark in ``out`` the lines of another instrument (``SYMBOL_*``).
 
-    A line is another instrument's when its stream name before ``@`` (``{"stream":"btcusdt@..``)
-    is not ``stream_symbol``, or when its ``"s":"..."`` field is not ``data_symbol``. Lines with
-    neither (the REST snapshot) are not marked; lines in another layout are left to the JSON path.
+    A line laid out as Binance sends it (``<ns> {"stream":"btcusdt@...``) is ``SYMBOL_OTHER`` when
+    its stream name before ``@`` is not ``stream_symbol`` or its ``"s":"..."`` field is not
+    ``data_symbol``, else ``SYMBOL_OK``. Any other line (the REST snapshot, a reformatted line)
+    is ``SYMBOL_UNCHECKED``, left to the JSON path.
     """
     for line in range(starts.shape[0]):
         start = starts[line]
         end = ends[line]
-        out[line] = False
         json = start
         while json < end and buf[json] != 32:
             json += 1
         json += 1
-        if _matches(buf, json, end, _STREAM_KEY):
-            name = json + _STREAM_KEY.shape[0]
-            stop = name
-            while stop < end and buf[stop] != 64 and buf[stop] != 34:  # '@' or '"'
-                stop += 1
-            if not _equals(buf, name, stop, stream_symbol):
-                out[line] = True
-                continue
+        if not _matches(buf, json, end, _STREAM_KEY):
+            out[line] = SYMBOL_UNCHECKED
+            continue
+        out[line] = SYMBOL_OK
+        name = json + _STREAM_KEY.shape[0]
+        stop = name
+        while stop < end and buf[stop] != 64 and buf[stop] != 34:  # '@' or '"'
+            stop += 1
+        if not _equals(buf, name, stop, stream_symbol):
+            out[line] = SYMBOL_OTHER
+            continue
         at = _find(buf, json, end, _KEY_SYMBOL)
         if at >= 0:
             value = at + _KEY_SYMBOL.shape[0]
@@ -150,7 +158,7 @@ def other_symbol_lines(buf, starts, ends, stream_symbol, data_symbol, out):
             while stop < end and buf[stop] != 34:
                 stop += 1
             if not _equals(buf, value, stop, data_symbol):
-                out[line] = True
+                out[line] = SYMBOL_OTHER
 
 
 @numba.njit(cache=True, inline="always")

@@ -152,7 +152,8 @@ def _fixed_point_one(data, start, end, scale):
                     return 0, STATUS_TOO_MANY_DECIMALS
                 continue
             decimals += 1
-        if value > (INT64_MAX - digit) // 10:
+        # Below 10**17 another digit cannot overflow; only then is the exact test needed.
+        if value >= 10**17 and value > (INT64_MAX - digit) // 10:
             return 0, STATUS_OUT_OF_RANGE
         value = value * 10 + digit
     if not any_digit:
