@@ -42,7 +42,8 @@ class IngestReport:
     crossed_row_ids : list of int
         ``seq`` of the first crossed rows.
     skipped_lines : int
-        Malformed lines skipped (``on_bad_line="skip"``).
+        Lines or rows skipped by ``on_bad_line="skip"``: malformed ones, and book rows or trades
+        that break a store check.
     skipped_examples : list of str
         Where and why, for the first skipped lines.
     time_backwards : int

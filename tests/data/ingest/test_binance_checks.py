@@ -1,5 +1,8 @@
 """Binance input that used to go in uncounted: bad trades, other symbols, later snapshots."""
 
+import json
+import re
+
 import numpy as np
 import orjson
 import pytest
@@ -70,6 +73,10 @@ def test_a_repeated_trade_is_an_error_or_dropped(clean, tmp_path):
         run(path, tmp_path)
     report, _, kept = run(path, tmp_path, on_duplicate_trade="drop")
     assert report.duplicate_trades == 1 and report.repairs()["duplicate_trades"] == 1
+    assert json.loads(json.dumps(report.to_dict()))["duplicate_trades"] == 1
+    console = Console(record=True, width=200)
+    console.print(report)
+    assert re.search(r"trades dropped: repeated id\s+│ 1 ", console.export_text())
     assert_same_trades(kept, trades)
 
 
@@ -100,6 +107,7 @@ def test_a_trade_back_in_time_is_an_error_or_dropped(clean, tmp_path, back_ms):
         ("q", "0.000", "'trade_size_positive'"),
         ("p", "NaN", "trade price 'NaN' is not a decimal number.*'cell_value'"),
         ("q", "-0.5", "trade size '-0.5' is negative.*'cell_value'"),
+        ("p", "-61800.1", "trade price '-61800.1' is negative.*'cell_value'"),
     ],
 )
 def test_a_trade_with_a_bad_price_or_size_is_an_error_or_skipped(
