@@ -93,5 +93,5 @@ def test_bad_input_fails_with_file_line_and_check_not_a_traceback(tmp_path):
     )
     assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
     error = " ".join(result.stderr.split())
-    assert "deltas.csv, line 5: timestamp is not a whole number of microseconds" in error
+    assert "deltas.csv, line 5: timestamp '' is not microseconds exact to the ns" in error
     assert "(check 'exact_timestamp')" in error

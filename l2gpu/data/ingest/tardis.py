@@ -48,11 +48,12 @@ from l2gpu.data.trades import Trades
 US_SCALE = 3
 """Decimals of a microsecond timestamp kept: 3, so the parsed value is in ns."""
 INCREMENTAL_DEFAULT_DEPTH = 20
+NOT_A_DECIMAL = "is not a non-negative decimal number"
 COMMON_COLUMNS = ("exchange", "symbol", "timestamp", "local_timestamp")
 INCREMENTAL_COLUMNS = (*COMMON_COLUMNS, "is_snapshot", "side", "price", "amount")
 TRADES_COLUMNS = (*COMMON_COLUMNS, "id", "side", "price", "amount")
-Problem = tuple[np.ndarray, str, str]
-"""Rows with a problem: their mask, what is wrong, the check's name."""
+Problem = tuple[np.ndarray, str, str, str]
+"""Rows with a problem: their mask, the column shown, what is wrong with it, the check's name."""
 
 
 def _header(path: Path) -> list[str]:
@@ -90,20 +91,21 @@ class _Rows:
     def keep(self, table: pa.Table, lines: np.ndarray, problems: list[Problem]) -> np.ndarray:
         """Return the rows to keep: raise for a problem or count it, per ``on_bad_line``."""
         keep = np.ones(table.num_rows, bool)
-        for bad, what, check in problems:
+        for bad, column, what, check in problems:
             for i in np.flatnonzero(bad & keep).tolist():
                 where = f"line {lines[i]}"
+                problem = f"{column} {table.column(column)[i].as_py()!r} {what}"
                 if self.policies.on_bad_line == "error":
                     raise IngestError(
                         self.path,
                         where,
-                        f"{what}; on_bad_line='skip' skips such rows and counts them",
+                        f"{problem}; on_bad_line='skip' skips such rows and counts them",
                         check,
                     )
-                self.report.note_skipped(where, f"{what} (check '{check}')")
+                self.report.note_skipped(where, f"{problem} (check '{check}')")
                 keep[i] = False
-        if self.symbol is None and table.num_rows:
-            self._learn(table)
+        if self.symbol is None and keep.any():
+            self._learn(table.slice(int(np.argmax(keep)), 1))
         symbols = table.column("symbol")
         other = ~np.asarray(pc.equal(symbols, self.symbol).to_numpy(zero_copy_only=False), bool)
         other &= keep
@@ -135,7 +137,12 @@ def _times(
         ns, status = known if known else parse_fixed_strings(table.column(name), US_SCALE)
         out[name] = ns
         problems.append(
-            (status != 0, f"{name} is not a whole number of microseconds", "exact_timestamp")
+            (
+                status != 0,
+                name,
+                "is not microseconds exact to the ns (a decimal with at most 3 decimals)",
+                "exact_timestamp",
+            )
         )
     return out, problems
 
@@ -177,11 +184,11 @@ class _Incremental:
         flag = pc.utf8_lower(table.column("is_snapshot"))
         snapshot, not_snapshot = _is(flag, "true"), _is(flag, "false")
         problems += [
-            (price_status != 0, "price is not a non-negative decimal number", "cell_value"),
-            ((price_status == 0) & (units == 0), "price is 0", "level_price_positive"),
-            (size_status != 0, "amount is not a non-negative decimal number", "cell_value"),
-            (~(is_bid | is_ask), "side is neither 'bid' nor 'ask'", "cell_value"),
-            (~(snapshot | not_snapshot), "is_snapshot is neither true nor false", "cell_value"),
+            (price_status != 0, "price", NOT_A_DECIMAL, "cell_value"),
+            ((price_status == 0) & (units == 0), "price", "is 0", "level_price_positive"),
+            (size_status != 0, "amount", NOT_A_DECIMAL, "cell_value"),
+            (~(is_bid | is_ask), "side", "is neither 'bid' nor 'ask'", "cell_value"),
+            (~(snapshot | not_snapshot), "is_snapshot", "is neither true nor false", "cell_value"),
         ]
         keep = self.rows.keep(table, lines, problems)
         local, ts = times["local_timestamp"][keep], times["timestamp"][keep]
@@ -288,17 +295,21 @@ def _read_snapshots(request: IngestRequest, rows: _Rows, path: Path, levels: int
                 problems += [
                     (
                         (px_status != 0) & ~px_blank,
-                        f"{side}[{k}].price is not a non-negative decimal number",
+                        f"{side}[{k}].price",
+                        NOT_A_DECIMAL,
                         "cell_value",
                     ),
                     (
                         (sz_status != 0) & ~sz_blank,
-                        f"{side}[{k}].amount is not a non-negative decimal number",
+                        f"{side}[{k}].amount",
+                        NOT_A_DECIMAL,
                         "cell_value",
                     ),
                     (
                         px_blank != sz_blank,
-                        f"{side}[{k}] has one of price and amount blank, not both",
+                        f"{side}[{k}].amount",
+                        f"does not go with {side}[{k}].price: an empty level has both cells "
+                        "blank, a level there neither",
                         "missing_level",
                     ),
                 ]
@@ -331,12 +342,13 @@ def _read_trades(request: IngestRequest, rows: _Rows, path: Path) -> None:
         size, sz_status = parse_size_strings(table.column("amount"))
         buy, sell = _is(table.column("side"), "buy"), _is(table.column("side"), "sell")
         problems += [
-            (px_status != 0, "price is not a non-negative decimal number", "cell_value"),
-            (sz_status != 0, "amount is not a non-negative decimal number", "cell_value"),
-            (_blank(table.column("id")), "id is empty", "cell_value"),
+            (px_status != 0, "price", NOT_A_DECIMAL, "cell_value"),
+            (sz_status != 0, "amount", NOT_A_DECIMAL, "cell_value"),
+            (_blank(table.column("id")), "id", "is empty", "cell_value"),
             (
                 ~(buy | sell),
-                "side is neither 'buy' nor 'sell' (the aggressor is not known)",
+                "side",
+                "is neither 'buy' nor 'sell' (the aggressor is not known)",
                 "trade_side",
             ),
         ]

@@ -74,7 +74,7 @@ def test_bad_rows_are_named_or_skipped(tmp_path):
     lines[5] = lines[5].replace(",bid,", ",middle,")
     path = tmp_path / "bad.csv"
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(IngestError, match=r"line 4: amount is not a non-negative decimal"):
+    with pytest.raises(IngestError, match=r"line 4: amount '-0.5' is not a non-negative decimal"):
         ingest(path, format="tardis", out=tmp_path / "b.parquet")
     report = ingest(path, format="tardis", out=tmp_path / "b.parquet", on_bad_line="skip")
     assert report.skipped_lines == 2 and report.rows_out == 5
@@ -107,26 +107,50 @@ def _edited(tmp_path, source, line, column, value, name="x.csv"):
 @pytest.mark.parametrize(
     ("source", "line", "column", "value", "message"),
     [
-        (DELTAS, 4, "price", "NaN", r"line 4: price is not a non-negative decimal.*'cell_value'"),
-        (DELTAS, 5, "amount", "", r"line 5: amount is not a non-negative decimal.*'cell_value'"),
-        (DELTAS, 3, "is_snapshot", "", r"line 3: is_snapshot is neither true nor false"),
-        (DELTAS, 4, "price", "0.0", r"line 4: price is 0.*'level_price_positive'"),
-        (DELTAS, 6, "timestamp", "", r"line 6: timestamp is not a whole number.*'exact_timestamp'"),
-        (DELTAS, 6, "local_timestamp", "", r"line 6: local_timestamp is not a whole number"),
-        (SNAPSHOT5, 3, "bids[1].price", "NaN", r"line 3: bids\[1\]\.price is not a non-negative"),
+        (
+            DELTAS,
+            4,
+            "price",
+            "NaN",
+            r"line 4: price 'NaN' is not a non-negative decimal.*'cell_value'",
+        ),
+        (DELTAS, 5, "amount", "", r"line 5: amount '' is not a non-negative decimal.*'cell_value'"),
+        (DELTAS, 3, "is_snapshot", "", r"line 3: is_snapshot '' is neither true nor false"),
+        (DELTAS, 4, "price", "0.0", r"line 4: price '0\.0' is 0.*'level_price_positive'"),
+        (
+            DELTAS,
+            6,
+            "timestamp",
+            "",
+            r"line 6: timestamp '' is not microseconds exact.*'exact_timestamp'",
+        ),
+        (DELTAS, 6, "local_timestamp", "", r"line 6: local_timestamp '' is not microseconds"),
+        (
+            SNAPSHOT5,
+            3,
+            "bids[1].price",
+            "NaN",
+            r"line 3: bids\[1\]\.price 'NaN' is not a non-negative",
+        ),
         (
             SNAPSHOT5,
             4,
             "asks[0].amount",
             "",
-            r"line 4: asks\[0\] has one of price and amount blank",
+            r"line 4: asks\[0\]\.amount '' does not go with asks\[0\]\.price.*'missing_level'",
         ),
-        (SNAPSHOT5, 5, "timestamp", "", r"line 5: timestamp is not a whole number"),
-        (TRADES, 3, "price", "NaN", r"line 3: price is not a non-negative decimal"),
-        (TRADES, 4, "id", "", r"line 4: id is empty.*'cell_value'"),
-        (TRADES, 5, "side", "unknown", r"line 5: side is neither 'buy' nor 'sell'.*'trade_side'"),
+        (SNAPSHOT5, 5, "timestamp", "", r"line 5: timestamp '' is not microseconds"),
+        (TRADES, 3, "price", "NaN", r"line 3: price 'NaN' is not a non-negative decimal"),
+        (TRADES, 4, "id", "", r"line 4: id '' is empty.*'cell_value'"),
+        (
+            TRADES,
+            5,
+            "side",
+            "unknown",
+            r"line 5: side 'unknown' is neither 'buy' nor 'sell'.*'trade_side'",
+        ),
         (TRADES, 6, "amount", "0", r"line 6: sz = 0\.0; .*'trade_size_positive'"),
-        (TRADES, 7, "local_timestamp", "", r"line 7: local_timestamp is not a whole number"),
+        (TRADES, 7, "local_timestamp", "", r"line 7: local_timestamp '' is not microseconds"),
     ],
 )
 def test_nan_empty_and_out_of_range_cells_are_named_or_skipped(
@@ -150,7 +174,7 @@ def test_timestamps_are_exact_ns_even_next_to_an_empty_cell(tmp_path):
     path.write_text("\n".join(lines) + "\n")
     report = ingest(path, format="tardis", out=tmp_path / "b.parquet", on_bad_line="skip")
     book = read_book(tmp_path / "b.parquet", engine="cpu")
-    assert report.skipped_lines == 1 and "line 4: local_timestamp" in report.skipped_examples[0]
+    assert report.skipped_lines == 1 and "line 4: local_timestamp ''" in report.skipped_examples[0]
     assert book.ts[1] == 1640995202000001500  # the sub-microsecond part kept, not float-rounded
     assert book.ts.tolist() == [
         1640995200000000000,
@@ -235,6 +259,7 @@ def test_a_row_with_a_missing_field_is_named_and_later_lines_stay_right(tmp_path
     report = ingest(path, format="tardis", out=tmp_path / "b.parquet", on_bad_line="skip")
     assert sorted(report.skipped_examples) == [
         "line 3: 7 fields, expected 8 (check 'field_count')",
-        "line 6: timestamp is not a whole number of microseconds (check 'exact_timestamp')",
-        "line 7: amount is not a non-negative decimal number (check 'cell_value')",
+        "line 6: timestamp '' is not microseconds exact to the ns (a decimal with at most 3 "
+        "decimals) (check 'exact_timestamp')",
+        "line 7: amount '-1' is not a non-negative decimal number (check 'cell_value')",
     ]
