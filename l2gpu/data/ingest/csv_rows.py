@@ -10,11 +10,14 @@ empty cells, so the caller's cell checks name it.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import re
+import sys
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +27,28 @@ from l2gpu.data.ingest.policies import IngestError
 from l2gpu.data.ingest.report import IngestReport
 
 BLOCK_BYTES = 1 << 24
+FIELD_COUNT = re.compile(r"Row #(\d+): Expected (\d+) columns, got (\d+): (.*)", re.S)
+ROW = re.compile(r"Row #(\d+)")
+
+
+@contextlib.contextmanager
+def _quiet_row_decoding() -> Iterator[None]:
+    """Keep pyarrow's failure to decode a malformed row that is not UTF-8 off stderr.
+
+    pyarrow decodes such a row's text for the invalid-row handler and, when that fails, prints
+    the exception and stops the read with a parse error, which :class:`CsvRows` reports.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, UnicodeDecodeError):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
 
 
 def open_input(path: Path) -> tuple[BinaryIO, BinaryIO]:
@@ -71,19 +96,35 @@ class CsvRows:
         self.report = report
         self.rows = 0
         self._passed: list[int] = []  # lines of the malformed rows skipped, in order
-        self._refused: tuple[int, str, int, int] | None = None
 
-    def _invalid(self, row: pacsv.InvalidRow) -> str:
+    def _skip(self, row: pacsv.InvalidRow) -> str:
+        """Count a row with the wrong number of fields and skip it (``skip_bad_rows``)."""
         line = int(row.number) if row.number is not None else -1
-        if not self.skip_bad_rows:
-            self._refused = (line, row.text, row.actual_columns, row.expected_columns)
-            return "error"
         self._passed.append(line)
         self.report.note_skipped(
             f"line {line}",
             f"{row.actual_columns} fields, expected {row.expected_columns} (check 'field_count')",
         )
         return "skip"
+
+    def _syntax_error(self, message: str) -> IngestError:
+        """Turn pyarrow's parse error into one naming the line (``Row #N`` is its line)."""
+        fields = FIELD_COUNT.search(message)
+        if fields is not None:
+            line, expected, actual, text = fields.groups()
+            # Skipping stops only at a row pyarrow cannot hand over: one that is not UTF-8.
+            hint = (
+                "it is not UTF-8 text, so it cannot be skipped" if self.skip_bad_rows else self.hint
+            )
+            return IngestError(
+                self.path,
+                f"line {line}",
+                f"{actual} fields, expected {expected}: {text[:120]!r}; {hint}",
+                "field_count",
+            )
+        row = ROW.search(message)
+        where = f"line {row[1]}" if row is not None else "CSV"
+        return IngestError(self.path, where, message, "csv_syntax")
 
     def _lines(self, count: int) -> np.ndarray:
         """Return the input lines of the next ``count`` rows."""
@@ -108,14 +149,17 @@ class CsvRows:
             use_threads=False,  # so that a malformed row's line number is known
             column_names=None if self.header else self.columns,
         )
-        parse = pacsv.ParseOptions(invalid_row_handler=self._invalid, ignore_empty_lines=False)
+        parse = pacsv.ParseOptions(
+            invalid_row_handler=self._skip if self.skip_bad_rows else None,
+            ignore_empty_lines=False,
+        )
         convert = pacsv.ConvertOptions(
             column_types={c: pa.string() for c in self.columns},
             include_columns=self.columns,
             strings_can_be_null=False,
         )
         raw, text = open_input(self.path)
-        with raw, text:
+        with raw, text, _quiet_row_decoding():
             try:
                 for batch in pacsv.open_csv(text, read, parse, convert):
                     lines = self._lines(batch.num_rows)
@@ -125,15 +169,7 @@ class CsvRows:
                     if progress is not None:
                         progress(self.bytes_read)
             except pa.ArrowInvalid as exc:
-                if self._refused is None:
-                    raise IngestError(self.path, "CSV", str(exc), "csv_syntax") from None
-                line, shown, actual, expected = self._refused
-                raise IngestError(
-                    self.path,
-                    f"line {line}",
-                    f"{actual} fields, expected {expected}: {shown[:120]!r}; {self.hint}",
-                    "field_count",
-                ) from None
+                raise self._syntax_error(str(exc)) from None
             except (EOFError, OSError, zlib.error) as exc:
                 raise IngestError(
                     self.path,

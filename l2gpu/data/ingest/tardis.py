@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -62,7 +63,7 @@ def _header(path: Path) -> list[str]:
     with raw, text:
         try:
             head = text.readline().decode("utf-8", "replace")
-        except (EOFError, OSError) as exc:
+        except (EOFError, OSError, zlib.error) as exc:
             raise IngestError(path, "line 1", f"unreadable ({exc})", "readable_input") from None
     rows = list(csv.reader([head])) if head.strip() else []
     return [name.strip() for name in rows[0]] if rows else []

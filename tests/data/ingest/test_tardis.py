@@ -263,3 +263,13 @@ def test_a_row_with_a_missing_field_is_named_and_later_lines_stay_right(tmp_path
         "decimals) (check 'exact_timestamp')",
         "line 7: amount '-1' is not a non-negative decimal number (check 'cell_value')",
     ]
+
+
+@pytest.mark.parametrize("policy", ["error", "skip"])
+def test_a_row_that_is_not_utf8_is_named_without_a_traceback(tmp_path, capsys, policy):
+    lines = TRADES.read_bytes().splitlines()
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\n".join([*lines[:3], b"\xff\xfe,1", *lines[3:]]) + b"\n")
+    with pytest.raises(IngestError, match=r"x\.csv, line 4: 2 fields, expected 8.*'field_count'"):
+        ingest(path, format="tardis", out=tmp_path / "t.parquet", on_bad_line=policy)
+    assert "Traceback" not in capsys.readouterr().err
