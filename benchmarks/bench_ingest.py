@@ -25,9 +25,10 @@ from benchmarks.common import machine, median_seconds
 from benchmarks.streams import split_events, synthetic_updates, write_tardis_incremental
 from l2gpu.data import read_book
 from l2gpu.data.ingest import ingest
-from l2gpu.data.ingest.binance import BATCH_UPDATES, FastDepthLines
+from l2gpu.data.ingest.binance import BATCH_UPDATES
+from l2gpu.data.ingest.binance_fast import FastDepthLines
+from l2gpu.data.ingest.parsers.binance_lines import KIND_DEPTH, index_lines
 from l2gpu.data.ingest.reconstruct import EventBatch, LevelBook
-from l2gpu.kernels.binance_lines import KIND_DEPTH, index_lines
 from tests.reference import ReferenceBook
 from tests.samples import BTCUSDT
 

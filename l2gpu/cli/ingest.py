@@ -14,13 +14,9 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from l2gpu.data.ingest import FORMATS, IngestError, ingest
-from l2gpu.data.ingest.policies import (
-    BAD_LINE_POLICIES,
-    CROSSED_POLICIES,
-    GAP_POLICIES,
-    TIME_BACKWARDS_POLICIES,
-)
+from l2gpu.data.ingest import FORMATS, IngestError, Policies, ingest
+from l2gpu.data.ingest.formats import format_help
+from l2gpu.data.ingest.policies import POLICY_CHOICES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,7 +27,12 @@ def build_parser() -> argparse.ArgumentParser:
         "Parquet book store (and its trades into a trades store).",
     )
     parser.add_argument("paths", nargs="+", type=Path, help="input file(s)")
-    parser.add_argument("--format", required=True, choices=FORMATS)
+    parser.add_argument(
+        "--format",
+        required=True,
+        metavar="{" + ",".join(FORMATS.names()) + "}",
+        help=f"source format; {format_help()}",
+    )
     parser.add_argument("--out", required=True, type=Path, help="book store to write")
     parser.add_argument("--depth", type=int, default=None, help="levels per side")
     parser.add_argument("--trades-out", type=Path, default=None)
@@ -39,10 +40,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--bbo-out", type=Path, default=None, help="Binance: bookTicker stream, for audits"
     )
     parser.add_argument("--symbol", default=None)
-    parser.add_argument("--on-gap", choices=GAP_POLICIES, default="error")
-    parser.add_argument("--on-crossed", choices=CROSSED_POLICIES, default="keep")
-    parser.add_argument("--on-bad-line", choices=BAD_LINE_POLICIES, default="error")
-    parser.add_argument("--on-time-backwards", choices=TIME_BACKWARDS_POLICIES, default="error")
+    defaults = Policies()
+    for name, choices in POLICY_CHOICES.items():
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            choices=choices,
+            default=getattr(defaults, name),
+            help=f"default {getattr(defaults, name)} (see docs/validation.md)",
+        )
     return parser
 
 
@@ -68,10 +74,7 @@ def run_ingest(argv: list[str], console: Console) -> int:
                 bbo_out=args.bbo_out,
                 symbol=args.symbol,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
-                on_gap=args.on_gap,
-                on_crossed=args.on_crossed,
-                on_bad_line=args.on_bad_line,
-                on_time_backwards=args.on_time_backwards,
+                **{name: getattr(args, name) for name in POLICY_CHOICES},
             )
         except (IngestError, ValueError, FileNotFoundError) as exc:
             progress.stop()

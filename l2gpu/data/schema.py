@@ -1,4 +1,4 @@
-"""The book-store contract (DESIGN §3): column names, dtypes and Parquet metadata keys."""
+"""The store contracts (``docs/formats.md``): column names, dtypes and Parquet metadata keys."""
 
 from __future__ import annotations
 

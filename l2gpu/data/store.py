@@ -1,8 +1,11 @@
-"""Read and write the Parquet book store (DESIGN §3), validating what comes in.
+"""Read and write the Parquet book store (``docs/validation.md``), validating what comes in.
 
-Every problem with a file raises :class:`BookStoreError` naming the file and what is wrong: a path
-that does not exist, a file that is not Parquet, a missing column, a wrong dtype, a null value, or
-``ts`` going backwards. Crossed rows (best bid at or above best ask) are legal data but suspicious:
+Every problem with a file raises :class:`BookStoreError` naming the file, the row where there is
+one, the check that fails and the offending values: a path that does not exist, a file that is not
+Parquet, a missing column, a wrong dtype, a null value (check ``store_schema``), and every book
+invariant of :mod:`l2gpu.data.validation` (``book_depth``, ``ts_order``, ``level_finite``,
+``level_price_positive``, ``missing_level``, ``level_size_positive``, ``levels_packed``,
+``levels_ordered``). Crossed rows (best bid at or above best ask) are legal data but suspicious:
 they are counted and logged as a warning with their first row ids, never silently dropped.
 """
 
@@ -29,6 +32,7 @@ from l2gpu.data.schema import (
     level_column,
     level_columns,
 )
+from l2gpu.data.validation import book_violations
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +41,21 @@ SHOWN_ROW_IDS = 10
 
 
 class BookStoreError(ValueError):
-    """A book store file is missing, unreadable or breaks the schema of DESIGN §3."""
+    """A store file is missing, unreadable, or breaks the schema or an invariant of its store.
 
-    def __init__(self, path: str | Path, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
+    The message names the file, the row (0-based, as the store counts them) where there is one,
+    the problem with its offending values, and the check's name.
+    """
+
+    def __init__(
+        self, path: str | Path, problem: str, *, row: int | None = None, check: str | None = None
+    ) -> None:
+        where = f"{path}" if row is None else f"{path}, row {row}"
+        super().__init__(f"{where}: {problem}" + (f" (check '{check}')" if check else ""))
         self.path = Path(path)
         self.problem = problem
+        self.row = row
+        self.check = check
 
 
 class BookStoreNotFoundError(BookStoreError, FileNotFoundError):
@@ -128,7 +141,9 @@ def _open(path: Path) -> pa.Table:
     try:
         return pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        raise BookStoreError(path, f"not a readable Parquet file ({exc})") from None
+        raise BookStoreError(
+            path, f"not a readable Parquet file ({exc})", check="readable_store"
+        ) from None
 
 
 def _depth(path: Path, table: pa.Table, meta: dict[str, str]) -> int:
@@ -145,6 +160,23 @@ def _depth(path: Path, table: pa.Table, meta: dict[str, str]) -> int:
     return depth
 
 
+def _check_depth(path: Path, table: pa.Table, depth: int) -> None:
+    if depth < 1:
+        raise BookStoreError(
+            path,
+            f"the store holds {depth} levels per side (no bid_px_0 column, or l2gpu.depth={depth});"
+            " a book store needs at least one",
+            check="book_depth",
+        )
+    extra = [n for n in (level_column(s, depth) for s in SIDES) if n in table.column_names]
+    if extra:
+        raise BookStoreError(
+            path,
+            f"metadata l2gpu.depth={depth} but the store also has column {extra[0]!r}",
+            check="store_schema",
+        )
+
+
 def _check_columns(path: Path, table: pa.Table, depth: int) -> None:
     expected = {name: pa.int64() for name in TIME_COLUMNS}
     expected.update({name: pa.float64() for name in level_columns(depth)})
@@ -155,27 +187,43 @@ def _check_columns(path: Path, table: pa.Table, depth: int) -> None:
                 f"missing column {name!r} (a depth-{depth} book store needs "
                 "ts, local_ts, seq and bid_px_k, bid_sz_k, ask_px_k, ask_sz_k "
                 f"for k = 0..{depth - 1})",
+                check="store_schema",
             )
         column = table.column(name)
         if column.type != dtype:
-            raise BookStoreError(path, f"column {name!r} has type {column.type}, expected {dtype}")
+            raise BookStoreError(
+                path,
+                f"column {name!r} has type {column.type}, expected {dtype}",
+                check="store_schema",
+            )
         if column.null_count:
             first = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
             raise BookStoreError(
-                path, f"column {name!r} has {column.null_count} null values, first at row {first}"
+                path,
+                f"column {name!r} has {column.null_count} null values, first at row {first}",
+                row=first,
+                check="store_schema",
             )
 
 
-def _check_time_order(path: Path, ts: np.ndarray) -> None:
-    backwards = np.flatnonzero(ts[1:] < ts[:-1])
-    if backwards.size:
-        row = int(backwards[0]) + 1
-        raise BookStoreError(
-            path,
-            f"ts decreases at row {row} ({ts[row - 1]} -> {ts[row]} ns); "
-            f"{backwards.size} such rows in all. The store must be in exchange-"
-            "time order",
-        )
+def validate_book(path: str | Path, book: Book) -> None:
+    """Raise :class:`BookStoreError` for the first invariant ``book`` (on the host) breaks.
+
+    The error names the first failing check in the order of
+    :data:`l2gpu.data.validation.BOOK_CHECKS`, its first row, the offending values and how many
+    rows fail it; other failing checks are listed after.
+    """
+    violations = book_violations(book)
+    if not violations:
+        return
+    first, others = violations[0], violations[1:]
+    also = f"; also failing: {', '.join(v.check for v in others)}" if others else ""
+    raise BookStoreError(
+        path,
+        f"{first.detail} ({first.count:,} rows fail this check{also})",
+        row=first.row,
+        check=first.check,
+    )
 
 
 def read_book(path: str | Path, engine: str | None = None) -> Book:
@@ -184,7 +232,8 @@ def read_book(path: str | Path, engine: str | None = None) -> Book:
     Parameters
     ----------
     path : str or Path
-        A Parquet file (or a Hive-partitioned folder of them) in the schema of DESIGN §3.
+        A Parquet file (or a Hive-partitioned folder of them) in the book-store schema
+        (``docs/formats.md``).
     engine : {"auto", "cpu", "gpu"} or None
         Where the arrays go; ``None`` means ``"auto"``. On the GPU, cuDF (where importable)
         reads the file straight into device memory; otherwise pyarrow reads it on the host and
@@ -197,8 +246,9 @@ def read_book(path: str | Path, engine: str | None = None) -> Book:
     Raises
     ------
     BookStoreError
-        Naming the file and the problem: missing path, unreadable file, missing column, wrong
-        dtype, null values, decreasing ``ts``.
+        Naming the file, the row, the check and the offending values: missing path, unreadable
+        file, missing column, wrong dtype, null values (``store_schema``), or a broken book
+        invariant (see :mod:`l2gpu.data.validation` and ``docs/validation.md``).
     """
     path = Path(path)
     where = resolve_engine(engine)
@@ -212,9 +262,9 @@ def read_book(path: str | Path, engine: str | None = None) -> Book:
         if k.startswith(META_PREFIX.encode())
     }
     depth = _depth(path, table, meta)
+    _check_depth(path, table, depth)
     _check_columns(path, table, depth)
     columns = {name: table.column(name).to_numpy() for name in TIME_COLUMNS}
-    _check_time_order(path, columns["ts"])
     for side in SIDES:
         levels = np.empty((depth, table.num_rows), dtype=np.float64)
         for k in range(depth):
@@ -222,6 +272,7 @@ def read_book(path: str | Path, engine: str | None = None) -> Book:
         columns[side] = levels
     fields = {key: meta[key] for key in vars(BookMeta()) if key in meta}
     book = Book(**columns, meta=BookMeta(**fields))
+    validate_book(path, book)
     crossed = book.crossed_rows()
     if crossed.size:
         log.warning(

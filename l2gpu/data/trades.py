@@ -1,8 +1,11 @@
-"""The trades store (DESIGN §3): one row per trade, in exchange-time order.
+"""The trades store (``docs/formats.md``): one row per trade, in exchange-time order.
 
 Columns: ``ts``, ``local_ts`` (int64 ns), ``px``, ``sz`` (float64, quote currency and base units),
 ``side`` (int8: +1 the buyer was the aggressor, -1 the seller was) and ``trade_id`` (int64, or
-string where the source's ids are not numbers).
+string where the source's ids are not numbers). :func:`read_trades` checks the schema
+(``store_schema``) and the trades invariants of :mod:`l2gpu.data.validation`
+(``trade_time_order``, ``trade_id_unique``, ``trade_price_positive``, ``trade_size_positive``,
+``trade_side``); see ``docs/validation.md``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from l2gpu.data.schema import TRADE_COLUMNS
 from l2gpu.data.store import COMPRESSION, BookStoreError, BookStoreNotFoundError
+from l2gpu.data.validation import trades_violations
 
 NUMERIC_COLUMNS = ("ts", "local_ts", "px", "sz", "side")
 
@@ -109,19 +114,68 @@ class TradesWriter:
         self.close()
 
 
+def _check_columns(path: Path, table: pa.Table) -> None:
+    missing = [c for c in TRADE_COLUMNS if c not in table.column_names]
+    if missing:
+        raise BookStoreError(path, f"missing trades column(s) {missing}", check="store_schema")
+    for name, dtype in TRADE_COLUMNS.items():
+        column = table.column(name)
+        allowed = (dtype, pa.string(), pa.large_string()) if name == "trade_id" else (dtype,)
+        if column.type not in allowed:
+            expected = " or ".join(str(t) for t in allowed[:2])
+            raise BookStoreError(
+                path,
+                f"column {name!r} has type {column.type}, expected {expected}",
+                check="store_schema",
+            )
+        if column.null_count:
+            first = int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+            raise BookStoreError(
+                path,
+                f"column {name!r} has {column.null_count} null values",
+                row=first,
+                check="store_schema",
+            )
+
+
+def validate_trades(path: str | Path, trades: Trades) -> None:
+    """Raise :class:`BookStoreError` for the first trades invariant ``trades`` breaks."""
+    violations = trades_violations(trades)
+    if not violations:
+        return
+    first, others = violations[0], violations[1:]
+    also = f"; also failing: {', '.join(v.check for v in others)}" if others else ""
+    raise BookStoreError(
+        path,
+        f"{first.detail} ({first.count:,} trades fail this check{also})",
+        row=first.row,
+        check=first.check,
+    )
+
+
 def read_trades(path: str | Path) -> Trades:
-    """Read a trades store written by :class:`TradesWriter`."""
+    """Read a trades store written by :class:`TradesWriter` and validate it.
+
+    Raises
+    ------
+    BookStoreError
+        Naming the file, the row, the check and the offending values: missing path, unreadable
+        file, a missing column, a wrong type or a null (``store_schema``), or a broken trades
+        invariant (see ``docs/validation.md``).
+    """
     path = Path(path)
     if not path.exists():
         raise BookStoreNotFoundError(path, "no such file or directory")
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
-        raise BookStoreError(path, f"not a readable Parquet file ({exc})") from None
-    missing = [c for c in (*NUMERIC_COLUMNS, "trade_id") if c not in table.column_names]
-    if missing:
-        raise BookStoreError(path, f"missing trades column(s) {missing}")
+        raise BookStoreError(
+            path, f"not a readable Parquet file ({exc})", check="readable_store"
+        ) from None
+    _check_columns(path, table)
     columns: dict[str, Any] = {c: table.column(c).to_numpy() for c in NUMERIC_COLUMNS}
     ids = table.column("trade_id")
     columns["trade_id"] = ids.to_numpy(zero_copy_only=False)
-    return Trades(**columns)
+    trades = Trades(**columns)
+    validate_trades(path, trades)
+    return trades

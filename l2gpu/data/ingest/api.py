@@ -1,4 +1,4 @@
-"""``ingest()``: one entry point for every source format."""
+"""``ingest()``: one entry point for every registered source format (see ``docs/formats.md``)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from l2gpu.data.book import BookMeta
-from l2gpu.data.ingest import binance, lobster, tardis
+from l2gpu.data.ingest import binance, lobster, tardis  # noqa: F401  (they register the formats)
+from l2gpu.data.ingest.formats import FORMATS, IngestRequest
 from l2gpu.data.ingest.policies import IngestError, Policies
 from l2gpu.data.ingest.report import IngestReport
 from l2gpu.data.ingest.sink import BookSink
 
-FORMATS: tuple[str, ...] = ("binance", "lobster", "tardis")
 DEFAULT_DEPTH = 20
-"""Levels per side kept from diff feeds (Binance, Tardis incremental) unless told otherwise."""
+"""Levels per side of the sink unless the format or the caller sets them."""
 
 Progress = Callable[[int, int], None]
 """Called with (bytes read so far, total bytes) across all inputs."""
@@ -41,7 +41,7 @@ def _check_inputs(paths: Sequence[Path]) -> None:
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such input file")
         if path.stat().st_size == 0:
-            raise IngestError(path, "whole input", "the file is empty")
+            raise IngestError(path, "whole input", "the file is empty", "readable_input")
 
 
 def _policies(options: dict[str, Any]) -> Policies:
@@ -73,8 +73,9 @@ def ingest(
         Inputs. ``"binance"``: one ``.gz`` (or plain) recorder file. ``"lobster"``: the message
         and the orderbook file (told apart by their names). ``"tardis"``: one
         ``incremental_book_L2``, ``book_snapshot_N`` or ``trades`` CSV (optionally ``.gz``).
-    format : {"binance", "lobster", "tardis"}
-        Source format.
+    format : str
+        A registered format (:data:`~l2gpu.data.ingest.formats.FORMATS`): ``"binance"``,
+        ``"lobster"``, ``"tardis"`` or one a user registered.
     out : path
         Book store to write.
     depth : int, optional
@@ -89,16 +90,17 @@ def ingest(
     progress : callable, optional
         Called with (bytes read, total bytes).
     **policies : str
-        ``on_gap``, ``on_crossed``, ``on_bad_line``, ``on_time_backwards``; see
-        :class:`~l2gpu.data.ingest.policies.Policies`.
+        ``on_gap``, ``on_crossed``, ``on_bad_line``, ``on_time_backwards``,
+        ``on_trade_backwards``, ``on_duplicate_trade``, ``on_other_symbol``,
+        ``on_inconsistent``; see :class:`~l2gpu.data.ingest.policies.Policies` and
+        ``docs/validation.md``.
 
     Returns
     -------
     IngestReport
         Counts of what was read, written, repaired and checked.
     """
-    if format not in FORMATS:
-        raise ValueError(f"unknown format {format!r}: expected one of {', '.join(FORMATS)}")
+    reader = FORMATS[format]
     if depth is not None and depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
     inputs = [Path(p) for p in ([paths] if isinstance(paths, str | Path) else paths)]
@@ -116,22 +118,19 @@ def ingest(
         symbol=symbol or inputs[0].name.split("_")[0].upper(),
     )
     sink = BookSink(out, report.trades_out, depth or DEFAULT_DEPTH, meta, rules, report, inputs[0])
+    request = IngestRequest(
+        paths=inputs,
+        sink=sink,
+        policies=rules,
+        report=report,
+        depth=depth,
+        progress=lambda done: tell(done, total),
+        symbol=symbol,
+        bbo_out=Path(bbo_out) if bbo_out else None,
+    )
     started = time.perf_counter()
     try:
-        if format == "binance":
-            if len(inputs) != 1:
-                raise ValueError("format 'binance' reads one recorder file at a time")
-            tickers: list[binance.TickerRecord] | None = [] if bbo_out else None
-            sink.refine_meta(exchange="binance-futures")
-            binance.BinanceReader(inputs[0], sink, rules, report, sink.depth, tickers).run(
-                lambda done: tell(done, total)
-            )
-            if bbo_out and tickers is not None:
-                binance.write_bbo(Path(bbo_out), tickers)
-        elif format == "lobster":
-            lobster.read_lobster(inputs, sink, report, depth, lambda done: tell(done, total))
-        else:
-            tardis.read_tardis(inputs, sink, rules, report, depth, lambda done: tell(done, total))
+        reader.read(request)
         sink.close()
     except BaseException:
         sink.abort()

@@ -3,9 +3,10 @@
 Records: one REST depth snapshot (``lastUpdateId``, ``bids``, ``asks``), ``depthUpdate`` diffs
 (``U``, ``u``, ``pu``; ``b``/``a`` hold absolute sizes, 0 deletes), ``trade`` and ``bookTicker``.
 
-Synchronisation (Binance's rule for USD-M futures): diffs are buffered until a snapshot arrives;
-diffs with ``u < lastUpdateId`` are dropped; the first one applied has
-``U <= lastUpdateId <= u``; after it every diff's ``pu`` equals the previous applied diff's ``u``.
+Synchronisation follows Binance's update-id rule (:mod:`~l2gpu.data.ingest.binance_sync`); a
+later snapshot is compared with the rebuilt book, not applied. Every line must be of the file's
+instrument (its stream name and ``"s"`` field, taken from the first line that has them; check
+``one_symbol``, policy ``on_other_symbol``). A price level at price 0 is a bad line.
 
 One book row per applied diff: ``seq = u``, ``ts`` = the diff's transaction time ``T`` (ms, the
 matching engine's time, which Binance also stamps on trades) in ns, ``local_ts`` = the line's
@@ -15,195 +16,78 @@ Trades: ``ts`` = ``T``, ``side`` = -1 when ``m`` (the buyer was the maker, so th
 
 from __future__ import annotations
 
-import collections
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from l2gpu.data.ingest.binance_fast import FastDepthLines
 from l2gpu.data.ingest.binance_records import (
-    MS,
     BadLineError,
     DepthRecord,
+    OtherSymbolError,
     TickerRecord,
     TradeRecord,
     as_strings,
     parse_line,
+    symbols_of,
 )
+from l2gpu.data.ingest.binance_sync import Action, BinanceSync, snapshot_disagreement
 from l2gpu.data.ingest.blocks import TruncatedInputError, iter_line_blocks
 from l2gpu.data.ingest.decimal_columns import (
-    PRICE_SCALE,
     parse_prices,
     parse_size_strings,
     status_message,
     tick_size_of,
     units_to_price,
 )
+from l2gpu.data.ingest.formats import IngestRequest, ingest_format
+from l2gpu.data.ingest.parsers.binance_lines import (
+    KIND_DEPTH,
+    KIND_OTHER,
+    KIND_TICKER,
+    SYMBOL_OTHER,
+    SYMBOL_UNCHECKED,
+    index_lines,
+    other_symbol_lines,
+)
 from l2gpu.data.ingest.policies import IngestError, Policies
 from l2gpu.data.ingest.reconstruct import EventBatch, LevelBook
 from l2gpu.data.ingest.report import IngestReport
 from l2gpu.data.ingest.sink import BookSink
 from l2gpu.data.trades import Trades
-from l2gpu.kernels.binance_lines import (
-    KIND_DEPTH,
-    KIND_TICKER,
-    LINE_OK,
-    index_lines,
-    parse_depth_lines,
-)
 
 BATCH_UPDATES = 1 << 18
 """Level updates collected before the book kernel runs (bounds memory on day-long files)."""
 BATCH_TRADES = 1 << 16
-WAITING_BUFFER_EVENTS = 100_000
 Progress = Callable[[int], None]
 
 
-class BinanceSync:
-    """The update-id state machine; decides which records are applied, dropped or a gap."""
-
-    def __init__(self, path: Path, policies: Policies, report: IngestReport) -> None:
-        self.path = path
-        self.policies = policies
-        self.report = report
-        self.snapshot_id: int | None = None
-        self.previous_u: int | None = None
-        self.waiting: collections.deque[DepthRecord] = collections.deque(
-            maxlen=WAITING_BUFFER_EVENTS
-        )
-        self.snapshots_seen = 0
-        self.dropped_before_sync = 0
-
-    def _gap(self, record: DepthRecord, why: str) -> None:
-        self.report.gaps += 1
-        if self.policies.on_gap == "error":
-            raise IngestError(
-                self.path,
-                f"line {record.line}",
-                f"sequence gap: {why}; on_gap='resync' drops the book until the next snapshot",
-            )
-        self.snapshot_id = None
-        self.previous_u = None
-        self.report.rows_lost += 1
-
-    def accept(self, record: DepthRecord) -> Iterator[tuple[DepthRecord, bool]]:
-        """Yield ``(record, clear)`` for each record to apply now, in order."""
-        if record.is_snapshot:
-            self.snapshots_seen += 1
-            if self.snapshot_id is not None:
-                return
-            self.snapshot_id = record.last_id
-            yield record, True
-            buffered = list(self.waiting)
-            self.waiting.clear()
-            for diff in buffered:
-                yield from self._diff(diff)
-            return
-        yield from self._diff(record)
-
-    def _drop(self) -> None:
-        """Count a diff that will never be applied: lost after a gap, else routine pre-sync."""
-        if self.report.gaps:
-            self.report.rows_lost += 1
-        else:
-            self.dropped_before_sync += 1
-
-    def finish(self) -> None:
-        """Count the diffs still waiting for a snapshot at the end of the input."""
-        for _ in self.waiting:
-            self._drop()
-        self.waiting.clear()
-
-    def _diff(self, record: DepthRecord) -> Iterator[tuple[DepthRecord, bool]]:
-        if self.snapshot_id is None:
-            if len(self.waiting) == self.waiting.maxlen:
-                self._drop()
-            self.waiting.append(record)
-            return
-        if self.previous_u is None:
-            if record.last_id < self.snapshot_id:
-                self._drop()
-                return
-            if not record.first_id <= self.snapshot_id <= record.last_id:
-                self._gap(
-                    record,
-                    f"the first diff after the snapshot (lastUpdateId "
-                    f"{self.snapshot_id}) has U={record.first_id}, u={record.last_id}",
-                )
-                return
-        elif record.prev_id != self.previous_u:
-            self._gap(
-                record,
-                f"diff U={record.first_id} u={record.last_id} has "
-                f"pu={record.prev_id}, but the previous applied diff ended at "
-                f"u={self.previous_u}",
-            )
-            return
-        self.previous_u = record.last_id
-        yield record, False
-
-
-class FastDepthLines:
-    """The depth lines of one block, parsed by the compiled fast path."""
-
-    def __init__(
-        self, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray
-    ) -> None:
-        n = rows.size
-        room = int((ends[rows] - starts[rows]).sum()) // 9 + 1 if n else 1
-        self.local_ns, self.ts_ms, self.first, self.last, self.prev = (
-            np.empty(n, np.int64) for _ in range(5)
-        )
-        self.update_start = np.empty(n + 1, np.int64)
-        self.status = np.empty(n, np.int8)
-        self.side = np.empty(room, np.int8)
-        self.units = np.empty(room, np.int64)
-        self.size = np.empty(room, np.float64)
-        parse_depth_lines(
-            buf,
-            starts,
-            ends,
-            rows,
-            PRICE_SCALE,
-            self.local_ns,
-            self.ts_ms,
-            self.first,
-            self.last,
-            self.prev,
-            self.update_start,
-            self.status,
-            self.side,
-            self.units,
-            self.size,
-        )
-        self.row_of_line = dict(zip(rows.tolist(), range(n), strict=True))
-
-    def record(self, line_index: int, line_no: int) -> DepthRecord | None:
-        """Return the record of block line ``line_index``, or None when the fast path fell back."""
-        r = self.row_of_line[line_index]
-        if self.status[r] != LINE_OK:
-            return None
-        lo, hi = int(self.update_start[r]), int(self.update_start[r + 1])
-        return DepthRecord(
-            line_no,
-            int(self.local_ns[r]),
-            int(self.ts_ms[r]) * MS,
-            False,
-            int(self.first[r]),
-            int(self.last[r]),
-            int(self.prev[r]),
-            self.side[lo:hi],
-            self.units[lo:hi],
-            self.size[lo:hi],
-        )
-
-
 class BinanceReader:
-    """Read one recording into a :class:`BookSink`."""
+    """Read one recording into a :class:`BookSink`.
+
+    Parameters
+    ----------
+    path : Path
+        The recording.
+    sink : BookSink
+        Where rows and trades go.
+    policies : Policies
+        Repairs allowed.
+    report : IngestReport
+        Counts are added here.
+    depth : int
+        Levels per side of the rows.
+    bbo_rows : list or None
+        Where ``bookTicker`` records go when a best-bid/ask store is asked for.
+    name_symbol : bool
+        Whether the metadata takes the symbol the data names.
+    """
 
     def __init__(
         self,
@@ -213,6 +97,7 @@ class BinanceReader:
         report: IngestReport,
         depth: int,
         bbo_rows: list[TickerRecord] | None,
+        name_symbol: bool = False,
     ) -> None:
         self.path = path
         self.sink = sink
@@ -221,18 +106,32 @@ class BinanceReader:
         self.book = LevelBook(depth)
         self.sync = BinanceSync(path, policies, report)
         self.tickers = bbo_rows
+        self.symbols: tuple[str, str] | None = None
+        self._name_symbol = name_symbol
         self._depth: list[DepthRecord] = []
         self._pending_updates = 0
         self._trades: list[TradeRecord] = []
 
-    def _bad(self, line_no: int, problem: str) -> None:
+    def _bad(self, line_no: int, problem: str, check: str = "line_syntax") -> None:
         if self.policies.on_bad_line == "error":
             raise IngestError(
                 self.path,
                 f"line {line_no}",
                 f"{problem}; on_bad_line='skip' skips such lines and counts them",
+                check,
             )
-        self.report.note_skipped(f"line {line_no}", problem)
+        self.report.note_skipped(f"line {line_no}", f"{problem} (check '{check}')")
+
+    def _other_symbol(self, line_no: int, problem: str) -> None:
+        if self.policies.on_other_symbol == "error":
+            raise IngestError(
+                self.path,
+                f"line {line_no}",
+                f"a line of another instrument: {problem}; on_other_symbol='skip' skips such "
+                "lines and counts them",
+                "one_symbol",
+            )
+        self.report.other_symbol_lines += 1
 
     def run(self, progress: Progress) -> None:
         """Read every line, then flush what is pending."""
@@ -242,7 +141,11 @@ class BinanceReader:
                 lines += self._block(block, lines)
                 progress(raw_bytes)
         except (TruncatedInputError, zlib.error) as exc:
-            self._bad(lines + 1, f"gzip stream is damaged or truncated ({exc}); reading stops")
+            self._bad(
+                lines + 1,
+                f"gzip stream is damaged or truncated ({exc}); reading stops",
+                "readable_input",
+            )
         self.report.lines_in += lines
         self._flush()
         self.sync.finish()
@@ -251,31 +154,76 @@ class BinanceReader:
                 self.path,
                 "whole input",
                 "no depth snapshot (a line with 'lastUpdateId'): the book cannot be synchronised",
+                "snapshot_present",
             )
         self.report.checks["diffs dropped before sync (u < lastUpdateId)"] = (
             f"{self.sync.dropped_before_sync:,}"
         )
+        if self.report.later_snapshots:
+            self.report.checks["later snapshots against the rebuilt book"] = self.sync.outcome()
+
+    def _learn_symbols(self, buf: np.ndarray, starts: np.ndarray, kinds: np.ndarray) -> None:
+        """Take the file's instrument from its first stream line (stream name and ``"s"``)."""
+        for i in np.flatnonzero(kinds != KIND_OTHER).tolist():
+            line = buf[starts[i] : starts[i + 1] if i + 1 < starts.size else buf.size].tobytes()
+            try:
+                msg = orjson.loads(line[line.find(b" ") + 1 :])
+            except ValueError:
+                continue
+            stream, data = symbols_of(msg) if isinstance(msg, dict) else ("", "")
+            if stream:
+                self.symbols = (stream, data or stream.upper())
+                if self._name_symbol:
+                    self.sink.refine_meta(symbol=self.symbols[1])
+                return
 
     def _block(self, buf: np.ndarray, lines_before: int) -> int:
         """Take every line of ``buf``; return how many there were."""
         starts, ends, kinds = index_lines(buf)
-        fast = FastDepthLines(buf, starts, ends, np.flatnonzero(kinds == KIND_DEPTH))
+        if self.symbols is None:
+            self._learn_symbols(buf, starts, kinds)
+        symbol = np.full(starts.size, SYMBOL_UNCHECKED, np.int8)
+        if self.symbols is not None:
+            stream, data = (np.frombuffer(t.encode(), np.uint8) for t in self.symbols)
+            other_symbol_lines(buf, starts, ends, stream, data, symbol)
+        other = symbol == SYMBOL_OTHER
+        fast = FastDepthLines(buf, starts, ends, np.flatnonzero((kinds == KIND_DEPTH) & ~other))
         wanted = kinds != KIND_TICKER if self.tickers is None else np.ones(kinds.size, bool)
-        for i in np.flatnonzero(wanted).tolist():
+        for i in np.flatnonzero(wanted | other).tolist():
             line_no = lines_before + i + 1
+            if other[i]:
+                self._other_symbol(line_no, self._symbol_problem(buf[starts[i] : ends[i]]))
+                continue
             record: DepthRecord | TradeRecord | TickerRecord | None = None
             if kinds[i] == KIND_DEPTH:
                 record = fast.record(i, line_no)
             if record is None:
                 try:
                     record = parse_line(
-                        line_no, buf[starts[i] : ends[i]].tobytes(), self.tickers is not None
+                        line_no,
+                        buf[starts[i] : ends[i]].tobytes(),
+                        self.tickers is not None,
+                        self.symbols if symbol[i] == SYMBOL_UNCHECKED else None,
                     )
+                except OtherSymbolError as exc:
+                    self._other_symbol(line_no, str(exc))
+                    continue
                 except BadLineError as exc:
                     self._bad(line_no, str(exc))
                     continue
             self._take(record)
         return int(starts.size)
+
+    def _symbol_problem(self, line: np.ndarray) -> str:
+        """Say which instrument a line marked by the compiled check names."""
+        assert self.symbols is not None
+        text = line.tobytes()
+        try:
+            found = symbols_of(orjson.loads(text[text.find(b" ") + 1 :]))
+        except (ValueError, AttributeError):
+            return f"its stream or symbol is not {self.symbols[0]!r} / {self.symbols[1]!r}"
+        have = found[0] if found[0] and found[0] != self.symbols[0] else found[1]
+        return f"it names {have!r}, the file's first line {self.symbols[1]!r}"
 
     def _take(self, record: DepthRecord | TradeRecord | TickerRecord | None) -> None:
         if isinstance(record, DepthRecord):
@@ -284,7 +232,8 @@ class BinanceReader:
             if self._pending_updates >= BATCH_UPDATES:
                 self._flush()
         elif isinstance(record, TradeRecord):
-            self._trades.append(record)
+            if self.sink.wants_trades:
+                self._trades.append(record)
             if len(self._trades) >= BATCH_TRADES:
                 self._flush_trades()
         elif isinstance(record, TickerRecord) and self.tickers is not None:
@@ -298,12 +247,31 @@ class BinanceReader:
 
     def _apply(self, records: list[DepthRecord]) -> None:
         """Run the sync rule over ``records``, apply what it accepts, write one row per diff."""
-        applied: list[tuple[DepthRecord, bool]] = []
+        accepted: list[tuple[DepthRecord, bool]] = []
         for record in records:
             if record.problem:
-                self._bad(record.line, record.problem)
+                self._bad(record.line, record.problem, "cell_value")
                 continue
-            applied.extend(self.sync.accept(record))
+            for taken, action in self.sync.accept(record):
+                if action is not Action.CHECK:
+                    accepted.append((taken, action is Action.START))
+                    continue
+                self._write(accepted)
+                accepted = []
+                why = snapshot_disagreement(taken, self.book.held_levels())
+                self.sync.later["differ" if why else "agree"] += 1
+                if why:
+                    self.sync.gap(
+                        taken,
+                        f"the depth snapshot (lastUpdateId {taken.last_id}) differs from the "
+                        f"book rebuilt to the same update: {why}",
+                        lost=0,
+                    )
+                    accepted.extend((r, a is Action.START) for r, a in self.sync.start(taken))
+        self._write(accepted)
+
+    def _write(self, applied: list[tuple[DepthRecord, bool]]) -> None:
+        """Apply records (``clear`` marks a snapshot) and write one row per diff."""
         if not applied:
             return
         if not self.sink.meta.tick_size:
@@ -330,6 +298,7 @@ class BinanceReader:
             top.bid_sz[:, rows],
             top.ask_px[:, rows],
             top.ask_sz[:, rows],
+            lines=np.array([r.line for r in diffs], np.int64),
         )
 
     def _flush_trades(self) -> None:
@@ -341,11 +310,13 @@ class BinanceReader:
         bad = np.flatnonzero((price_status != 0) | (size_status != 0))
         keep = np.ones(len(trades), bool)
         for i in bad:
-            code = price_status[i] or size_status[i]
+            which, value, code = (
+                ("price", trades[i].price, price_status[i])
+                if price_status[i]
+                else ("size", trades[i].qty, size_status[i])
+            )
             self._bad(
-                trades[i].line,
-                f"trade price {trades[i].price!r} or size "
-                f"{trades[i].qty!r} {status_message(int(code))}",
+                trades[i].line, f"trade {which} {value!r} {status_message(int(code))}", "cell_value"
             )
             keep[i] = False
         self.sink.write_trades(
@@ -356,8 +327,33 @@ class BinanceReader:
                 sz=size[keep],
                 side=np.array([-1 if t.buyer_is_maker else 1 for t in trades], np.int8)[keep],
                 trade_id=np.array([t.trade_id for t in trades], np.int64)[keep],
-            )
+            ),
+            lines=np.array([t.line for t in trades], np.int64)[keep],
         )
+
+
+@ingest_format(
+    "binance",
+    "Binance USD-M recorder lines '<local_ns> <json>' (.gz or plain): a REST depth snapshot, "
+    "depth diffs, trades, bookTicker",
+)
+def read_binance(request: IngestRequest) -> None:
+    """Read one Binance recorder file (see the module docstring); ``bbo_out`` takes bookTicker."""
+    path = request.single_input("binance")
+    tickers: list[TickerRecord] | None = [] if request.bbo_out else None
+    request.sink.refine_meta(exchange="binance-futures")
+    reader = BinanceReader(
+        path,
+        request.sink,
+        request.policies,
+        request.report,
+        request.sink.depth,
+        tickers,
+        name_symbol=request.symbol is None,
+    )
+    reader.run(request.progress)
+    if request.bbo_out is not None and tickers is not None:
+        write_bbo(request.bbo_out, tickers)
 
 
 def write_bbo(path: Path, tickers: list[TickerRecord]) -> None:

@@ -1,8 +1,8 @@
 """Binance recorder lines read through JSON: the records and their exactly parsed levels.
 
-This is the general path; :mod:`l2gpu.kernels.binance_lines` reads canonical depth lines faster
-and falls back to :func:`parse_line` for anything else, which either reads the line or says what
-is wrong with it.
+This is the general path; :mod:`l2gpu.data.ingest.parsers.binance_lines` reads canonical depth
+lines faster and falls back to :func:`parse_line` for anything else, which either reads the line
+or says what is wrong with it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ MS = 1_000_000
 
 class BadLineError(ValueError):
     """A line that cannot be read; the caller names the file and line."""
+
+
+class OtherSymbolError(ValueError):
+    """A line of another instrument than the file's; the caller names the file and line."""
 
 
 @dataclass
@@ -80,10 +84,26 @@ def _require_int(data: dict[str, Any], key: str) -> int:
     return value
 
 
+def symbols_of(msg: dict[str, Any]) -> tuple[str, str]:
+    """Return the stream symbol (lower case, before ``@``) and the ``"s"`` field of a message.
+
+    Either is ``""`` where the message has none (the REST snapshot has neither).
+    """
+    stream = msg.get("stream")
+    data = msg.get("data")
+    stream_symbol = stream.split("@", 1)[0] if isinstance(stream, str) else ""
+    data_symbol = data.get("s") if isinstance(data, dict) else None
+    return stream_symbol, data_symbol if isinstance(data_symbol, str) else ""
+
+
 def parse_line(
-    line_no: int, line: bytes, keep_tickers: bool
+    line_no: int, line: bytes, keep_tickers: bool, symbols: tuple[str, str] | None = None
 ) -> DepthRecord | TradeRecord | TickerRecord | None:
-    """Parse one recorder line; raise :class:`BadLineError` saying what is wrong."""
+    """Parse one recorder line; raise :class:`BadLineError` saying what is wrong.
+
+    With ``symbols`` (stream symbol, ``"s"`` field; see :func:`symbols_of`), a line naming
+    another instrument raises :class:`OtherSymbolError`.
+    """
     space = line.find(b" ")
     if space <= 0:
         raise BadLineError("expected '<local_ns> <json>'")
@@ -94,6 +114,11 @@ def parse_line(
         raise BadLineError(f"unreadable ({exc})") from None
     if not isinstance(msg, dict):
         raise BadLineError("the JSON is not an object")
+    if symbols is not None:
+        found = symbols_of(msg)
+        for have, want, what in zip(found, symbols, ("stream", "symbol"), strict=True):
+            if have and have != want:
+                raise OtherSymbolError(f"{what} {have!r}, but the file's is {want!r}")
     try:
         if "lastUpdateId" in msg:
             return DepthRecord(
@@ -166,13 +191,16 @@ def parse_levels(bids: Any, asks: Any) -> tuple[np.ndarray, np.ndarray, np.ndarr
     units, price_status = parse_prices(as_strings([p for p, _ in pairs]))
     size, size_status = parse_size_strings(as_strings([q for _, q in pairs]))
     problem = ""
-    bad = np.flatnonzero((price_status != 0) | (size_status != 0))
+    bad = np.flatnonzero((price_status != 0) | (size_status != 0) | (units == 0))
     if bad.size:
         i = int(bad[0])
-        which, value, code = (
-            ("price", pairs[i][0], price_status[i])
-            if price_status[i]
-            else ("size", pairs[i][1], size_status[i])
-        )
-        problem = f"{which} {value!r} {status_message(int(code))}"
+        if price_status[i] or size_status[i]:
+            which, value, code = (
+                ("price", pairs[i][0], price_status[i])
+                if price_status[i]
+                else ("size", pairs[i][1], size_status[i])
+            )
+            problem = f"{which} {value!r} {status_message(int(code))}"
+        else:
+            problem = f"price {pairs[i][0]!r} is zero"
     return side, units, size, problem

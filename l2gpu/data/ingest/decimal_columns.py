@@ -1,4 +1,4 @@
-"""Exact decimal parsing of string columns through the kernels in ``l2gpu.kernels.decimals``."""
+"""Exact decimal parsing of string columns, through :mod:`l2gpu.data.ingest.parsers.decimals`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from typing import TypeAlias
 import numpy as np
 import pyarrow as pa
 
-from l2gpu.kernels.decimals import STATUS_MESSAGES, STATUS_OK, parse_price_units, parse_sizes
+from l2gpu.data.ingest.parsers.decimals import (
+    STATUS_MESSAGES,
+    STATUS_OK,
+    parse_fixed_point,
+    parse_integers,
+    parse_price_units,
+    parse_sizes,
+)
 
 PRICE_SCALE = 8
 """Decimals kept in integer price units: ``units = price * 10**PRICE_SCALE``."""
@@ -66,6 +73,35 @@ def parse_size_strings(
     status = np.empty(offsets.shape[0] - 1, np.int8)
     parse_sizes(data, offsets, sizes, status)
     return sizes, status
+
+
+def parse_fixed_strings(strings: Strings, scale: int) -> tuple[np.ndarray, np.ndarray]:
+    """Parse non-negative decimals into exact int64 ``value * 10**scale`` (timestamps).
+
+    Microseconds at ``scale=3`` become nanoseconds, seconds at ``scale=9`` too; never through
+    float64. A string with more decimals than ``scale`` (other than trailing zeros) or beyond
+    the int64 range is flagged.
+
+    Returns
+    -------
+    values : int64[N]
+    status : int8[N]
+        As for :func:`parse_prices`.
+    """
+    data, offsets = _buffers(strings)
+    values = np.empty(offsets.shape[0] - 1, np.int64)
+    status = np.empty(offsets.shape[0] - 1, np.int8)
+    parse_fixed_point(data, offsets, scale, values, status)
+    return values, status
+
+
+def parse_integer_strings(strings: Strings) -> tuple[np.ndarray, np.ndarray]:
+    """Parse signed whole numbers (``-?[0-9]+``) into int64; see :func:`parse_prices`."""
+    data, offsets = _buffers(strings)
+    values = np.empty(offsets.shape[0] - 1, np.int64)
+    status = np.empty(offsets.shape[0] - 1, np.int8)
+    parse_integers(data, offsets, values, status)
+    return values, status
 
 
 def status_message(code: int) -> str:

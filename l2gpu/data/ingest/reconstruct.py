@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from l2gpu.data.ingest.decimal_columns import PRICE_SCALE
-from l2gpu.kernels.level_book import (
+from l2gpu.data.ingest.parsers.level_book import (
     ASK,
     BASE,
     BEST_ASK,

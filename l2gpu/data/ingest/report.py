@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -41,11 +42,27 @@ class IngestReport:
     crossed_row_ids : list of int
         ``seq`` of the first crossed rows.
     skipped_lines : int
-        Malformed lines skipped (``on_bad_line="skip"``).
+        Lines or rows skipped by ``on_bad_line="skip"``: malformed ones, and book rows or trades
+        that break a store check.
     skipped_examples : list of str
         Where and why, for the first skipped lines.
     time_backwards : int
         Rows whose exchange time went back (clamped).
+    trades_backwards : int
+        Trades dropped because their time was before an earlier trade's
+        (``on_trade_backwards="drop"``).
+    duplicate_trades : int
+        Trades dropped because their id was read before (``on_duplicate_trade="drop"``).
+    other_symbol_lines : int
+        Lines or rows of another instrument skipped (``on_other_symbol="skip"``).
+    inconsistent_rows : int
+        LOBSTER messages whose size change does not show in the orderbook
+        (``on_inconsistent="keep"``).
+    inconsistent_row_ids : list of int
+        Message rows (0-based) of the first of them.
+    later_snapshots : int
+        Binance depth snapshots after the one the book started from, while in sync (each is
+        compared with the rebuilt book where it can be; see ``checks``).
     start_ns, end_ns : int or None
         First and last ``ts`` written.
     seconds : float
@@ -69,6 +86,12 @@ class IngestReport:
     skipped_lines: int = 0
     skipped_examples: list[str] = field(default_factory=list)
     time_backwards: int = 0
+    trades_backwards: int = 0
+    duplicate_trades: int = 0
+    other_symbol_lines: int = 0
+    inconsistent_rows: int = 0
+    inconsistent_row_ids: list[int] = field(default_factory=list)
+    later_snapshots: int = 0
     start_ns: int | None = None
     end_ns: int | None = None
     seconds: float = 0.0
@@ -79,6 +102,34 @@ class IngestReport:
         self.skipped_lines += 1
         if len(self.skipped_examples) < SHOWN_IDS:
             self.skipped_examples.append(f"{where}: {problem}")
+
+    def repairs(self) -> dict[str, int]:
+        """Return every counted repair or tolerated problem by name (0 when none happened)."""
+        return {
+            "gaps": self.gaps,
+            "rows_lost": self.rows_lost,
+            "crossed_rows": self.crossed_rows,
+            "skipped_lines": self.skipped_lines,
+            "time_backwards": self.time_backwards,
+            "trades_backwards": self.trades_backwards,
+            "duplicate_trades": self.duplicate_trades,
+            "other_symbol_lines": self.other_symbol_lines,
+            "inconsistent_rows": self.inconsistent_rows,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as plain values (paths as text), for logs and JSON."""
+        out: dict[str, Any] = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, list):
+                value = [str(v) if isinstance(v, Path) else v for v in value]
+            elif isinstance(value, dict):
+                value = dict(value)
+            out[item.name] = value
+        return out
 
     @property
     def updates_per_second(self) -> float:
@@ -116,6 +167,19 @@ class IngestReport:
             ),
             ("skipped lines", f"{self.skipped_lines:,}"),
             ("time going backwards", f"{self.time_backwards:,}"),
+            ("trades dropped: time back", f"{self.trades_backwards:,}"),
+            ("trades dropped: repeated id", f"{self.duplicate_trades:,}"),
+            ("lines of another symbol", f"{self.other_symbol_lines:,}"),
+            (
+                "inconsistent messages",
+                f"{self.inconsistent_rows:,}"
+                + (
+                    f" (rows {self.inconsistent_row_ids[:SHOWN_IDS]})"
+                    if self.inconsistent_row_ids
+                    else ""
+                ),
+            ),
+            ("later snapshots", f"{self.later_snapshots:,}"),
             ("time span", span()),
             ("wall time", f"{self.seconds:.2f} s ({self.updates_per_second:,.0f} updates/s)"),
         ]

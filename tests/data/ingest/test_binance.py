@@ -3,12 +3,13 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 
+from l2gpu.core.registry import UnknownNameError
 from l2gpu.data import read_book
 from l2gpu.data.ingest import IngestError, ingest
-from l2gpu.data.ingest.binance import FastDepthLines
+from l2gpu.data.ingest.binance_fast import FastDepthLines
 from l2gpu.data.ingest.binance_records import parse_line
+from l2gpu.data.ingest.parsers.binance_lines import KIND_DEPTH, index_lines
 from l2gpu.data.trades import read_trades
-from l2gpu.kernels.binance_lines import KIND_DEPTH, index_lines
 from tests.samples import BTCUSDT, ETHUSDT, corrupt, read_lines, write_gz
 
 PREFIX_LINES = 6000
@@ -318,7 +319,7 @@ def test_empty_and_snapshotless_inputs_are_errors(tmp_path):
 
 
 def test_unknown_format_policy_and_option_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="unknown format 'kraken': expected one of binance"):
+    with pytest.raises(UnknownNameError, match="format 'kraken'; known: binance, lobster"):
         ingest(BTCUSDT, format="kraken", out=tmp_path / "b.parquet")
     with pytest.raises(ValueError, match="on_gap='ignore' is not a policy"):
         ingest(BTCUSDT, format="binance", out=tmp_path / "b.parquet", on_gap="ignore")

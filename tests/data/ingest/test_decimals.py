@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from l2gpu.data.ingest.decimal_columns import (
@@ -13,6 +13,9 @@ from l2gpu.data.ingest.decimal_columns import (
     units_to_price,
 )
 
+# The first example compiles the parsers (cache=True keeps them for later runs): no deadline.
+EXACT = settings(deadline=None, derandomize=True, max_examples=100)
+
 decimal_text = st.builds(
     lambda whole, frac: f"{whole}.{frac}" if frac else str(whole),
     st.integers(0, 10**7 - 1),
@@ -20,6 +23,7 @@ decimal_text = st.builds(
 )
 
 
+@EXACT
 @given(st.lists(decimal_text, min_size=1, max_size=50))
 def test_prices_are_exact_integer_units(texts):
     units, status = parse_prices(texts, scale=8)
@@ -29,6 +33,7 @@ def test_prices_are_exact_integer_units(texts):
     assert np.array_equal(units_to_price(units), np.array([float(t) for t in texts]))
 
 
+@EXACT
 @given(st.lists(decimal_text, min_size=1, max_size=50))
 def test_sizes_are_the_nearest_float(texts):
     sizes, status = parse_size_strings(texts)
@@ -45,7 +50,7 @@ def test_sizes_are_the_nearest_float(texts):
         ("1.2.3", "is not a decimal number"),
         (".", "is not a decimal number"),
         ("abc", "is not a decimal number"),
-        ("0.000000001", "has more decimals than the price scale"),
+        ("0.000000001", "has more decimals than the scale keeps"),
         ("9007199254740993", "has more significant digits than float64 holds"),
         ("123456789.123", "has more significant digits than float64 holds"),
     ],
@@ -62,3 +67,55 @@ def test_tick_is_the_gcd_of_the_prices():
     assert tick_size_of(parse_prices(["7137.5", "7138"])[0]) == "0.5"
     assert tick_size_of(parse_prices(["7137.5", "7140"])[0]) == "2.5"
     assert tick_size_of(parse_prices(["100", "300"])[0]) == "100"
+
+
+@EXACT
+@given(
+    st.integers(0, 2**62),
+    st.text("0123456789", max_size=3),
+    st.sampled_from([3, 9]),
+)
+def test_timestamps_are_exact_int64_never_float(whole, frac, scale):
+    from l2gpu.data.ingest.decimal_columns import parse_fixed_strings
+
+    text = f"{whole}.{frac}" if frac else str(whole)
+    values, status = parse_fixed_strings([text], scale)
+    exact = Decimal(text).scaleb(scale)
+    if exact > 2**63 - 1:
+        assert status_message(int(status[0])) == "is beyond the int64 range"
+    else:
+        assert status[0] == 0 and int(values[0]) == int(exact)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "is empty"),
+        ("NaN", "is not a decimal number"),
+        ("1e9", "is not a decimal number"),
+        ("-5", "is negative"),
+        ("1.0001", "has more decimals than the scale keeps"),
+        ("9223372036854776", "is beyond the int64 range"),
+    ],
+)
+def test_bad_timestamps_are_flagged(text, problem):
+    from l2gpu.data.ingest.decimal_columns import parse_fixed_strings
+
+    values, status = parse_fixed_strings(["1585699200245000", text], 3)
+    assert status[0] == 0 and values[0] == 1585699200245000000
+    assert problem in status_message(int(status[1]))
+
+
+@EXACT
+@given(st.lists(st.integers(-(2**63) + 1, 2**63 - 1), min_size=1, max_size=20))
+def test_integers_parse_exactly_and_non_integers_are_flagged(numbers):
+    from l2gpu.data.ingest.decimal_columns import parse_integer_strings
+
+    values, status = parse_integer_strings([str(n) for n in numbers] + ["1.5", "", "-", "NaN"])
+    assert values[: len(numbers)].tolist() == numbers and (status[: len(numbers)] == 0).all()
+    assert [status_message(int(c)) for c in status[len(numbers) :]] == [
+        "is not a decimal number",
+        "is empty",
+        "is not a decimal number",
+        "is not a decimal number",
+    ]

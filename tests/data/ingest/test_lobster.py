@@ -88,19 +88,39 @@ def test_a_wrong_size_in_the_orderbook_fails_the_consistency_count(tmp_path):
     broken = tmp_path / orderbook.name
     broken.write_text("\n".join(lines))
     shutil.copy(message, tmp_path / message.name)
-    report = ingest([tmp_path / message.name, broken], format="lobster", out=tmp_path / "b.parquet")
+    pair = [tmp_path / message.name, broken]
+    with pytest.raises(
+        IngestError, match=r"message_10\.csv, line 501: message type 4 .*'message_consistency'"
+    ):
+        ingest(pair, format="lobster", out=tmp_path / "b.parquet")
+    report = ingest(pair, format="lobster", out=tmp_path / "b.parquet", on_inconsistent="keep")
     outcome = report.checks["message consistency"]
-    assert not outcome.startswith("937 of 937") and "disagreeing rows [" in outcome
+    assert outcome.startswith("935 of 937") and "disagreeing rows [500, 501]" in outcome
+    assert report.inconsistent_rows == 2 and report.inconsistent_row_ids == [500, 501]
 
 
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda rows: rows[:-3], "different row counts"),
-        (lambda rows: [*rows[:5], "1,2,x,4", *rows[6:]], "CSV"),
-        (lambda rows: [*rows[:9], rows[9].replace(",", ",-", 1), *rows[10:]], "row 10"),
+        (
+            lambda rows: rows[:-3],
+            r"message_1\.csv, line 57513: .*orderbook_1\.csv ends after 57,512 rows.*'row_count'",
+        ),
+        (
+            lambda rows: [*rows[:5], "1,2,x,4", *rows[6:]],
+            r"orderbook_1\.csv, line 6, column bid_px_0: 'x' is not a decimal.*'cell_value'",
+        ),
+        (
+            lambda rows: [*rows[:9], rows[9].replace(",", ",-", 1), *rows[10:]],
+            r"orderbook_1\.csv, line 10, book row 9 \(seq 9\): ask_px_0 = \d+\.\d+, "
+            r"ask_sz_0 = -\d+\.0; .*'level_size_positive'",
+        ),
+        (
+            lambda rows: [*rows[:6], "1,2,3", *rows[7:]],
+            r"orderbook_1\.csv, line 7: 3 fields, expected 4.*'field_count'",
+        ),
     ],
-    ids=["short-orderbook", "not-a-number", "negative-size"],
+    ids=["short-orderbook", "not-a-number", "negative-size", "missing-field"],
 )
 def test_bad_lobster_files_name_the_problem(tmp_path, edit, message):
     msg, orderbook = lobster_pair(AMZN)
@@ -123,3 +143,120 @@ def test_files_must_be_a_named_pair(tmp_path):
         ingest([odd, orderbook], format="lobster", out=tmp_path / "b.parquet")
     with pytest.raises(ValueError, match="one message and one orderbook file"):
         ingest([message], format="lobster", out=tmp_path / "b.parquet")
+
+
+def _copy_pair(tmp_path, folder, edit_message=None, edit_book=None):
+    """Copies of a LOBSTER pair, each file's lines changed by its edit (a list -> list)."""
+    out = []
+    for path, edit in zip(lobster_pair(folder), (edit_message, edit_book), strict=True):
+        rows = path.read_text().splitlines()
+        (tmp_path / path.name).write_text("\n".join(edit(rows) if edit else rows) + "\n")
+        out.append(tmp_path / path.name)
+    return out
+
+
+def _cell(rows, row, column, value):
+    cells = rows[row].split(",")
+    cells[column] = value
+    return [*rows[:row], ",".join(cells), *rows[row + 1 :]]
+
+
+@pytest.mark.parametrize(
+    ("which", "row", "column", "value", "message"),
+    [
+        ("message", 20, 4, "NaN", r"message_1\.csv, line 21, column price: 'NaN' is not a decimal"),
+        ("message", 21, 3, "", r"message_1\.csv, line 22, column size: '' is empty"),
+        ("book", 30, 2, "NaN", r"orderbook_1\.csv, line 31, column bid_px_0: 'NaN' is not"),
+        ("book", 31, 3, "", r"orderbook_1\.csv, line 32, column bid_sz_0: '' is empty"),
+        ("book", 32, 1, "1.5", r"orderbook_1\.csv, line 33, column ask_sz_0: '1\.5' is not"),
+    ],
+)
+def test_nan_and_empty_cells_name_their_line_and_column(
+    tmp_path, which, row, column, value, message
+):
+    edit = lambda rows: _cell(rows, row, column, value)  # noqa: E731
+    pair = _copy_pair(tmp_path, AMZN, *((edit, None) if which == "message" else (None, edit)))
+    with pytest.raises(IngestError, match=message + ".*'cell_value'"):
+        ingest(pair, format="lobster", out=tmp_path / "b.parquet")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        (0, "", r"line 41, column time: '' is empty.*'exact_timestamp'"),
+        (0, "34200.1.5", r"line 41, column time: '34200\.1\.5' is not.*'exact_timestamp'"),
+        (1, "9", r"line 41, column type: type 9 is not 1 to 7.*'message_fields'"),
+        (5, "0", r"line 41, column direction: direction 0 is not 1 \(buy\).*'message_fields'"),
+    ],
+)
+def test_bad_message_fields_are_named(tmp_path, column, value, message):
+    pair = _copy_pair(tmp_path, AMZN, lambda rows: _cell(rows, 40, column, value))
+    with pytest.raises(IngestError, match=message):
+        ingest(pair, format="lobster", out=tmp_path / "b.parquet")
+
+
+def test_time_going_back_names_the_message_file(tmp_path):
+    def rewind(rows):
+        return _cell(rows, 50, 0, rows[49].split(",")[0].replace("34200.", "34199.", 1))
+
+    pair = _copy_pair(tmp_path, AAPL, rewind)
+    with pytest.raises(
+        IngestError, match=r"message_10\.csv, line 51, book row 50 .*time goes back.*'ts_order'"
+    ):
+        ingest(pair, format="lobster", out=tmp_path / "b.parquet", on_inconsistent="keep")
+
+
+def _swap_sides(rows):
+    """Orderbook columns in the order bid_px, bid_sz, ask_px, ask_sz (another tool's layout)."""
+    out = []
+    for row in rows:
+        cells = row.split(",")
+        out.append(
+            ",".join(
+                c for k in range(0, len(cells), 4) for c in cells[k + 2 : k + 4] + cells[k : k + 2]
+            )
+        )
+    return out
+
+
+def test_reordered_orderbook_columns_are_an_error_not_crossed_rows(tmp_path):
+    one_level = _copy_pair(tmp_path, AMZN, None, _swap_sides)
+    with pytest.raises(IngestError, match=r"message_1\.csv, line 2: .*'message_consistency'"):
+        ingest(one_level, format="lobster", out=tmp_path / "b.parquet")
+    ten_levels = _copy_pair(tmp_path, AAPL, None, _swap_sides)
+    with pytest.raises(
+        IngestError,
+        match=r"orderbook_10\.csv, line 1, .*bid_px_0 = .*bid_px_1 = .*'levels_ordered'",
+    ):
+        ingest(ten_levels, format="lobster", out=tmp_path / "b.parquet")
+
+
+def test_reordered_message_columns_are_an_error(tmp_path):
+    def swap_size_and_price(rows):
+        return [
+            ",".join([c[0], c[1], c[2], c[4], c[3], c[5]]) for c in (r.split(",") for r in rows)
+        ]
+
+    pair = _copy_pair(tmp_path, AMZN, swap_size_and_price)
+    with pytest.raises(IngestError, match=r"message_1\.csv, line 2: .*'message_consistency'"):
+        ingest(pair, format="lobster", out=tmp_path / "b.parquet")
+
+
+def test_a_row_count_mismatch_names_where_the_shorter_file_ends(tmp_path):
+    pair = _copy_pair(tmp_path, AAPL, lambda rows: rows[:-5])
+    with pytest.raises(
+        IngestError,
+        match=r"orderbook_10\.csv, line 995: AAPL_.*message_10\.csv ends after 994 rows.*"
+        "'row_count'",
+    ):
+        ingest(pair, format="lobster", out=tmp_path / "b.parquet")
+
+
+def test_a_dummy_level_with_a_size_is_an_error(tmp_path):
+    # ask_px_9 (column 36) becomes the dummy price of an empty level, its size stays.
+    pair = _copy_pair(tmp_path, AAPL, None, lambda rows: _cell(rows, 100, 36, "9999999999"))
+    with pytest.raises(
+        IngestError,
+        match=r"orderbook_10\.csv, line 101: ask level 10 has the dummy .*'missing_level'",
+    ):
+        ingest(pair, format="lobster", out=tmp_path / "b.parquet")

@@ -7,6 +7,11 @@ below ``2**53``.
 
 Accepted: ``[0-9]+(\\.[0-9]*)?`` or ``\\.[0-9]+``. Everything else is reported per string through a
 status code (see the ``STATUS_*`` constants), never raised, so the caller can name the input row.
+
+Timestamps and other exact integers use the int64 range instead of ``2**53``:
+:func:`parse_fixed_point` reads a non-negative decimal with at most ``scale`` decimals into
+``value * 10**scale`` (microseconds ``"1585699200245000.5"`` at scale 3 are nanoseconds), and
+:func:`parse_integers` reads signed whole numbers (``-9999999999``).
 """
 
 from __future__ import annotations
@@ -20,16 +25,19 @@ STATUS_NOT_A_NUMBER = 2
 STATUS_NEGATIVE = 3
 STATUS_TOO_MANY_DECIMALS = 4
 STATUS_TOO_MANY_DIGITS = 5
+STATUS_OUT_OF_RANGE = 6
 
 STATUS_MESSAGES = {
     STATUS_EMPTY: "is empty",
     STATUS_NOT_A_NUMBER: "is not a decimal number",
     STATUS_NEGATIVE: "is negative",
-    STATUS_TOO_MANY_DECIMALS: "has more decimals than the price scale",
+    STATUS_TOO_MANY_DECIMALS: "has more decimals than the scale keeps (prices or times)",
     STATUS_TOO_MANY_DIGITS: "has more significant digits than float64 holds exactly (2**53)",
+    STATUS_OUT_OF_RANGE: "is beyond the int64 range",
 }
 
 EXACT_MANTISSA_LIMIT = 2**53
+INT64_MAX = 2**63 - 1
 # 10**k for k <= 22 is exactly representable in float64; literals avoid pow() rounding.
 POWERS_OF_TEN = np.array([10.0**k for k in range(23)])
 
@@ -115,3 +123,67 @@ def parse_sizes(data, offsets, sizes, status):
     """Parse each string into the float64 nearest to its decimal value; flag what does not parse."""
     for i in range(offsets.shape[0] - 1):
         sizes[i], status[i] = size_of(data, offsets[i], offsets[i + 1])
+
+
+@numba.njit(cache=True, nogil=True)
+def _fixed_point_one(data, start, end, scale):
+    """Return (value * 10**scale, status) of one non-negative decimal, within int64."""
+    if start >= end:
+        return 0, STATUS_EMPTY
+    if data[start] == 45:  # '-'
+        return 0, STATUS_NEGATIVE
+    value = 0
+    decimals = -1  # digits after the point; -1 before it
+    any_digit = False
+    for i in range(start, end):
+        c = data[i]
+        if c == 46:  # '.'
+            if decimals >= 0:
+                return 0, STATUS_NOT_A_NUMBER
+            decimals = 0
+            continue
+        if not 48 <= c <= 57:
+            return 0, STATUS_NOT_A_NUMBER
+        any_digit = True
+        digit = c - 48
+        if decimals >= 0:
+            if decimals == scale:
+                if digit != 0:
+                    return 0, STATUS_TOO_MANY_DECIMALS
+                continue
+            decimals += 1
+        # Below 10**17 another digit cannot overflow; only then is the exact test needed.
+        if value >= 10**17 and value > (INT64_MAX - digit) // 10:
+            return 0, STATUS_OUT_OF_RANGE
+        value = value * 10 + digit
+    if not any_digit:
+        return 0, STATUS_NOT_A_NUMBER
+    for _ in range(scale - max(decimals, 0)):
+        if value > INT64_MAX // 10:
+            return 0, STATUS_OUT_OF_RANGE
+        value *= 10
+    return value, STATUS_OK
+
+
+@numba.njit(cache=True, nogil=True)
+def parse_fixed_point(data, offsets, scale, values, status):
+    """Parse each string into ``value * 10**scale`` as int64; flag what does not parse or fit."""
+    for i in range(offsets.shape[0] - 1):
+        values[i], status[i] = _fixed_point_one(data, offsets[i], offsets[i + 1], scale)
+
+
+@numba.njit(cache=True, nogil=True)
+def parse_integers(data, offsets, values, status):
+    """Parse each string as a signed whole number (``-?[0-9]+``) into int64; flag the others."""
+    for i in range(offsets.shape[0] - 1):
+        start = offsets[i]
+        end = offsets[i + 1]
+        negative = start < end and data[start] == 45
+        value, code = _fixed_point_one(data, start + 1 if negative else start, end, 0)
+        for k in range(start, end):
+            if data[k] == 46:  # '.': not a whole number
+                value, code = 0, STATUS_NOT_A_NUMBER
+        if negative and code == STATUS_EMPTY:
+            code = STATUS_NOT_A_NUMBER
+        values[i] = -value if negative else value
+        status[i] = code

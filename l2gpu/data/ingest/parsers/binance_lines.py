@@ -1,11 +1,12 @@
 """Fast paths for Binance recorder lines (``<local_ns> <json>``) in a block of bytes.
 
-:func:`index_lines` finds the lines of a block and their stream kind from the stream name.
+:func:`index_lines` finds the lines of a block and their stream kind from the stream name;
+:func:`other_symbol_lines` marks the lines that name another instrument.
 :func:`parse_depth_lines` reads ``depthUpdate`` lines laid out as Binance sends them
 (``..."T":..,"U":..,"u":..,"pu":..,"b":[["p","q"],...],"a":[...]}}``) straight into update
-arrays, parsing every price and size exactly (see :mod:`l2gpu.kernels.decimals`). A line in any
-other layout gets :data:`LINE_FALLBACK` and is read by the general JSON path, which either accepts
-it or names what is wrong.
+arrays, parsing every price and size exactly (see :mod:`l2gpu.data.ingest.parsers.decimals`). A
+line in any other layout gets :data:`LINE_FALLBACK` and is read by the general JSON path, which
+either accepts it or names what is wrong.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from l2gpu.kernels.decimals import STATUS_OK, price_units_of, size_of
+from l2gpu.data.ingest.parsers.decimals import STATUS_OK, price_units_of, size_of
 
 KIND_OTHER = 0
 KIND_DEPTH = 1
@@ -36,6 +37,7 @@ _KEY_PREV = np.frombuffer(b'"pu":', np.uint8)
 _KEY_BIDS = np.frombuffer(b'"b":[', np.uint8)
 _KEY_ASKS = np.frombuffer(b',"a":[', np.uint8)
 _PAIR_MIDDLE = np.frombuffer(b'","', np.uint8)
+_KEY_SYMBOL = np.frombuffer(b'"s":"', np.uint8)
 
 
 @numba.njit(cache=True, inline="always")
@@ -55,6 +57,12 @@ def _find(buf, start, end, pattern):
         if _matches(buf, i, end, pattern):
             return i
     return -1
+
+
+@numba.njit(cache=True, inline="always")
+def _equals(buf, start, end, pattern):
+    """Whether ``buf[start:end]`` is exactly ``pattern``."""
+    return end - start == pattern.shape[0] and _matches(buf, start, end, pattern)
 
 
 @numba.njit(cache=True, inline="always")
@@ -111,6 +119,48 @@ def index_lines(buf):
     return starts, ends, kinds
 
 
+SYMBOL_OK = 0
+SYMBOL_OTHER = 1
+SYMBOL_UNCHECKED = 2
+
+
+@numba.njit(cache=True, nogil=True)
+def other_symbol_lines(buf, starts, ends, stream_symbol, data_symbol, out):
+    """Mark in ``out`` the lines of another instrument (``SYMBOL_*``).
+
+    A line laid out as Binance sends it (``<ns> {"stream":"btcusdt@...``) is ``SYMBOL_OTHER`` when
+    its stream name before ``@`` is not ``stream_symbol`` or its ``"s":"..."`` field is not
+    ``data_symbol``, else ``SYMBOL_OK``. Any other line (the REST snapshot, a reformatted line)
+    is ``SYMBOL_UNCHECKED``, left to the JSON path.
+    """
+    for line in range(starts.shape[0]):
+        start = starts[line]
+        end = ends[line]
+        json = start
+        while json < end and buf[json] != 32:
+            json += 1
+        json += 1
+        if not _matches(buf, json, end, _STREAM_KEY):
+            out[line] = SYMBOL_UNCHECKED
+            continue
+        out[line] = SYMBOL_OK
+        name = json + _STREAM_KEY.shape[0]
+        stop = name
+        while stop < end and buf[stop] != 64 and buf[stop] != 34:  # '@' or '"'
+            stop += 1
+        if not _equals(buf, name, stop, stream_symbol):
+            out[line] = SYMBOL_OTHER
+            continue
+        at = _find(buf, json, end, _KEY_SYMBOL)
+        if at >= 0:
+            value = at + _KEY_SYMBOL.shape[0]
+            stop = value
+            while stop < end and buf[stop] != 34:
+                stop += 1
+            if not _equals(buf, value, stop, data_symbol):
+                out[line] = SYMBOL_OTHER
+
+
 @numba.njit(cache=True, inline="always")
 def _levels(buf, pos, end, side_code, scale, n, side, units, size):
     """Parse ``["p","q"],...]`` from ``pos``; return (position after ']', updates, ok)."""
@@ -133,7 +183,7 @@ def _levels(buf, pos, end, side_code, scale, n, side, units, size):
             return pos, n, False
         price, price_status = price_units_of(buf, p0, p1, scale)
         qty, qty_status = size_of(buf, q0, q1)
-        if price_status != STATUS_OK or qty_status != STATUS_OK:
+        if price_status != STATUS_OK or qty_status != STATUS_OK or price == 0:
             return pos, n, False
         side[n] = side_code
         units[n] = price
@@ -151,11 +201,12 @@ def _levels(buf, pos, end, side_code, scale, n, side, units, size):
 
 @numba.njit(cache=True, inline="always")
 def _header_int(buf, start, end, key):
+    """Return the integer after ``key`` and whether a ``,`` or ``}`` ends it (``1.5`` does not)."""
     at = _find(buf, start, end, key)
     if at < 0:
         return 0, False
-    value, _, ok = _integer(buf, at + key.shape[0], end)
-    return value, ok
+    value, pos, ok = _integer(buf, at + key.shape[0], end)
+    return value, ok and pos < end and (buf[pos] == 44 or buf[pos] == 125)
 
 
 @numba.njit(cache=True, nogil=True)
