@@ -175,6 +175,8 @@ class StrictArray:
     __array_ufunc__ = None  # NumPy ufuncs refuse; NumPy operators defer to the methods below
 
     def __init__(self, buffer: np.ndarray) -> None:
+        # NumPy hands back scalars for operations on 0-d arrays; CuPy keeps 0-d arrays.
+        buffer = buffer if isinstance(buffer, np.ndarray) else np.asarray(buffer)
         track(buffer)
         self._buffer = buffer
 

@@ -17,6 +17,15 @@ from rich.progress import (
 from l2gpu.data.ingest import FORMATS, IngestError, Policies, ingest
 from l2gpu.data.ingest.formats import format_help
 from l2gpu.data.ingest.policies import POLICY_CHOICES
+from l2gpu.data.samples import resolve_input
+
+
+def _input_path(text: str) -> Path:
+    """An input path as typed (``sample:`` names a bundled sample), for argparse."""
+    try:
+        return resolve_input(text)
+    except FileNotFoundError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Rebuild the order book of a raw recording into a "
         "Parquet book store (and its trades into a trades store).",
     )
-    parser.add_argument("paths", nargs="+", type=Path, help="input file(s)")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        type=_input_path,
+        help="input file(s); sample:<folder>/<file> names a bundled sample",
+    )
     parser.add_argument(
         "--format",
         required=True,

@@ -26,6 +26,10 @@ class DataConfig:
     on_crossed: str = "keep"
     on_bad_line: str = "error"
     on_time_backwards: str = "error"
+    on_trade_backwards: str = "error"
+    on_duplicate_trade: str = "error"
+    on_other_symbol: str = "error"
+    on_inconsistent: str = "error"
 
 
 @dataclass

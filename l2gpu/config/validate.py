@@ -23,6 +23,7 @@ from l2gpu.backtest.walkforward import MODES
 from l2gpu.config.schema import AppConfig
 from l2gpu.core.spans import Window
 from l2gpu.data.ingest import FORMATS, Policies
+from l2gpu.data.ingest.policies import POLICY_CHOICES
 from l2gpu.features import parse_name
 from l2gpu.labels import LeakageError, check_inputs, is_label, parse_label
 from l2gpu.search.grid import STRATEGY_PARAMS
@@ -70,12 +71,7 @@ def _data(cfg: AppConfig) -> None:
     _non_empty(data.paths, "data.paths")
     _require(data.depth >= 1, "data.depth", f"{data.depth} levels; keep at least 1")
     try:
-        Policies(
-            on_gap=data.on_gap,
-            on_crossed=data.on_crossed,
-            on_bad_line=data.on_bad_line,
-            on_time_backwards=data.on_time_backwards,
-        )
+        Policies(**{policy: getattr(data, policy) for policy in POLICY_CHOICES})
     except ValueError as exc:
         raise ConfigError("data", str(exc)) from None
 

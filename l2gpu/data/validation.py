@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from l2gpu.backend.arrays import array_namespace, to_device
+
 BLOCK_ROWS = 1 << 14
 
 
@@ -110,22 +112,31 @@ def _side_masks(px: np.ndarray, sz: np.ndarray, sign: int) -> dict[str, LevelMas
     }
 
 
-def _side_is_clean(px: np.ndarray, sz: np.ndarray, sign: int) -> bool:
-    """Whether one side passes every level check: fewer passes than :func:`_side_masks`.
+def _side_is_clean(px: Any, sz: Any, sign: int) -> Any:
+    """Whether one side passes every level check, as a 0-d array where ``px`` lives.
 
-    A cell is right when it is missing (price NaN, size 0) or there (both finite and above 0);
-    comparisons with NaN are false, so a missing level never fails the order test, and the
-    packing test catches a level there after a missing one.
+    Fewer passes than :func:`_side_masks`: a cell is right when it is missing (price NaN, size
+    0) or there (both finite and above 0); comparisons with NaN are false, so a missing level
+    never fails the order test, and the packing test catches a level there after a missing one.
     """
+    xp = array_namespace(px)
     with np.errstate(invalid="ignore"):
         there = (px > 0) & (px < np.inf) & (sz > 0) & (sz < np.inf)
-        if not (there | (np.isnan(px) & (sz == 0))).all():
-            return False
+        cells = (there | (xp.isnan(px) & (sz == 0))).all()
         if px.shape[0] < 2:
-            return True
-        if ((px[1:] - px[:-1]) * sign <= 0).any():
-            return False
-    return not (~there[:-1] & there[1:]).any()
+            return cells
+        ordered = ~((px[1:] - px[:-1]) * sign <= 0).any()
+    return cells & ordered & ~(~there[:-1] & there[1:]).any()
+
+
+def levels_are_clean(bid_px: Any, bid_sz: Any, ask_px: Any, ask_sz: Any) -> bool:
+    """Whether both sides pass every level check, computed where the arrays live.
+
+    On the GPU only the answer comes back (one scalar); the failing rows, when there are any,
+    come from :func:`level_failures` on the host.
+    """
+    clean = _side_is_clean(bid_px, bid_sz, -1) & _side_is_clean(ask_px, ask_sz, 1)
+    return bool(to_device(clean, "cpu", "book level checks"))
 
 
 def level_failures(
@@ -138,7 +149,7 @@ def level_failures(
     bid_px, bid_sz, ask_px, ask_sz : float64 [K, N]
         Level-major prices (quote currency) and sizes (base units).
     """
-    if _side_is_clean(bid_px, bid_sz, -1) and _side_is_clean(ask_px, ask_sz, 1):
+    if levels_are_clean(bid_px, bid_sz, ask_px, ask_sz):
         return {}
     failing: dict[str, np.ndarray] = {}
     for px, sz, sign in ((bid_px, bid_sz, -1), (ask_px, ask_sz, 1)):

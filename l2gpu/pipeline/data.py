@@ -13,6 +13,7 @@ from l2gpu.backend.engine import ResolvedEngine, gpu_status
 from l2gpu.config.schema import DataConfig
 from l2gpu.data.book import Book
 from l2gpu.data.cache import CachedStores, cached_ingest
+from l2gpu.data.ingest.policies import POLICY_CHOICES
 from l2gpu.data.samples import resolve_input
 from l2gpu.data.store import read_book
 from l2gpu.data.trades import Trades, read_trades
@@ -77,10 +78,7 @@ def load_data(
     settings = {
         "depth": data.depth,
         "symbol": data.symbol,
-        "on_gap": data.on_gap,
-        "on_crossed": data.on_crossed,
-        "on_bad_line": data.on_bad_line,
-        "on_time_backwards": data.on_time_backwards,
+        **{policy: getattr(data, policy) for policy in POLICY_CHOICES},
     }
     with progress.step(f"ingest {data.name}", unit="bytes") as update:
         stores = cached_ingest(

@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -17,7 +18,7 @@ from l2gpu.backend import to_device, transfers
 from l2gpu.backend.strict import StrictArray
 from l2gpu.backtest import sweep
 from l2gpu.backtest.walkforward import walk_forward
-from l2gpu.data import BookStoreNotFoundError, device_read, read_book
+from l2gpu.data import BookStoreError, BookStoreNotFoundError, device_read, read_book
 from l2gpu.data.ingest import ingest
 from l2gpu.data.trades import read_trades
 from l2gpu.features import DEFAULT_FEATURES, book_shape, compute
@@ -226,9 +227,28 @@ def test_read_book_with_cudf_reads_into_device_memory_and_checks_the_file(sample
         first, _ = device.span_ns()
     assert device.device == "gpu" and first == int(host.ts[0])
     assert moves.count("h2d") == 0, "the data never passes through an upload"
-    assert {t.label for t in moves.select("d2h", explicit=True)} <= {"crossed row ids"}
+    assert {t.label for t in moves.select("d2h", explicit=True)} <= {
+        "crossed row ids",
+        "book level checks",
+    }
     assert moves.count(explicit=False) == 1, "counting the crossed rows syncs one size"
     for name, values in host.arrays().items():
         np.testing.assert_array_equal(to_device(getattr(device, name), "cpu"), values)
     with pytest.raises(BookStoreNotFoundError, match="no such file"):
         read_book(path.parent / "missing.parquet", engine="gpu")
+
+
+def test_read_book_with_cudf_refuses_a_broken_store_naming_the_check(sample, tmp_path, monkeypatch):
+    path, _ = sample
+    table = pq.read_table(path)
+    sizes = table.column("bid_sz_1").to_numpy().copy()
+    sizes[17] = -sizes[17]
+    index = table.column_names.index("bid_sz_1")
+    pq.write_table(
+        table.set_column(index, "bid_sz_1", pa.array(sizes)), tmp_path / "broken.parquet"
+    )
+    monkeypatch.setitem(sys.modules, "cudf", FakeCudf())
+    monkeypatch.setattr(device_read, "cudf_available", lambda: True)
+    with pytest.raises(BookStoreError, match="row 17") as refused:
+        read_book(tmp_path / "broken.parquet", engine="gpu")
+    assert refused.value.check == "level_size_positive"
