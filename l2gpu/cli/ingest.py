@@ -21,7 +21,7 @@ from l2gpu.data.samples import resolve_input
 
 
 def _input_path(text: str) -> Path:
-    """An input path as typed (``sample:`` names a bundled sample), for argparse."""
+    """Resolve an input path as typed (``sample:`` names a bundled sample), for argparse."""
     try:
         return resolve_input(text)
     except FileNotFoundError as exc:
