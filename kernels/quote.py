@@ -1,0 +1,634 @@
+"""The per-config state machine of the quote family, single-source (``docs/quote.md``).
+
+One config walks the rows in order; at each row ``t`` (steps as in ``docs/quote.md``):
+
+1. orders whose arrival time has come reach the exchange against the book as it stood then:
+   cancels, post-only quotes (a crossing one is rejected), the market order of a risk exit;
+2. the row's trades, in time order, fill resting quotes they meet (through the price, or at the
+   price beyond the size ahead);
+3. the book change: a quote the opposite best reaches fills; otherwise the unexplained fall of
+   the displayed size moves it up its queue (``l2gpu.kernels.quote_queue``);
+4. (fills change cash and position at once; the strategy sees them ``response_latency`` later)
+5. risk exits on the seen position: a stop or ``max_hold`` cancels both quotes and sends a market
+   order, until the seen position is flat; then ``cooldown`` rows without quoting;
+6. the decision, on its clock: bid and ask around the skewed centre, sent where they changed;
+7. equity is marked to the mid (drawdown, per-bucket changes for the Sharpe ratio).
+
+``finish`` drops every quote after the last row and closes the position against it. All state
+lives in ``fstate``/``istate`` rows (:mod:`l2gpu.kernels.quote_layout`), so rows can be fed in
+chunks. Book arrays are indexed ``t - offset``; rows ``t`` and ``t - 1`` must be in them.
+
+The CPU drivers are in :mod:`l2gpu.kernels.quote_cpu`, the CUDA twin in
+:mod:`l2gpu.kernels.quote_cuda`, the plain-Python reference in ``tests/reference_quote.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from l2gpu.kernels.depth_walk import make_depth_walk_ops
+from l2gpu.kernels.quote_layout import (
+    F_ADVERSE_SUM,
+    F_BUCKET_START_EQUITY,
+    F_CASH,
+    F_LAST_EQUITY,
+    F_MAKER_VOLUME,
+    F_MARKET_QTY,
+    F_MAX_DRAWDOWN,
+    F_PEAK,
+    F_PLACED_VOLUME,
+    F_POSITION,
+    F_SEEN_AVG_PX,
+    F_SEEN_POSITION,
+    F_SHARPE_M2,
+    F_SHARPE_MEAN,
+    F_SIDE,
+    I_ADVERSE_N,
+    I_BUCKET,
+    I_BUCKETS,
+    I_DECIDED,
+    I_EXITING,
+    I_FILLS,
+    I_LAST_DECISION,
+    I_MARKET,
+    I_MARKET_TARGET,
+    I_NEXT_QUOTE_ROW,
+    I_REJECTED,
+    I_SEEN_OPEN_ROW,
+    I_SEEN_OPEN_TS,
+    I_SIDE,
+    I_TAKER_EXITS,
+    I_THROTTLED,
+    MARKET_NONE,
+    MARKET_TRAVELLING,
+    MARKET_UNSEEN,
+    MAX_IN_FLIGHT,
+    NO_PRICE,
+    P_COOLDOWN,
+    P_ENTRY_LATENCY,
+    P_ENTRY_LATENCY_IS_TIME,
+    P_HALF_SPREAD,
+    P_INV_SKEW,
+    P_MAKER_FEE_BPS,
+    P_MAX_HOLD,
+    P_MAX_HOLD_IS_TIME,
+    P_MAX_POSITION,
+    P_PARTIAL,
+    P_QUEUE,
+    P_QUEUE_POWER,
+    P_REQUOTE,
+    P_REQUOTE_IS_TIME,
+    P_SIZE,
+    P_SKEW_BPS,
+    P_STOP_BPS,
+    P_TAKER_FEE_BPS,
+    SF_AHEAD,
+    SF_MET,
+    SF_REMAINING,
+    SI_ARRIVAL_TS,
+    SI_FRESH,
+    SI_ID,
+    SI_LATEST_ID,
+    SI_LATEST_LIVE,
+    SI_LATEST_PX,
+    SI_PX,
+    SI_RESTING,
+    SI_RING,
+    SI_RING_COUNT,
+    SI_RING_HEAD,
+    SIDE_F_WIDTH,
+    SIDE_I_WIDTH,
+    UNSEEN_MARKET,
+    UNSEEN_PARTIAL,
+)
+from l2gpu.kernels.quote_orders import QTY_EPS, make_order_ops
+from l2gpu.kernels.quote_queue import make_queue_ops
+
+
+def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
+    """Compile the state machine with ``jit``; return ``(step_row, finish)``."""
+    fill_price = make_depth_walk_ops(jit)
+    _, best_tick, displayed, fallen = make_queue_ops(jit)
+    fill, push_unseen, see_due, send, due = make_order_ops(jit)
+
+    @jit
+    def maker_fill(side, qty, fill_ts, t, future_mid, tick_num, tick_den, par, fs, ist, rf, ri):
+        """Fill ``qty`` of the quote resting on ``side`` at its price."""
+        s = I_SIDE + side * SIDE_I_WIDTH
+        f = F_SIDE + side * SIDE_F_WIDTH
+        price = (ist[s + SI_PX] * tick_num) / tick_den
+        sign = 1.0 - 2.0 * side
+        remaining = fs[f + SF_REMAINING] - qty
+        complete = remaining < QTY_EPS
+        fs[f + SF_REMAINING] = remaining
+        oid = ist[s + SI_ID]
+        fill(sign * qty, price, par[P_MAKER_FEE_BPS], fill_ts, t, 1, oid, fs, ist, rf, ri)
+        kind = 1 + side if complete else UNSEEN_PARTIAL
+        push_unseen(sign * qty, price, fill_ts, t, kind, oid, par, fs, ist)
+        ist[I_FILLS] += 1
+        fs[F_MAKER_VOLUME] += qty
+        if not math.isnan(future_mid):
+            fs[F_ADVERSE_SUM] += sign * (price - future_mid) / price
+            ist[I_ADVERSE_N] += 1
+        if complete:
+            ist[s + SI_RESTING] = 0
+
+    @jit
+    def market_fill(col, fill_ts, t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri):
+        """Fill the market order against book column ``col``; dropped on an empty side."""
+        qty = fs[F_MARKET_QTY]
+        if qty > 0.0:
+            vwap, _ = fill_price(ask_px, ask_sz, col, qty)
+        else:
+            vwap, _ = fill_price(bid_px, bid_sz, col, -qty)
+        if math.isnan(vwap):
+            ist[I_MARKET] = MARKET_NONE
+            return
+        fill(qty, vwap, par[P_TAKER_FEE_BPS], fill_ts, t, 0, 0, fs, ist, rf, ri)
+        push_unseen(qty, vwap, fill_ts, t, UNSEEN_MARKET, 0, par, fs, ist)
+        ist[I_MARKET] = MARKET_UNSEEN
+
+    @jit
+    def place(
+        side, price, oid, arrival, col, fresh, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist
+    ):
+        """Handle an order at the exchange: cancel what rests, then rest its quote (if any)."""
+        s = I_SIDE + side * SIDE_I_WIDTH
+        f = F_SIDE + side * SIDE_F_WIDTH
+        ist[s + SI_RESTING] = 0
+        if price == NO_PRICE:
+            return
+        if side == 0:
+            opposite = best_tick(ask_px, col, tick)
+            crosses = opposite != NO_PRICE and price >= opposite
+        else:
+            opposite = best_tick(bid_px, col, tick)
+            crosses = opposite != NO_PRICE and price <= opposite
+        if crosses:
+            ist[I_REJECTED] += 1
+            if ist[s + SI_LATEST_ID] == oid:
+                ist[s + SI_LATEST_LIVE] = 0
+            return
+        if side == 0:
+            ahead = displayed(bid_px, bid_sz, col, price, tick, 1)
+        else:
+            ahead = displayed(ask_px, ask_sz, col, price, tick, -1)
+        ist[s + SI_RESTING] = 1
+        ist[s + SI_PX] = price
+        ist[s + SI_ARRIVAL_TS] = arrival
+        ist[s + SI_FRESH] = fresh
+        ist[s + SI_ID] = oid
+        fs[f + SF_REMAINING] = par[P_SIZE]
+        fs[f + SF_AHEAD] = ahead
+        fs[f + SF_MET] = 0.0
+        fs[F_PLACED_VOLUME] += par[P_SIZE]
+
+    @jit
+    def arrive(side, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist):
+        """Step 1 for one side: every message due at row ``t``, in the order sent."""
+        s = I_SIDE + side * SIDE_I_WIDTH
+        is_time = par[P_ENTRY_LATENCY_IS_TIME]
+        while ist[s + SI_RING_COUNT] > 0:
+            slot = s + SI_RING + 2 * ist[s + SI_RING_HEAD]
+            target = ist[slot]
+            if not due(target, is_time, t, ts_t):
+                break
+            oid = ist[s + SI_LATEST_ID] - ist[s + SI_RING_COUNT] + 1
+            ist[s + SI_RING_HEAD] = (ist[s + SI_RING_HEAD] + 1) % MAX_IN_FLIGHT
+            ist[s + SI_RING_COUNT] -= 1
+            if is_time > 0.0 and ts_t > target:
+                col, fresh, arrival = t - 1 - offset, 0, target
+            else:
+                col, fresh, arrival = t - offset, 1, ts_t
+            place(
+                side,
+                ist[slot + 1],
+                oid,
+                arrival,
+                col,
+                fresh,
+                bid_px,
+                bid_sz,
+                ask_px,
+                ask_sz,
+                tick,
+                par,
+                fs,
+                ist,
+            )
+
+    @jit
+    def trades(
+        t,
+        lo,
+        hi,
+        trade_ts,
+        trade_tick,
+        trade_sz,
+        trade_side,
+        trade_future_mid,
+        tick_num,
+        tick_den,
+        par,
+        fs,
+        ist,
+        rf,
+        ri,
+    ):
+        """Step 2: the row's trades, one by one, against the quotes resting before them."""
+        for k in range(lo, hi):
+            side = 0 if trade_side[k] < 0 else 1
+            s = I_SIDE + side * SIDE_I_WIDTH
+            f = F_SIDE + side * SIDE_F_WIDTH
+            if ist[s + SI_RESTING] == 0 or trade_ts[k] <= ist[s + SI_ARRIVAL_TS]:
+                continue
+            p = ist[s + SI_PX]
+            through = trade_tick[k] < p if side == 0 else trade_tick[k] > p
+            if through:
+                maker_fill(
+                    side,
+                    fs[f + SF_REMAINING],
+                    trade_ts[k],
+                    t,
+                    trade_future_mid[k],
+                    tick_num,
+                    tick_den,
+                    par,
+                    fs,
+                    ist,
+                    rf,
+                    ri,
+                )
+            elif trade_tick[k] == p:
+                v = trade_sz[k]
+                fs[f + SF_MET] += v
+                ahead = fs[f + SF_AHEAD]
+                if v > ahead:
+                    qty = fs[f + SF_REMAINING]
+                    if par[P_PARTIAL] > 0.0:
+                        qty = min(qty, v - ahead)
+                    maker_fill(
+                        side,
+                        qty,
+                        trade_ts[k],
+                        t,
+                        trade_future_mid[k],
+                        tick_num,
+                        tick_den,
+                        par,
+                        fs,
+                        ist,
+                        rf,
+                        ri,
+                    )
+                fs[f + SF_AHEAD] = max(ahead - v, 0.0)
+
+    @jit
+    def book_change(
+        side,
+        t,
+        offset,
+        ts_t,
+        future_mid,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        tick,
+        tick_num,
+        tick_den,
+        par,
+        fs,
+        ist,
+        rf,
+        ri,
+    ):
+        """Step 3 for one side: a fill by the opposite best, else the queue follows the book."""
+        s = I_SIDE + side * SIDE_I_WIDTH
+        f = F_SIDE + side * SIDE_F_WIDTH
+        if ist[s + SI_RESTING] == 0:
+            return
+        col = t - offset
+        p = ist[s + SI_PX]
+        if side == 0:
+            opposite = best_tick(ask_px, col, tick)
+            crossed = opposite != NO_PRICE and opposite <= p
+            now = displayed(bid_px, bid_sz, col, p, tick, 1)
+        else:
+            opposite = best_tick(bid_px, col, tick)
+            crossed = opposite != NO_PRICE and opposite >= p
+            now = displayed(ask_px, ask_sz, col, p, tick, -1)
+        if crossed:
+            maker_fill(
+                side,
+                fs[f + SF_REMAINING],
+                ts_t,
+                t,
+                future_mid,
+                tick_num,
+                tick_den,
+                par,
+                fs,
+                ist,
+                rf,
+                ri,
+            )
+            return
+        ahead = fs[f + SF_AHEAD]
+        if math.isinf(ahead):
+            ahead = now
+        elif ist[s + SI_FRESH] == 0:
+            if side == 0:
+                before = displayed(bid_px, bid_sz, col - 1, p, tick, 1)
+            else:
+                before = displayed(ask_px, ask_sz, col - 1, p, tick, -1)
+            ahead = fallen(
+                int(par[P_QUEUE]), par[P_QUEUE_POWER], ahead, before, fs[f + SF_MET], now
+            )
+        fs[f + SF_AHEAD] = ahead
+        fs[f + SF_MET] = 0.0
+        ist[s + SI_FRESH] = 0
+
+    @jit
+    def want(side, price, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist):
+        """Send ``price`` (or a cancel, ``NO_PRICE``) where it differs from the latest order."""
+        s = I_SIDE + side * SIDE_I_WIDTH
+        latest = ist[s + SI_LATEST_PX] if ist[s + SI_LATEST_LIVE] > 0 else NO_PRICE
+        if price == latest:
+            return
+        if not send(side, t, ts_t, price, par, ist):
+            ist[I_THROTTLED] += 1
+            return
+        if par[P_ENTRY_LATENCY] <= 0.0:
+            arrive(side, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
+            ist[s + SI_FRESH] = 0
+
+    @jit
+    def risk(t, offset, ts_t, mid_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri):
+        """Step 5: stop and max_hold on the seen position; market orders until it is flat."""
+        see_due(t, ts_t, par, fs, ist)
+        seen = fs[F_SEEN_POSITION]
+        if ist[I_EXITING] == 0 and seen != 0.0:
+            stop = par[P_STOP_BPS] * 1e-4
+            avg = fs[F_SEEN_AVG_PX]
+            hit = False
+            if stop > 0.0 and not math.isnan(mid_t):
+                if seen > 0.0:
+                    hit = mid_t <= avg * (1.0 - stop)
+                else:
+                    hit = mid_t >= avg * (1.0 + stop)
+            if par[P_MAX_HOLD] >= 0.0:
+                if par[P_MAX_HOLD_IS_TIME] > 0.0:
+                    held = float(ts_t - ist[I_SEEN_OPEN_TS])
+                else:
+                    held = float(t - ist[I_SEEN_OPEN_ROW])
+                hit = hit or held >= par[P_MAX_HOLD]
+            if hit:
+                ist[I_EXITING] = 1
+        if ist[I_EXITING] == 0 or ist[I_MARKET] != MARKET_NONE:
+            return
+        if seen != 0.0:
+            fs[F_MARKET_QTY] = -seen
+            ist[I_TAKER_EXITS] += 1
+            ist[I_MARKET] = MARKET_TRAVELLING
+            latency = par[P_ENTRY_LATENCY]
+            if latency > 0.0:
+                if par[P_ENTRY_LATENCY_IS_TIME] > 0.0:
+                    ist[I_MARKET_TARGET] = ts_t + int(latency)
+                else:
+                    ist[I_MARKET_TARGET] = t + int(latency)
+                return
+            market_fill(t - offset, ts_t, t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri)
+            see_due(t, ts_t, par, fs, ist)
+        if fs[F_SEEN_POSITION] == 0.0 and ist[I_MARKET] == MARKET_NONE:
+            ist[I_EXITING] = 0
+            ist[I_NEXT_QUOTE_ROW] = t + int(par[P_COOLDOWN])
+
+    @jit
+    def decide(t, offset, ts_t, mid_t, x, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist):
+        """Step 6: the wanted bid and ask, on the requote clock (both cancelled while exiting)."""
+        if ist[I_EXITING] > 0:
+            for side in range(2):
+                want(
+                    side,
+                    NO_PRICE,
+                    t,
+                    offset,
+                    ts_t,
+                    bid_px,
+                    bid_sz,
+                    ask_px,
+                    ask_sz,
+                    tick,
+                    par,
+                    fs,
+                    ist,
+                )
+            return
+        if t < ist[I_NEXT_QUOTE_ROW] or math.isnan(mid_t) or math.isnan(x):
+            return
+        if ist[I_DECIDED] > 0:
+            if par[P_REQUOTE_IS_TIME] > 0.0:
+                clock = float(ts_t - ist[I_LAST_DECISION])
+            else:
+                clock = float(t - ist[I_LAST_DECISION])
+            if clock < par[P_REQUOTE]:
+                return
+        ist[I_DECIDED] = 1
+        ist[I_LAST_DECISION] = ts_t if par[P_REQUOTE_IS_TIME] > 0.0 else t
+        size = par[P_SIZE]
+        seen = fs[F_SEEN_POSITION]
+        half = par[P_HALF_SPREAD]
+        centre = mid_t * (1.0 + par[P_SKEW_BPS] * 1e-4 * x) - par[P_INV_SKEW] * tick * seen / size
+        bid = int(math.floor((centre - half * tick) / tick))  # noqa: RUF046 (a float on CUDA)
+        ask = int(math.ceil((centre + half * tick) / tick))  # noqa: RUF046
+        best_ask = best_tick(ask_px, t - offset, tick)
+        best_bid = best_tick(bid_px, t - offset, tick)
+        if best_ask != NO_PRICE:
+            bid = min(bid, best_ask - 1)
+        if best_bid != NO_PRICE:
+            ask = max(ask, best_bid + 1)
+        if abs(seen + size) > par[P_MAX_POSITION]:
+            bid = NO_PRICE
+        if abs(seen - size) > par[P_MAX_POSITION]:
+            ask = NO_PRICE
+        want(0, bid, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
+        want(1, ask, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
+
+    @jit
+    def add_buckets(fs, ist, change, zeros, buckets):
+        """Welford update with a closed bucket's ``change``, then ``zeros`` empty buckets."""
+        if buckets.shape[0] > 0:
+            buckets[ist[I_BUCKET]] = change
+        n = ist[I_BUCKETS] + 1
+        delta = change - fs[F_SHARPE_MEAN]
+        fs[F_SHARPE_MEAN] += delta / n
+        fs[F_SHARPE_M2] += delta * (change - fs[F_SHARPE_MEAN])
+        ist[I_BUCKETS] = n
+        if zeros > 0:
+            total = n + zeros
+            delta = -fs[F_SHARPE_MEAN]
+            fs[F_SHARPE_MEAN] += delta * zeros / total
+            fs[F_SHARPE_M2] += delta * delta * n * zeros / total
+            ist[I_BUCKETS] = total
+
+    @jit
+    def mark(bucket, equity, fs, ist, buckets):
+        """Step 7: drawdown from the running peak and the per-bucket equity changes."""
+        if equity > fs[F_PEAK]:
+            fs[F_PEAK] = equity
+        if fs[F_PEAK] - equity > fs[F_MAX_DRAWDOWN]:
+            fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - equity
+        if bucket != ist[I_BUCKET]:
+            change = fs[F_LAST_EQUITY] - fs[F_BUCKET_START_EQUITY]
+            add_buckets(fs, ist, change, bucket - ist[I_BUCKET] - 1, buckets)
+            fs[F_BUCKET_START_EQUITY] = fs[F_LAST_EQUITY]
+            ist[I_BUCKET] = bucket
+        fs[F_LAST_EQUITY] = equity
+
+    @jit
+    def step_row(
+        t,
+        offset,
+        ts_t,
+        mid_t,
+        x,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        tick,
+        tick_num,
+        tick_den,
+        lo,
+        hi,
+        trade_ts,
+        trade_tick,
+        trade_sz,
+        trade_side,
+        trade_future_mid,
+        row_future_mid,
+        bucket_t,
+        par,
+        fs,
+        ist,
+        rf,
+        ri,
+        buckets,
+    ):
+        """Advance one config by row ``t``; its trades are ``lo .. hi-1`` (``x``: its signal)."""
+        for side in range(2):
+            arrive(side, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
+        if ist[I_MARKET] == MARKET_TRAVELLING:
+            is_time = par[P_ENTRY_LATENCY_IS_TIME]
+            target = ist[I_MARKET_TARGET]
+            if due(target, is_time, t, ts_t):
+                if is_time > 0.0 and ts_t > target:
+                    market_fill(
+                        t - 1 - offset,
+                        target,
+                        t,
+                        bid_px,
+                        bid_sz,
+                        ask_px,
+                        ask_sz,
+                        par,
+                        fs,
+                        ist,
+                        rf,
+                        ri,
+                    )
+                else:
+                    market_fill(
+                        t - offset, ts_t, t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri
+                    )
+        trades(
+            t,
+            lo,
+            hi,
+            trade_ts,
+            trade_tick,
+            trade_sz,
+            trade_side,
+            trade_future_mid,
+            tick_num,
+            tick_den,
+            par,
+            fs,
+            ist,
+            rf,
+            ri,
+        )
+        for side in range(2):
+            book_change(
+                side,
+                t,
+                offset,
+                ts_t,
+                row_future_mid,
+                bid_px,
+                bid_sz,
+                ask_px,
+                ask_sz,
+                tick,
+                tick_num,
+                tick_den,
+                par,
+                fs,
+                ist,
+                rf,
+                ri,
+            )
+        risk(t, offset, ts_t, mid_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri)
+        decide(t, offset, ts_t, mid_t, x, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
+        equity = fs[F_LAST_EQUITY]
+        if not math.isnan(mid_t):
+            equity = fs[F_CASH] + fs[F_POSITION] * mid_t
+        mark(bucket_t, equity, fs, ist, buckets)
+
+    @jit
+    def finish(
+        last,
+        offset,
+        ts_last,
+        mid_last,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        par,
+        fs,
+        ist,
+        rf,
+        ri,
+        buckets,
+    ):
+        """After the last row: drop every quote, close the position, close the last bucket."""
+        for side in range(2):
+            s = I_SIDE + side * SIDE_I_WIDTH
+            ist[s + SI_RESTING] = 0
+            ist[s + SI_RING_COUNT] = 0
+        ist[I_MARKET] = MARKET_NONE
+        position = fs[F_POSITION]
+        if position != 0.0:
+            col = last - offset
+            if position < 0.0:
+                vwap, _ = fill_price(ask_px, ask_sz, col, -position)
+            else:
+                vwap, _ = fill_price(bid_px, bid_sz, col, position)
+            ist[I_TAKER_EXITS] += 1
+            if not math.isnan(vwap):
+                fill(-position, vwap, par[P_TAKER_FEE_BPS], ts_last, last, 0, 0, fs, ist, rf, ri)
+        equity = fs[F_CASH] + fs[F_POSITION] * mid_last
+        if math.isnan(equity):
+            equity = fs[F_LAST_EQUITY]
+        if equity > fs[F_PEAK]:
+            fs[F_PEAK] = equity
+        if fs[F_PEAK] - equity > fs[F_MAX_DRAWDOWN]:
+            fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - equity
+        add_buckets(fs, ist, equity - fs[F_BUCKET_START_EQUITY], 0, buckets)
+        fs[F_LAST_EQUITY] = equity
+
+    return step_row, finish
