@@ -475,18 +475,27 @@ def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
             ist[I_BUCKETS] = total
 
     @jit
-    def mark(bucket, equity, fs, ist, buckets):
-        """Step 7: drawdown from the running peak and the per-bucket equity changes."""
-        if equity > fs[F_PEAK]:
-            fs[F_PEAK] = equity
-        if fs[F_PEAK] - equity > fs[F_MAX_DRAWDOWN]:
-            fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - equity
+    def equity(mid_t, fs):
+        """Cash plus the position at the mid; flat, the cash; no mid, the last equity."""
+        if fs[F_POSITION] == 0.0:
+            return fs[F_CASH]
+        if math.isnan(mid_t):
+            return fs[F_LAST_EQUITY]
+        return fs[F_CASH] + fs[F_POSITION] * mid_t
+
+    @jit
+    def mark(bucket, value, fs, ist, buckets):
+        """Step 7: mark equity ``value``: drawdown from its peak, per-bucket changes."""
+        if value > fs[F_PEAK]:
+            fs[F_PEAK] = value
+        if fs[F_PEAK] - value > fs[F_MAX_DRAWDOWN]:
+            fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - value
         if bucket != ist[I_BUCKET]:
             change = fs[F_LAST_EQUITY] - fs[F_BUCKET_START_EQUITY]
             add_buckets(fs, ist, change, bucket - ist[I_BUCKET] - 1, buckets)
             fs[F_BUCKET_START_EQUITY] = fs[F_LAST_EQUITY]
             ist[I_BUCKET] = bucket
-        fs[F_LAST_EQUITY] = equity
+        fs[F_LAST_EQUITY] = value
 
     @jit
     def step_row(
@@ -583,10 +592,7 @@ def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
             )
         risk(t, offset, ts_t, mid_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri)
         decide(t, offset, ts_t, mid_t, x, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
-        equity = fs[F_LAST_EQUITY]
-        if not math.isnan(mid_t):
-            equity = fs[F_CASH] + fs[F_POSITION] * mid_t
-        mark(bucket_t, equity, fs, ist, buckets)
+        mark(bucket_t, equity(mid_t, fs), fs, ist, buckets)
 
     @jit
     def finish(
@@ -621,14 +627,12 @@ def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
             ist[I_TAKER_EXITS] += 1
             if not math.isnan(vwap):
                 fill(-position, vwap, par[P_TAKER_FEE_BPS], ts_last, last, 0, 0, fs, ist, rf, ri)
-        equity = fs[F_CASH] + fs[F_POSITION] * mid_last
-        if math.isnan(equity):
-            equity = fs[F_LAST_EQUITY]
-        if equity > fs[F_PEAK]:
-            fs[F_PEAK] = equity
-        if fs[F_PEAK] - equity > fs[F_MAX_DRAWDOWN]:
-            fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - equity
-        add_buckets(fs, ist, equity - fs[F_BUCKET_START_EQUITY], 0, buckets)
-        fs[F_LAST_EQUITY] = equity
+        final = equity(mid_last, fs)
+        if final > fs[F_PEAK]:
+            fs[F_PEAK] = final
+        if fs[F_PEAK] - final > fs[F_MAX_DRAWDOWN]:
+            fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - final
+        add_buckets(fs, ist, final - fs[F_BUCKET_START_EQUITY], 0, buckets)
+        fs[F_LAST_EQUITY] = final
 
     return step_row, finish
