@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,7 @@ class Levels:
 
 def fraction(tick_size):
     dec = Decimal(tick_size)
-    scale = max(0, -dec.as_tuple().exponent)
+    scale = max(0, -int(dec.as_tuple().exponent))
     return int(dec.scaleb(scale)), 10**scale
 
 
@@ -103,7 +104,7 @@ def backtest(book: Book, trades: Trades, x, cfg: dict, bucket_ns: int = 10**9):
     sides = (bids, asks)
 
     # Trades of each row: ts in (ts[t-1], ts[t]]; row 0 takes everything up to ts[0].
-    row_trades = [[] for _ in range(rows)]
+    row_trades: list[list[dict[str, Any]]] = [[] for _ in range(rows)]
     t = 0
     for i in range(len(trades)):
         when = int(trades.ts[i])
@@ -127,17 +128,19 @@ def backtest(book: Book, trades: Trades, x, cfg: dict, bucket_ns: int = 10**9):
     def price_of(p):
         return (p * num) / den
 
-    acct = {"cash": 0.0, "pos": 0.0, "fees": 0.0, "turnover": 0.0, "max_abs": 0.0}
-    counts = dict(fills=0, adverse_n=0, taker_exits=0, rejected=0, throttled=0, seen_early=0)
-    sums = {"maker_volume": 0.0, "placed": 0.0, "adverse": 0.0}
-    seen = {"pos": 0.0, "avg": 0.0, "open_ts": 0, "open_row": 0}
-    unseen = []  # fills the strategy has not seen yet, oldest first
-    book_sides = [
+    acct: dict[str, float] = {"cash": 0.0, "pos": 0.0, "fees": 0.0, "turnover": 0.0, "max_abs": 0.0}
+    counts: dict[str, int] = dict(
+        fills=0, adverse_n=0, taker_exits=0, rejected=0, throttled=0, seen_early=0
+    )
+    sums: dict[str, float] = {"maker_volume": 0.0, "placed": 0.0, "adverse": 0.0}
+    seen: dict[str, Any] = {"pos": 0.0, "avg": 0.0, "open_ts": 0, "open_row": 0}
+    unseen: list[dict[str, Any]] = []  # fills the strategy has not seen yet, oldest first
+    book_sides: list[dict[str, Any]] = [
         {"quote": None, "flight": [], "latest": None, "live": False, "sent": 0} for _ in range(2)
     ]
-    market = {"state": "none", "qty": 0.0, "target": 0}
-    strategy = {"exiting": False, "next_quote_row": 0, "last_decision": None}
-    fills = []
+    market: dict[str, Any] = {"state": "none", "qty": 0.0, "target": 0}
+    strategy: dict[str, Any] = {"exiting": False, "next_quote_row": 0, "last_decision": None}
+    fills: list[dict[str, Any]] = []
 
     def is_due(target, in_time, t):
         return ts[t] >= target if in_time else t >= target

@@ -58,7 +58,7 @@ def random_configs(rng, n, signals, time_unit="ms"):
 
 
 def assert_agrees_with_reference(book, trades, signals, configs, record=(), **kwargs):
-    """Every metric, the per-bucket pnl and the recorded fills of the kernel against the reference."""
+    """Every metric, per-bucket pnl and recorded fill of the kernel against the reference."""
     result = quote_sweep(
         book,
         trades,

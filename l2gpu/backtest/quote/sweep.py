@@ -27,10 +27,13 @@ from l2gpu.core.units import NS_PER_S
 from l2gpu.data.book import Book
 from l2gpu.data.ticks import tick_fraction
 from l2gpu.data.trades import Trades
+from l2gpu.kernels import quote_cpu
 from l2gpu.kernels import quote_layout as layout
-from l2gpu.kernels.quote_cpu import quote_finish_cpu, quote_one_cpu, quote_sweep_cpu
 
 Progress = Callable[[int, int], None]
+_sweep_cpu: Any = quote_cpu.quote_sweep_cpu  # Numba dispatchers, called with the inputs unpacked
+_one_cpu: Any = quote_cpu.quote_one_cpu
+_finish_cpu: Any = quote_cpu.quote_finish_cpu
 ADVERSE_HORIZON_NS = NS_PER_S
 """Adverse selection compares a maker fill's price with the mid this long after it."""
 
@@ -240,11 +243,11 @@ def run_quote_cpu(
     args = inputs.kernel_args()
     for first in range(0, rows, step):
         stop = min(first + step, rows)
-        quote_sweep_cpu(*args, par, fstate, istate, first, stop, rec_f, rec_i, bucket_pnl)
+        _sweep_cpu(*args, par, fstate, istate, first, stop, rec_f, rec_i, bucket_pnl)
         if progress:
             progress(stop, rows)
     b = inputs.book
-    quote_finish_cpu(
+    _finish_cpu(
         b.ts,
         inputs.mid,
         b.bid_px,
@@ -268,9 +271,9 @@ def record_fills(inputs: QuoteInputs, par: np.ndarray, n_fills: int) -> pd.DataF
     ist = np.zeros((1, layout.N_INT), np.int64)
     no_buckets = np.zeros((1, 0))
     rows = len(inputs.book)
-    quote_one_cpu(*inputs.kernel_args(), par, fs[0], ist[0], 0, rows, rec_f, rec_i, no_buckets[0])
+    _one_cpu(*inputs.kernel_args(), par, fs[0], ist[0], 0, rows, rec_f, rec_i, no_buckets[0])
     b = inputs.book
-    quote_finish_cpu(
+    _finish_cpu(
         b.ts,
         inputs.mid,
         b.bid_px,
