@@ -29,33 +29,22 @@ from collections.abc import Callable
 from typing import Any
 
 from l2gpu.kernels.depth_walk import make_depth_walk_ops
+from l2gpu.kernels.quote_exchange import make_exchange_ops
 from l2gpu.kernels.quote_layout import (
-    F_ADVERSE_SUM,
     F_BUCKET_START_EQUITY,
-    F_CASH,
     F_LAST_EQUITY,
-    F_MAKER_VOLUME,
     F_MARKET_QTY,
     F_MAX_DRAWDOWN,
     F_PEAK,
-    F_PLACED_VOLUME,
     F_POSITION,
     F_SEEN_AVG_PX,
     F_SEEN_POSITION,
-    F_SHARPE_M2,
-    F_SHARPE_MEAN,
-    F_SIDE,
-    I_ADVERSE_N,
-    I_BUCKET,
-    I_BUCKETS,
     I_DECIDED,
     I_EXITING,
-    I_FILLS,
     I_LAST_DECISION,
     I_MARKET,
     I_MARKET_TARGET,
     I_NEXT_QUOTE_ROW,
-    I_REJECTED,
     I_SEEN_OPEN_ROW,
     I_SEEN_OPEN_TS,
     I_SIDE,
@@ -63,293 +52,40 @@ from l2gpu.kernels.quote_layout import (
     I_THROTTLED,
     MARKET_NONE,
     MARKET_TRAVELLING,
-    MARKET_UNSEEN,
-    MAX_IN_FLIGHT,
     NO_PRICE,
     P_COOLDOWN,
     P_ENTRY_LATENCY,
     P_ENTRY_LATENCY_IS_TIME,
     P_HALF_SPREAD,
     P_INV_SKEW,
-    P_MAKER_FEE_BPS,
     P_MAX_HOLD,
     P_MAX_HOLD_IS_TIME,
     P_MAX_POSITION,
-    P_PARTIAL,
-    P_QUEUE,
-    P_QUEUE_POWER,
     P_REQUOTE,
     P_REQUOTE_IS_TIME,
     P_SIZE,
     P_SKEW_BPS,
     P_STOP_BPS,
     P_TAKER_FEE_BPS,
-    SF_AHEAD,
-    SF_MET,
-    SF_REMAINING,
-    SI_ARRIVAL_TS,
     SI_FRESH,
-    SI_ID,
-    SI_LATEST_ID,
     SI_LATEST_LIVE,
     SI_LATEST_PX,
-    SI_PX,
     SI_RESTING,
-    SI_RING,
     SI_RING_COUNT,
-    SI_RING_HEAD,
-    SIDE_F_WIDTH,
     SIDE_I_WIDTH,
-    UNSEEN_MARKET,
-    UNSEEN_PARTIAL,
 )
-from l2gpu.kernels.quote_orders import QTY_EPS, make_order_ops
+from l2gpu.kernels.quote_marks import make_mark_ops
+from l2gpu.kernels.quote_orders import make_order_ops
 from l2gpu.kernels.quote_queue import make_queue_ops
 
 
 def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
     """Compile the state machine with ``jit``; return ``(step_row, finish)``."""
     fill_price = make_depth_walk_ops(jit)
-    _, best_tick, displayed, fallen = make_queue_ops(jit)
-    fill, push_unseen, see_due, send, due = make_order_ops(jit)
-
-    @jit
-    def maker_fill(side, qty, fill_ts, t, future_mid, tick_num, tick_den, par, fs, ist, rf, ri):
-        """Fill ``qty`` of the quote resting on ``side`` at its price."""
-        s = I_SIDE + side * SIDE_I_WIDTH
-        f = F_SIDE + side * SIDE_F_WIDTH
-        price = (ist[s + SI_PX] * tick_num) / tick_den
-        sign = 1.0 - 2.0 * side
-        remaining = fs[f + SF_REMAINING] - qty
-        complete = remaining < QTY_EPS
-        fs[f + SF_REMAINING] = remaining
-        oid = ist[s + SI_ID]
-        fill(sign * qty, price, par[P_MAKER_FEE_BPS], fill_ts, t, 1, oid, fs, ist, rf, ri)
-        kind = 1 + side if complete else UNSEEN_PARTIAL
-        push_unseen(sign * qty, price, fill_ts, t, kind, oid, par, fs, ist)
-        ist[I_FILLS] += 1
-        fs[F_MAKER_VOLUME] += qty
-        if not math.isnan(future_mid):
-            fs[F_ADVERSE_SUM] += sign * (price - future_mid) / price
-            ist[I_ADVERSE_N] += 1
-        if complete:
-            ist[s + SI_RESTING] = 0
-
-    @jit
-    def market_fill(col, fill_ts, t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri):
-        """Fill the market order against book column ``col``; dropped on an empty side."""
-        qty = fs[F_MARKET_QTY]
-        if qty > 0.0:
-            vwap, _ = fill_price(ask_px, ask_sz, col, qty)
-        else:
-            vwap, _ = fill_price(bid_px, bid_sz, col, -qty)
-        if math.isnan(vwap):
-            ist[I_MARKET] = MARKET_NONE
-            return
-        fill(qty, vwap, par[P_TAKER_FEE_BPS], fill_ts, t, 0, 0, fs, ist, rf, ri)
-        push_unseen(qty, vwap, fill_ts, t, UNSEEN_MARKET, 0, par, fs, ist)
-        ist[I_MARKET] = MARKET_UNSEEN
-
-    @jit
-    def place(
-        side, price, oid, arrival, col, fresh, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist
-    ):
-        """Handle an order at the exchange: cancel what rests, then rest its quote (if any)."""
-        s = I_SIDE + side * SIDE_I_WIDTH
-        f = F_SIDE + side * SIDE_F_WIDTH
-        ist[s + SI_RESTING] = 0
-        if price == NO_PRICE:
-            return
-        if side == 0:
-            opposite = best_tick(ask_px, col, tick)
-            crosses = opposite != NO_PRICE and price >= opposite
-        else:
-            opposite = best_tick(bid_px, col, tick)
-            crosses = opposite != NO_PRICE and price <= opposite
-        if crosses:
-            ist[I_REJECTED] += 1
-            if ist[s + SI_LATEST_ID] == oid:
-                ist[s + SI_LATEST_LIVE] = 0
-            return
-        if side == 0:
-            ahead = displayed(bid_px, bid_sz, col, price, tick, 1)
-        else:
-            ahead = displayed(ask_px, ask_sz, col, price, tick, -1)
-        ist[s + SI_RESTING] = 1
-        ist[s + SI_PX] = price
-        ist[s + SI_ARRIVAL_TS] = arrival
-        ist[s + SI_FRESH] = fresh
-        ist[s + SI_ID] = oid
-        fs[f + SF_REMAINING] = par[P_SIZE]
-        fs[f + SF_AHEAD] = ahead
-        fs[f + SF_MET] = 0.0
-        fs[F_PLACED_VOLUME] += par[P_SIZE]
-
-    @jit
-    def arrive(side, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist):
-        """Step 1 for one side: every message due at row ``t``, in the order sent."""
-        s = I_SIDE + side * SIDE_I_WIDTH
-        is_time = par[P_ENTRY_LATENCY_IS_TIME]
-        while ist[s + SI_RING_COUNT] > 0:
-            slot = s + SI_RING + 2 * ist[s + SI_RING_HEAD]
-            target = ist[slot]
-            if not due(target, is_time, t, ts_t):
-                break
-            oid = ist[s + SI_LATEST_ID] - ist[s + SI_RING_COUNT] + 1
-            ist[s + SI_RING_HEAD] = (ist[s + SI_RING_HEAD] + 1) % MAX_IN_FLIGHT
-            ist[s + SI_RING_COUNT] -= 1
-            if is_time > 0.0 and ts_t > target:
-                col, fresh, arrival = t - 1 - offset, 0, target
-            else:
-                col, fresh, arrival = t - offset, 1, ts_t
-            place(
-                side,
-                ist[slot + 1],
-                oid,
-                arrival,
-                col,
-                fresh,
-                bid_px,
-                bid_sz,
-                ask_px,
-                ask_sz,
-                tick,
-                par,
-                fs,
-                ist,
-            )
-
-    @jit
-    def trades(
-        t,
-        lo,
-        hi,
-        trade_ts,
-        trade_tick,
-        trade_sz,
-        trade_side,
-        trade_future_mid,
-        tick_num,
-        tick_den,
-        par,
-        fs,
-        ist,
-        rf,
-        ri,
-    ):
-        """Step 2: the row's trades, one by one, against the quotes resting before them."""
-        for k in range(lo, hi):
-            side = 0 if trade_side[k] < 0 else 1
-            s = I_SIDE + side * SIDE_I_WIDTH
-            f = F_SIDE + side * SIDE_F_WIDTH
-            if ist[s + SI_RESTING] == 0 or trade_ts[k] <= ist[s + SI_ARRIVAL_TS]:
-                continue
-            p = ist[s + SI_PX]
-            through = trade_tick[k] < p if side == 0 else trade_tick[k] > p
-            if through:
-                maker_fill(
-                    side,
-                    fs[f + SF_REMAINING],
-                    trade_ts[k],
-                    t,
-                    trade_future_mid[k],
-                    tick_num,
-                    tick_den,
-                    par,
-                    fs,
-                    ist,
-                    rf,
-                    ri,
-                )
-            elif trade_tick[k] == p:
-                v = trade_sz[k]
-                fs[f + SF_MET] += v
-                ahead = fs[f + SF_AHEAD]
-                if v > ahead:
-                    qty = fs[f + SF_REMAINING]
-                    if par[P_PARTIAL] > 0.0:
-                        qty = min(qty, v - ahead)
-                    maker_fill(
-                        side,
-                        qty,
-                        trade_ts[k],
-                        t,
-                        trade_future_mid[k],
-                        tick_num,
-                        tick_den,
-                        par,
-                        fs,
-                        ist,
-                        rf,
-                        ri,
-                    )
-                fs[f + SF_AHEAD] = max(ahead - v, 0.0)
-
-    @jit
-    def book_change(
-        side,
-        t,
-        offset,
-        ts_t,
-        future_mid,
-        bid_px,
-        bid_sz,
-        ask_px,
-        ask_sz,
-        tick,
-        tick_num,
-        tick_den,
-        par,
-        fs,
-        ist,
-        rf,
-        ri,
-    ):
-        """Step 3 for one side: a fill by the opposite best, else the queue follows the book."""
-        s = I_SIDE + side * SIDE_I_WIDTH
-        f = F_SIDE + side * SIDE_F_WIDTH
-        if ist[s + SI_RESTING] == 0:
-            return
-        col = t - offset
-        p = ist[s + SI_PX]
-        if side == 0:
-            opposite = best_tick(ask_px, col, tick)
-            crossed = opposite != NO_PRICE and opposite <= p
-            now = displayed(bid_px, bid_sz, col, p, tick, 1)
-        else:
-            opposite = best_tick(bid_px, col, tick)
-            crossed = opposite != NO_PRICE and opposite >= p
-            now = displayed(ask_px, ask_sz, col, p, tick, -1)
-        if crossed:
-            maker_fill(
-                side,
-                fs[f + SF_REMAINING],
-                ts_t,
-                t,
-                future_mid,
-                tick_num,
-                tick_den,
-                par,
-                fs,
-                ist,
-                rf,
-                ri,
-            )
-            return
-        ahead = fs[f + SF_AHEAD]
-        if math.isinf(ahead):
-            ahead = now
-        elif ist[s + SI_FRESH] == 0:
-            if side == 0:
-                before = displayed(bid_px, bid_sz, col - 1, p, tick, 1)
-            else:
-                before = displayed(ask_px, ask_sz, col - 1, p, tick, -1)
-            ahead = fallen(
-                int(par[P_QUEUE]), par[P_QUEUE_POWER], ahead, before, fs[f + SF_MET], now
-            )
-        fs[f + SF_AHEAD] = ahead
-        fs[f + SF_MET] = 0.0
-        ist[s + SI_FRESH] = 0
+    _, best_tick, _, _ = make_queue_ops(jit)
+    fill, _, see_due, send, due = make_order_ops(jit)
+    arrive, market_fill, trades, book_change = make_exchange_ops(jit)
+    equity, mark, add_buckets = make_mark_ops(jit)
 
     @jit
     def want(side, price, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist):
@@ -456,46 +192,6 @@ def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
             ask = NO_PRICE
         want(0, bid, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
         want(1, ask, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
-
-    @jit
-    def add_buckets(fs, ist, change, zeros, buckets):
-        """Welford update with a closed bucket's ``change``, then ``zeros`` empty buckets."""
-        if buckets.shape[0] > 0:
-            buckets[ist[I_BUCKET]] = change
-        n = ist[I_BUCKETS] + 1
-        delta = change - fs[F_SHARPE_MEAN]
-        fs[F_SHARPE_MEAN] += delta / n
-        fs[F_SHARPE_M2] += delta * (change - fs[F_SHARPE_MEAN])
-        ist[I_BUCKETS] = n
-        if zeros > 0:
-            total = n + zeros
-            delta = -fs[F_SHARPE_MEAN]
-            fs[F_SHARPE_MEAN] += delta * zeros / total
-            fs[F_SHARPE_M2] += delta * delta * n * zeros / total
-            ist[I_BUCKETS] = total
-
-    @jit
-    def equity(mid_t, fs):
-        """Cash plus the position at the mid; flat, the cash; no mid, the last equity."""
-        if fs[F_POSITION] == 0.0:
-            return fs[F_CASH]
-        if math.isnan(mid_t):
-            return fs[F_LAST_EQUITY]
-        return fs[F_CASH] + fs[F_POSITION] * mid_t
-
-    @jit
-    def mark(bucket, value, fs, ist, buckets):
-        """Step 7: mark equity ``value``: drawdown from its peak, per-bucket changes."""
-        if value > fs[F_PEAK]:
-            fs[F_PEAK] = value
-        if fs[F_PEAK] - value > fs[F_MAX_DRAWDOWN]:
-            fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - value
-        if bucket != ist[I_BUCKET]:
-            change = fs[F_LAST_EQUITY] - fs[F_BUCKET_START_EQUITY]
-            add_buckets(fs, ist, change, bucket - ist[I_BUCKET] - 1, buckets)
-            fs[F_BUCKET_START_EQUITY] = fs[F_LAST_EQUITY]
-            ist[I_BUCKET] = bucket
-        fs[F_LAST_EQUITY] = value
 
     @jit
     def step_row(
