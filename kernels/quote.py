@@ -2,10 +2,10 @@
 
 One config walks the rows in order; at each row ``t`` (steps as in ``docs/quote.md``):
 
-1. orders whose arrival time has come reach the exchange against the book as it stood then:
-   cancels, post-only quotes (a crossing one is rejected), the market order of a risk exit;
-2. the row's trades, in time order, fill resting quotes they meet (through the price, or at the
-   price beyond the size ahead);
+1-2. orders whose arrival time has come and the row's trades, in time order: an order reaches
+   the exchange after the trades up to its arrival, against the book as it stood then (cancels,
+   post-only quotes: a crossing one is rejected; the market order of a risk exit); trades fill
+   the resting quotes they meet (through the price, or at it beyond the size ahead);
 3. the book change: a quote the opposite best reaches fills; otherwise the unexplained fall of
    the displayed size moves it up its queue (``l2gpu.kernels.quote_queue``);
 4. (fills change cash and position at once; the strategy sees them ``response_latency`` later)
@@ -83,8 +83,8 @@ def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
     """Compile the state machine with ``jit``; return ``(step_row, finish)``."""
     fill_price = make_depth_walk_ops(jit)
     _, best_tick, _, _ = make_queue_ops(jit)
-    fill, _, see_due, send, due = make_order_ops(jit)
-    arrive, market_fill, trades, book_change = make_exchange_ops(jit)
+    fill, _, see_due, send, _ = make_order_ops(jit)
+    arrive_one, market_fill, orders_and_trades, book_change = make_exchange_ops(jit)
     equity, mark, add_buckets = make_mark_ops(jit)
 
     @jit
@@ -98,7 +98,7 @@ def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
             ist[I_THROTTLED] += 1
             return
         if par[P_ENTRY_LATENCY] <= 0.0:
-            arrive(side, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
+            arrive_one(side, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
             ist[s + SI_FRESH] = 0
 
     @jit
@@ -224,42 +224,24 @@ def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
         buckets,
     ):
         """Advance one config by row ``t``; its trades are ``lo .. hi-1`` (``x``: its signal)."""
-        for side in range(2):
-            arrive(side, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist)
-        if ist[I_MARKET] == MARKET_TRAVELLING:
-            is_time = par[P_ENTRY_LATENCY_IS_TIME]
-            target = ist[I_MARKET_TARGET]
-            if due(target, is_time, t, ts_t):
-                if is_time > 0.0 and ts_t > target:
-                    market_fill(
-                        t - 1 - offset,
-                        target,
-                        t,
-                        bid_px,
-                        bid_sz,
-                        ask_px,
-                        ask_sz,
-                        par,
-                        fs,
-                        ist,
-                        rf,
-                        ri,
-                    )
-                else:
-                    market_fill(
-                        t - offset, ts_t, t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri
-                    )
-        trades(
+        orders_and_trades(
             t,
+            offset,
+            ts_t,
             lo,
             hi,
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
+            tick,
+            tick_num,
+            tick_den,
             trade_ts,
             trade_tick,
             trade_sz,
             trade_side,
             trade_future_mid,
-            tick_num,
-            tick_den,
             par,
             fs,
             ist,

@@ -3,12 +3,14 @@
 Single-source device functions composed by :mod:`l2gpu.kernels.quote` (steps 1 to 3 of
 ``docs/quote.md``):
 
-- ``arrive(side, ...)``: every message due on a side reaches the exchange against the book as it
-  stood at its arrival: a cancel, then a post-only quote (rejected when it would cross) whose
-  queue starts at the displayed size;
-- ``market_fill(col, ...)``: the market order of a risk exit walks book column ``col``;
-- ``trades(...)``: a row's trades fill the quotes they meet (through the price, or at it beyond
-  the size ahead, fully or partially), and shorten their queues;
+- ``orders_and_trades(...)``: the orders due at a row and the row's trades, in time order (an
+  order arriving at ``a`` comes after the trades with ``ts <= a``). An order reaches the
+  exchange against the book as it stood at ``a``: a cancel, then a post-only quote (rejected
+  when it would cross) whose queue starts at the displayed size; the market order of a risk exit
+  walks that book's depth (``market_fill``). Trades fill the quotes they meet (through the
+  price, or at it beyond the size ahead, fully or partially) and shorten their queues;
+- ``arrive_one(side, ...)``: the oldest order in flight on a side reaches the exchange (also at
+  once, for zero latency);
 - ``book_change(side, ...)``: the opposite best reaching a quote fills it; otherwise its queue
   follows the displayed size (:mod:`l2gpu.kernels.quote_queue`).
 """
@@ -29,9 +31,11 @@ from l2gpu.kernels.quote_layout import (
     I_ADVERSE_N,
     I_FILLS,
     I_MARKET,
+    I_MARKET_TARGET,
     I_REJECTED,
     I_SIDE,
     MARKET_NONE,
+    MARKET_TRAVELLING,
     MARKET_UNSEEN,
     MAX_IN_FLIGHT,
     NO_PRICE,
@@ -65,7 +69,10 @@ from l2gpu.kernels.quote_queue import make_queue_ops
 
 
 def make_exchange_ops(jit: Callable[[Any], Any]) -> Any:
-    """Compile with ``jit``; return ``(arrive, market_fill, trades, book_change)``."""
+    """Compile with ``jit``; return ``(arrive_one, market_fill, orders_and_trades, book_change)``.
+
+    ``market_fill`` is also what a zero-latency risk exit fills with.
+    """
     fill_price = make_depth_walk_ops(jit)
     _, best_tick, displayed, fallen = make_queue_ops(jit)
     fill, push_unseen, _, _, due = make_order_ops(jit)
@@ -143,38 +150,57 @@ def make_exchange_ops(jit: Callable[[Any], Any]) -> Any:
         fs[F_PLACED_VOLUME] += par[P_SIZE]
 
     @jit
-    def arrive(side, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist):
-        """Step 1 for one side: every message due at row ``t``, in the order sent."""
+    def arrive_one(side, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist):
+        """Handle the oldest message in flight on ``side``, due at row ``t``."""
         s = I_SIDE + side * SIDE_I_WIDTH
+        slot = s + SI_RING + 2 * ist[s + SI_RING_HEAD]
+        target = ist[slot]
+        oid = ist[s + SI_LATEST_ID] - ist[s + SI_RING_COUNT] + 1
+        ist[s + SI_RING_HEAD] = (ist[s + SI_RING_HEAD] + 1) % MAX_IN_FLIGHT
+        ist[s + SI_RING_COUNT] -= 1
+        if par[P_ENTRY_LATENCY_IS_TIME] > 0.0 and ts_t > target:
+            col, fresh, arrival = t - 1 - offset, 0, target
+        else:
+            col, fresh, arrival = t - offset, 1, ts_t
+        place(
+            side,
+            ist[slot + 1],
+            oid,
+            arrival,
+            col,
+            fresh,
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
+            tick,
+            par,
+            fs,
+            ist,
+        )
+
+    @jit
+    def next_arrival(t, ts_t, par, ist):
+        """Return (which, time) of the earliest order due at row ``t``: 0 bid, 1 ask, 2 market.
+
+        ``which`` is -1 when none is due; at equal times the bid comes first, then the ask.
+        """
         is_time = par[P_ENTRY_LATENCY_IS_TIME]
-        while ist[s + SI_RING_COUNT] > 0:
-            slot = s + SI_RING + 2 * ist[s + SI_RING_HEAD]
-            target = ist[slot]
-            if not due(target, is_time, t, ts_t):
-                break
-            oid = ist[s + SI_LATEST_ID] - ist[s + SI_RING_COUNT] + 1
-            ist[s + SI_RING_HEAD] = (ist[s + SI_RING_HEAD] + 1) % MAX_IN_FLIGHT
-            ist[s + SI_RING_COUNT] -= 1
-            if is_time > 0.0 and ts_t > target:
-                col, fresh, arrival = t - 1 - offset, 0, target
-            else:
-                col, fresh, arrival = t - offset, 1, ts_t
-            place(
-                side,
-                ist[slot + 1],
-                oid,
-                arrival,
-                col,
-                fresh,
-                bid_px,
-                bid_sz,
-                ask_px,
-                ask_sz,
-                tick,
-                par,
-                fs,
-                ist,
-            )
+        which = -1
+        when = 0
+        for side in range(2):
+            s = I_SIDE + side * SIDE_I_WIDTH
+            if ist[s + SI_RING_COUNT] > 0:
+                target = ist[s + SI_RING + 2 * ist[s + SI_RING_HEAD]]
+                if due(target, is_time, t, ts_t):
+                    arrival = target if is_time > 0.0 else ts_t
+                    if which < 0 or arrival < when:
+                        which, when = side, arrival
+        if ist[I_MARKET] == MARKET_TRAVELLING and due(ist[I_MARKET_TARGET], is_time, t, ts_t):
+            arrival = ist[I_MARKET_TARGET] if is_time > 0.0 else ts_t
+            if which < 0 or arrival < when:
+                which, when = 2, arrival
+        return which, when
 
     @jit
     def trades(
@@ -308,4 +334,64 @@ def make_exchange_ops(jit: Callable[[Any], Any]) -> Any:
         fs[f + SF_MET] = 0.0
         ist[s + SI_FRESH] = 0
 
-    return arrive, market_fill, trades, book_change
+    @jit
+    def orders_and_trades(
+        t,
+        offset,
+        ts_t,
+        lo,
+        hi,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        tick,
+        tick_num,
+        tick_den,
+        trade_ts,
+        trade_tick,
+        trade_sz,
+        trade_side,
+        trade_future_mid,
+        par,
+        fs,
+        ist,
+        rf,
+        ri,
+    ):
+        """Run steps 1 and 2 in time order: each arrival after the row's trades up to its time."""
+        k = lo
+        while True:
+            which, when = next_arrival(t, ts_t, par, ist)
+            stop = k
+            while stop < hi and (which < 0 or trade_ts[stop] <= when):
+                stop += 1
+            trades(
+                t,
+                k,
+                stop,
+                trade_ts,
+                trade_tick,
+                trade_sz,
+                trade_side,
+                trade_future_mid,
+                tick_num,
+                tick_den,
+                par,
+                fs,
+                ist,
+                rf,
+                ri,
+            )
+            k = stop
+            if which < 0:
+                return
+            if which < 2:
+                arrive_one(
+                    which, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist
+                )
+            else:
+                col = t - offset if when == ts_t else t - 1 - offset
+                market_fill(col, when, t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri)
+
+    return arrive_one, market_fill, orders_and_trades, book_change

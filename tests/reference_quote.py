@@ -272,6 +272,24 @@ def backtest(book: Book, trades: Trades, x, cfg: dict, bucket_ns: int = 10**9):
         else:
             side["flight"].append(message)
 
+    def meet(trade, t):
+        """One trade against the quote on the side it can fill."""
+        s = BID if trade["seller"] else ASK
+        quote = book_sides[s]["quote"]
+        if quote is None or trade["ts"] <= quote["arrival"]:
+            return
+        through = trade["tick"] < quote["px"] if s == BID else trade["tick"] > quote["px"]
+        if through:
+            maker_fill(s, quote["remaining"], trade["ts"], t, mid_after(trade["ts"]))
+        elif trade["tick"] == quote["px"]:
+            v = trade["sz"]
+            quote["met"] += v
+            ahead = quote["ahead"]
+            if v > ahead:
+                qty = min(quote["remaining"], v - ahead) if partial else quote["remaining"]
+                maker_fill(s, qty, trade["ts"], t, mid_after(trade["ts"]))
+            quote["ahead"] = max(ahead - v, 0.0)
+
     def weight(v):
         return v**power if queue == "prob_power" else math.log1p(v)
 
@@ -286,37 +304,32 @@ def backtest(book: Book, trades: Trades, x, cfg: dict, bucket_ns: int = 10**9):
         return acct["cash"] + acct["pos"] * m
 
     for t in range(rows):
-        # 1. arrivals
-        for s in (BID, ASK):
-            flight = book_sides[s]["flight"]
-            while flight and is_due(flight[0]["target"], latency[1], t):
-                message = flight.pop(0)
-                if latency[1] and ts[t] > message["target"]:
-                    reach(s, message, t, t - 1, False, message["target"])
-                else:
-                    reach(s, message, t, t, True, ts[t])
-        if market["state"] == "travelling" and is_due(market["target"], latency[1], t):
-            if latency[1] and ts[t] > market["target"]:
-                market_fill(t - 1, market["target"], t)
+        # 1-2. orders arriving and trades, in time order: an order arriving at `a` comes
+        # after the row's trades with ts <= a (ties among orders: bid, ask, market).
+        def arrivals_due(t):
+            due = []
+            for s in (BID, ASK):
+                flight = book_sides[s]["flight"]
+                if flight and is_due(flight[0]["target"], latency[1], t):
+                    due.append((flight[0]["target"] if latency[1] else ts[t], s))
+            if market["state"] == "travelling" and is_due(market["target"], latency[1], t):
+                due.append((market["target"] if latency[1] else ts[t], 2))
+            return min(due) if due else None
+
+        pending_trades = list(row_trades[t])
+        while True:
+            first = arrivals_due(t)
+            while pending_trades and (first is None or pending_trades[0]["ts"] <= first[0]):
+                meet(pending_trades.pop(0), t)
+            if first is None:
+                break
+            when, which = first
+            book_row = t if when == ts[t] else t - 1
+            if which == 2:
+                market_fill(book_row, when, t)
             else:
-                market_fill(t, ts[t], t)
-        # 2. trades
-        for trade in row_trades[t]:
-            s = BID if trade["seller"] else ASK
-            quote = book_sides[s]["quote"]
-            if quote is None or trade["ts"] <= quote["arrival"]:
-                continue
-            through = trade["tick"] < quote["px"] if s == BID else trade["tick"] > quote["px"]
-            if through:
-                maker_fill(s, quote["remaining"], trade["ts"], t, mid_after(trade["ts"]))
-            elif trade["tick"] == quote["px"]:
-                v = trade["sz"]
-                quote["met"] += v
-                ahead = quote["ahead"]
-                if v > ahead:
-                    qty = min(quote["remaining"], v - ahead) if partial else quote["remaining"]
-                    maker_fill(s, qty, trade["ts"], t, mid_after(trade["ts"]))
-                quote["ahead"] = max(ahead - v, 0.0)
+                message = book_sides[which]["flight"].pop(0)
+                reach(which, message, t, book_row, book_row == t, when)
         # 3. book change
         for s in (BID, ASK):
             quote = book_sides[s]["quote"]
