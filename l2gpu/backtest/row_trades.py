@@ -64,7 +64,9 @@ class RowTrades:
 
 
 def _where(trades: Trades, index: int) -> str:
-    return f"trade {index} (id {trades.trade_id[index]!r}, ts {int(trades.ts[index])})"
+    ident = trades.trade_id[index]
+    ident = ident.item() if isinstance(ident, np.generic) else ident
+    return f"trade {index} (id {ident!r}, ts {int(trades.ts[index])})"
 
 
 def check_trades(trades: Trades, tick: float) -> np.ndarray:
@@ -91,9 +93,9 @@ def check_trades(trades: Trades, tick: float) -> np.ndarray:
         bad_sz = ~np.isfinite(sz) | (sz <= 0)
     bad_side = (side != 1) & (side != -1)
     for mask, what in (
-        (bad_px, lambda i: f"price {px[i]!r} is not a positive multiple of the tick {tick!r}"),
-        (bad_sz, lambda i: f"size {sz[i]!r} is not a positive number"),
-        (bad_side, lambda i: f"side {side[i]!r} is not +1 (buyer aggressor) or -1 (seller)"),
+        (bad_px, lambda i: f"price {float(px[i])!r} is not a positive multiple of tick {tick!r}"),
+        (bad_sz, lambda i: f"size {float(sz[i])!r} is not a positive number"),
+        (bad_side, lambda i: f"side {int(side[i])} is not +1 (buyer aggressor) or -1 (seller)"),
     ):
         hits = np.flatnonzero(mask)
         if hits.size:
