@@ -61,6 +61,7 @@ from l2gpu.kernels.quote_layout import (
     SI_RING_HEAD,
     SIDE_F_WIDTH,
     SIDE_I_WIDTH,
+    UNSEEN_COMPLETES,
     UNSEEN_MARKET,
     UNSEEN_PARTIAL,
 )
@@ -89,7 +90,7 @@ def make_exchange_ops(jit: Callable[[Any], Any]) -> Any:
         fs[f + SF_REMAINING] = remaining
         oid = ist[s + SI_ID]
         fill(sign * qty, price, par[P_MAKER_FEE_BPS], fill_ts, t, 1, oid, fs, ist, rf, ri)
-        kind = 1 + side if complete else UNSEEN_PARTIAL
+        kind = UNSEEN_COMPLETES + side if complete else UNSEEN_PARTIAL
         push_unseen(sign * qty, price, fill_ts, t, kind, oid, par, fs, ist)
         ist[I_FILLS] += 1
         fs[F_MAKER_VOLUME] += qty

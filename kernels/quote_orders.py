@@ -65,6 +65,7 @@ from l2gpu.kernels.quote_layout import (
     UI_ROW,
     UI_TARGET,
     UI_TS,
+    UNSEEN_COMPLETES,
     UNSEEN_F_WIDTH,
     UNSEEN_I_WIDTH,
     UNSEEN_MARKET,
@@ -110,7 +111,7 @@ def make_order_ops(jit: Callable[[Any], Any]) -> Any:
         if kind == UNSEEN_MARKET:
             ist[I_MARKET] = MARKET_NONE
         elif kind != UNSEEN_PARTIAL:
-            s = I_SIDE + (kind - 1) * SIDE_I_WIDTH
+            s = I_SIDE + (kind - UNSEEN_COMPLETES) * SIDE_I_WIDTH
             if ist[s + SI_LATEST_ID] == ist[ib + UI_ID]:
                 ist[s + SI_LATEST_LIVE] = 0
         ist[I_UNSEEN_HEAD] = (head + 1) % MAX_UNSEEN

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from l2gpu.backtest.quote import quote_sweep
+from l2gpu.backtest.quote import METRICS, quote_sweep
+from l2gpu.backtest.quote.result import INTEGER_METRICS
 from l2gpu.data import read_book, read_trades
 from l2gpu.data.ingest import ingest
 from l2gpu.features import compute
@@ -52,3 +53,26 @@ def test_chunked_runs_equal_one_pass_exactly(btcusdt, seed):
     )
     pd.testing.assert_frame_equal(whole.table, chunked.table, check_exact=True)
     np.testing.assert_array_equal(whole.bucket_pnl, chunked.bucket_pnl)
+
+
+@pytest.mark.gpu
+def test_gpu_quote_sweep_matches_cpu_on_the_btcusdt_sample(btcusdt):
+    book, trades, signals = btcusdt
+    configs = random_configs(np.random.default_rng(8), 300, signals, time_unit="00ms")
+    cpu = quote_sweep(book, trades, signals, params=configs, engine="cpu")
+    gpu = quote_sweep(book, trades, signals, params=configs, engine="gpu")
+    for metric in METRICS:
+        if metric in INTEGER_METRICS:
+            np.testing.assert_array_equal(gpu.table[metric], cpu.table[metric], err_msg=metric)
+        else:
+            np.testing.assert_allclose(
+                gpu.table[metric], cpu.table[metric], rtol=1e-10, equal_nan=True, err_msg=metric
+            )
+
+
+def test_a_config_set_too_large_for_the_device_is_a_clear_error():
+    from l2gpu.backtest.quote.gpu import chunk_rows_for
+
+    assert chunk_rows_for(8 * 2**30, configs=10_000, signals=2, depth=10, trades=10**6) > 10**5
+    with pytest.raises(MemoryError, match=r"10,000,000 configs and 1,000 trades need [\d.]+ GiB"):
+        chunk_rows_for(2**30, configs=10_000_000, signals=2, depth=10, trades=1000)
