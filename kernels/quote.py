@@ -79,13 +79,17 @@ from l2gpu.kernels.quote_orders import make_order_ops
 from l2gpu.kernels.quote_queue import make_queue_ops
 
 
-def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
-    """Compile the state machine with ``jit``; return ``(step_row, finish)``."""
+def make_quote_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
+    """Compile the state machine with ``jit``; return ``(step_row, finish)``.
+
+    ``mul`` is the target's product that is never fused into a multiply-add (every product
+    that feeds a sum goes through it, so the CPU and the CUDA twin round alike).
+    """
     fill_price = make_depth_walk_ops(jit)
-    _, best_tick, _, _ = make_queue_ops(jit)
-    fill, _, see_due, send, _ = make_order_ops(jit)
-    arrive_one, market_fill, orders_and_trades, book_change = make_exchange_ops(jit)
-    equity, mark, add_buckets = make_mark_ops(jit)
+    _, best_tick, _, _ = make_queue_ops(jit, mul)
+    fill, _, see_due, send, _ = make_order_ops(jit, mul)
+    arrive_one, market_fill, orders_and_trades, book_change = make_exchange_ops(jit, mul)
+    equity, mark, add_buckets = make_mark_ops(jit, mul)
 
     @jit
     def want(side, price, t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, tick, par, fs, ist):
@@ -177,9 +181,10 @@ def make_quote_ops(jit: Callable[[Any], Any]) -> Any:
         size = par[P_SIZE]
         seen = fs[F_SEEN_POSITION]
         half = par[P_HALF_SPREAD]
-        centre = mid_t * (1.0 + par[P_SKEW_BPS] * 1e-4 * x) - par[P_INV_SKEW] * tick * seen / size
-        bid = int(math.floor((centre - half * tick) / tick))  # noqa: RUF046 (a float on CUDA)
-        ask = int(math.ceil((centre + half * tick) / tick))  # noqa: RUF046
+        skewed = mul(mid_t, 1.0 + mul(par[P_SKEW_BPS] * 1e-4, x))
+        centre = skewed - mul(par[P_INV_SKEW] * tick, seen) / size
+        bid = int(math.floor((centre - mul(half, tick)) / tick))  # noqa: RUF046 (a float on CUDA)
+        ask = int(math.ceil((centre + mul(half, tick)) / tick))  # noqa: RUF046
         best_ask = best_tick(ask_px, t - offset, tick)
         best_bid = best_tick(bid_px, t - offset, tick)
         if best_ask != NO_PRICE:

@@ -69,14 +69,15 @@ from l2gpu.kernels.quote_orders import QTY_EPS, make_order_ops
 from l2gpu.kernels.quote_queue import make_queue_ops
 
 
-def make_exchange_ops(jit: Callable[[Any], Any]) -> Any:
+def make_exchange_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
     """Compile with ``jit``; return ``(arrive_one, market_fill, orders_and_trades, book_change)``.
 
-    ``market_fill`` is also what a zero-latency risk exit fills with.
+    ``market_fill`` is also what a zero-latency risk exit fills with; ``mul`` is the target's
+    unfused product (see :func:`l2gpu.kernels.quote.make_quote_ops`).
     """
     fill_price = make_depth_walk_ops(jit)
-    _, best_tick, displayed, fallen = make_queue_ops(jit)
-    fill, push_unseen, _, _, due = make_order_ops(jit)
+    _, best_tick, displayed, fallen = make_queue_ops(jit, mul)
+    fill, push_unseen, _, _, due = make_order_ops(jit, mul)
 
     @jit
     def maker_fill(side, qty, fill_ts, t, future_mid, tick_num, tick_den, par, fs, ist, rf, ri):
@@ -84,7 +85,7 @@ def make_exchange_ops(jit: Callable[[Any], Any]) -> Any:
         s = I_SIDE + side * SIDE_I_WIDTH
         f = F_SIDE + side * SIDE_F_WIDTH
         price = (ist[s + SI_PX] * tick_num) / tick_den
-        sign = 1.0 - 2.0 * side
+        sign = 1.0 if side == 0 else -1.0
         remaining = fs[f + SF_REMAINING] - qty
         complete = remaining < QTY_EPS
         fs[f + SF_REMAINING] = remaining

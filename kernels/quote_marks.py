@@ -27,8 +27,11 @@ from l2gpu.kernels.quote_layout import (
 )
 
 
-def make_mark_ops(jit: Callable[[Any], Any]) -> Any:
-    """Compile with ``jit``; return ``(equity, mark, add_buckets)``."""
+def make_mark_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
+    """Compile with ``jit``; return ``(equity, mark, add_buckets)``.
+
+    ``mul`` is the target's unfused product (see :func:`l2gpu.kernels.quote.make_quote_ops`).
+    """
 
     @jit
     def add_buckets(fs, ist, change, zeros, buckets):
@@ -38,7 +41,7 @@ def make_mark_ops(jit: Callable[[Any], Any]) -> Any:
         n = ist[I_BUCKETS] + 1
         delta = change - fs[F_SHARPE_MEAN]
         fs[F_SHARPE_MEAN] += delta / n
-        fs[F_SHARPE_M2] += delta * (change - fs[F_SHARPE_MEAN])
+        fs[F_SHARPE_M2] += mul(delta, change - fs[F_SHARPE_MEAN])
         ist[I_BUCKETS] = n
         if zeros > 0:
             total = n + zeros
@@ -54,7 +57,7 @@ def make_mark_ops(jit: Callable[[Any], Any]) -> Any:
             return fs[F_CASH]
         if math.isnan(mid_t):
             return fs[F_LAST_EQUITY]
-        return fs[F_CASH] + fs[F_POSITION] * mid_t
+        return fs[F_CASH] + mul(fs[F_POSITION], mid_t)
 
     @jit
     def mark(bucket, value, fs, ist, buckets):

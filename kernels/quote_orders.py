@@ -76,8 +76,11 @@ QTY_EPS = 1e-9
 """Base units below which a position or a quote's remaining size counts as zero."""
 
 
-def make_order_ops(jit: Callable[[Any], Any]) -> Any:
-    """Compile with ``jit``; return ``(fill, push_unseen, see_due, send, due)``."""
+def make_order_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
+    """Compile with ``jit``; return ``(fill, push_unseen, see_due, send, due)``.
+
+    ``mul`` is the target's unfused product (see :func:`l2gpu.kernels.quote.make_quote_ops`).
+    """
 
     @jit
     def due(target, is_time, t, ts_t):
@@ -104,7 +107,8 @@ def make_order_ops(jit: Callable[[Any], Any]) -> Any:
             ist[I_SEEN_OPEN_ROW] = ist[ib + UI_ROW]
         elif (qty > 0.0) == (position > 0.0):
             size = abs(position)
-            fs[F_SEEN_AVG_PX] = (fs[F_SEEN_AVG_PX] * size + price * abs(qty)) / (size + abs(qty))
+            total = mul(fs[F_SEEN_AVG_PX], size) + mul(price, abs(qty))
+            fs[F_SEEN_AVG_PX] = total / (size + abs(qty))
         if after == 0.0:
             fs[F_SEEN_AVG_PX] = 0.0
         fs[F_SEEN_POSITION] = after
@@ -128,9 +132,9 @@ def make_order_ops(jit: Callable[[Any], Any]) -> Any:
 
     @jit
     def fill(qty, price, fee_bps, fill_ts, t, maker, order_id, fs, ist, rec_f, rec_i):
-        notional = abs(qty) * price
-        fee = fee_bps * 1e-4 * notional
-        fs[F_CASH] -= qty * price + fee
+        notional = mul(abs(qty), price)
+        fee = mul(fee_bps * 1e-4, notional)
+        fs[F_CASH] -= mul(qty, price) + fee
         fs[F_FEES] += fee
         fs[F_TURNOVER] += notional
         position = fs[F_POSITION] + qty

@@ -11,7 +11,10 @@ Single-source device functions (``docs/quote.md``, "Queue position"), composed b
 - ``fallen(model, power, ahead, d_prev, met, d_now)``: the size ahead after the displayed size
   fell from ``d_prev`` to ``d_now`` with ``met`` traded at the price this row.
 
-Prices become ticks as ``floor(px / tick + 0.5)``; every comparison is between integers.
+Prices become ticks as ``floor(px / tick + 0.5)``; every comparison is between integers. A whole
+``queue_power`` n (up to :data:`MAX_WHOLE_POWER`) is computed as n products, which round alike
+on both targets; a fractional n and ``prob_log`` call the target's ``pow`` and ``log1p``, which
+may differ between the CPU's libm and CUDA's libdevice in the last bit.
 """
 
 from __future__ import annotations
@@ -22,9 +25,14 @@ from typing import Any
 
 from l2gpu.kernels.quote_layout import NO_PRICE, QUEUE_PROB_POWER, QUEUE_RISK_AVERSE
 
+MAX_WHOLE_POWER = 16
 
-def make_queue_ops(jit: Callable[[Any], Any]) -> Any:
-    """Compile with ``jit``; return ``(to_tick, best_tick, displayed, fallen)``."""
+
+def make_queue_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
+    """Compile with ``jit``; return ``(to_tick, best_tick, displayed, fallen)``.
+
+    ``mul`` is the target's unfused product (see :func:`l2gpu.kernels.quote.make_quote_ops`).
+    """
 
     @jit
     def to_tick(price, tick):
@@ -53,6 +61,12 @@ def make_queue_ops(jit: Callable[[Any], Any]) -> Any:
     @jit
     def weight(model, power, v):
         if model == QUEUE_PROB_POWER:
+            whole = int(power)
+            if whole == power and whole <= MAX_WHOLE_POWER:
+                out = 1.0
+                for _ in range(whole):
+                    out = mul(out, v)
+                return out
             return v**power
         return math.log1p(v)
 

@@ -21,6 +21,7 @@ from l2gpu.data.book import Book
 from l2gpu.data.trades import Trades
 from l2gpu.kernels.quote_layout import MAX_IN_FLIGHT, MAX_UNSEEN
 from l2gpu.kernels.quote_orders import QTY_EPS
+from l2gpu.kernels.quote_queue import MAX_WHOLE_POWER
 from tests.reference_sweep import walk
 
 UNITS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9}
@@ -291,7 +292,14 @@ def backtest(book: Book, trades: Trades, x, cfg: dict, bucket_ns: int = 10**9):
             quote["ahead"] = max(ahead - v, 0.0)
 
     def weight(v):
-        return v**power if queue == "prob_power" else math.log1p(v)
+        if queue == "prob_log":
+            return math.log1p(v)
+        if power == int(power) and power <= MAX_WHOLE_POWER:
+            out = 1.0  # a whole power as repeated products, as the kernel computes it
+            for _ in range(int(power)):
+                out *= v
+            return out
+        return v**power
 
     equities, last_equity = [], 0.0
     bucket_end: dict[int, float] = {}
