@@ -170,3 +170,23 @@ def test_bad_configs_are_refused_with_their_row():
         quote_sweep(dataclasses.replace(book, meta=BookMeta()), trades, params=[{}])
     with pytest.raises(KeyError, match="was not recorded"):
         quote_sweep(book, trades, params=[{}]).fills(0)
+
+
+def test_a_stop_cancels_the_quotes_sells_at_market_and_waits_out_the_cooldown():
+    # Bought 1 at 100.0 by a trade-through at 1.5 ms; from row 3 the book is 98.0 / 98.5, past
+    # the 0.5% stop: a market sell at 98.0 (5 bps fee), then no quote until row 3 + 5.
+    book = book_of([5.0] * 10)
+    book.bid_px[0, 3:] = 98.0
+    book.ask_px[0, 3:] = 98.5
+    cfg = dict(JOIN_THE_BID, stop_loss_bps=50.0, cooldown=5, taker_fee_bps=5.0)
+    result = quote_sweep(book, trades_of((1.5, 99.5, 1.0, -1)), params=[cfg], record=[0])
+    fills = result.fills(0)
+    assert list(fills.maker) == [True, False]
+    assert list(fills.qty) == [1.0, -1.0] and list(fills.px) == [100.0, 98.0]
+    assert list(fills.row) == [2, 3]
+    row = result.table.iloc[0]
+    assert row.taker_exits == 1 and row.n_fills == 1
+    np.testing.assert_allclose(row.pnl, -2.0 - 98.0 * 5e-4, rtol=1e-12)
+    # Quotes rest again from row 8 only: the bid and ask of row 0 and of row 8 came to rest
+    # (at row 2 the ask already stands at its price and a full position may not bid).
+    np.testing.assert_allclose(row.fill_ratio, 1.0 / 4.0)
