@@ -1,18 +1,17 @@
 """A plain-Python backtest of one quote-family config, written from docs/quote.md.
 
 Nothing here calls the kernels: one event loop over the rows with Python objects (a dict per
-quote, lists for the orders in flight and the fills not yet seen), its own book lookups, its own
-alignment of trades to rows and its own metrics, so that the kernel can be checked against an
-obvious implementation. The only things shared with the kernel are the semantic constants
-(queue capacities, the size below which a quantity is zero) and the depth walk of the threshold
-reference.
+quote, lists for the orders in flight and the fills not yet seen), with its own book lookups,
+alignment of trades to rows and metrics (those three in ``reference_quote_market``), so that
+the kernel can be checked against an obvious implementation. The only things shared with the
+kernel are the semantic constants (queue capacities, the size below which a quantity is zero,
+the largest power taken as repeated products) and the depth walk of the threshold reference.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -22,55 +21,10 @@ from l2gpu.data.trades import Trades
 from l2gpu.kernels.quote_layout import MAX_IN_FLIGHT, MAX_UNSEEN
 from l2gpu.kernels.quote_orders import QTY_EPS
 from l2gpu.kernels.quote_queue import MAX_WHOLE_POWER
+from tests.reference_quote_market import Levels, equity_statistics, fraction, span, trades_by_row
 from tests.reference_sweep import walk
 
-UNITS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9}
 BID, ASK = 0, 1
-
-
-def span(value):
-    """(amount, in_time) of a rows-or-duration parameter; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, int | np.integer):
-        return int(value), False
-    for unit in ("ms", "us", "ns", "s"):
-        if value.endswith(unit) and value[: -len(unit)].replace(".", "").isdigit():
-            return round(float(value[: -len(unit)]) * UNITS[unit]), True
-    return int(value), False
-
-
-def ticks_of(px, tick):
-    return None if math.isnan(px) else round(px / tick)
-
-
-class Levels:
-    """The visible levels of one side at one row, as a list of (ticks, size) from the best."""
-
-    def __init__(self, prices, sizes, tick):
-        self.levels = []
-        for px, sz in zip(prices, sizes, strict=True):
-            if math.isnan(px):
-                break
-            self.levels.append((ticks_of(float(px), tick), float(sz)))
-
-    def best(self):
-        return self.levels[0][0] if self.levels else None
-
-    def shown(self, p, is_bid):
-        """D(p): the size at p, 0 inside the spread or between levels, inf beyond the last."""
-        for q, size in self.levels:
-            if q == p:
-                return size
-            if (is_bid and q < p) or (not is_bid and q > p):
-                return 0.0
-        return math.inf
-
-
-def fraction(tick_size):
-    dec = Decimal(tick_size)
-    scale = max(0, -int(dec.as_tuple().exponent))
-    return int(dec.scaleb(scale)), 10**scale
 
 
 def backtest(book: Book, trades: Trades, x, cfg: dict, bucket_ns: int = 10**9):
@@ -104,23 +58,7 @@ def backtest(book: Book, trades: Trades, x, cfg: dict, bucket_ns: int = 10**9):
     asks = [Levels(book.ask_px[:, t], book.ask_sz[:, t], tick) for t in range(rows)]
     sides = (bids, asks)
 
-    # Trades of each row: ts in (ts[t-1], ts[t]]; row 0 takes everything up to ts[0].
-    row_trades: list[list[dict[str, Any]]] = [[] for _ in range(rows)]
-    t = 0
-    for i in range(len(trades)):
-        when = int(trades.ts[i])
-        while t < rows and ts[t] < when:
-            t += 1
-        if t == rows:
-            break
-        row_trades[t].append(
-            {
-                "ts": when,
-                "tick": round(float(trades.px[i]) / tick),
-                "sz": float(trades.sz[i]),
-                "seller": int(trades.side[i]) < 0,
-            }
-        )
+    row_trades = trades_by_row(ts, trades, tick)
 
     def mid_after(when):
         j = bisect.bisect_left(ts, when + 10**9)
@@ -428,19 +366,7 @@ def backtest(book: Book, trades: Trades, x, cfg: dict, bucket_ns: int = 10**9):
     equities.append(final)
     last_bucket = (ts[last] - ts[0]) // bucket_ns
     bucket_end[last_bucket] = final
-    ends, level = [], 0.0
-    for b in range(last_bucket + 1):
-        level = bucket_end.get(b, level)
-        ends.append(level)
-    changes = np.diff(np.array([0.0, *ends]))
-    sharpe = math.nan
-    deviation = float(np.std(changes, ddof=1)) if len(changes) >= 2 else 0.0
-    if deviation > 0:
-        sharpe = float(np.mean(changes)) / deviation * math.sqrt(365 * 86400e9 / bucket_ns)
-    peak, drawdown = 0.0, 0.0
-    for e in equities:
-        peak = max(peak, e)
-        drawdown = max(drawdown, peak - e)
+    changes, sharpe, drawdown = equity_statistics(equities, bucket_end, last_bucket, bucket_ns)
     metrics = {
         "pnl": final,
         "gross_pnl": final + acct["fees"],
