@@ -45,3 +45,14 @@ def test_cuda_twin_matches_the_cpu_kernel_on_a_tiny_book():
     assert cpu.bucket_pnl is not None and gpu.bucket_pnl is not None
     np.testing.assert_allclose(gpu.bucket_pnl, cpu.bucket_pnl, rtol=1e-10, atol=1e-12)
     assert (cpu.table.n_fills > 0).mean() > 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(6))
+def test_kernel_agrees_with_the_reference_on_larger_random_books(seed):
+    rng = np.random.default_rng(500 + seed)
+    book = stretched(random_book(rng, rows=1500, depth=int(rng.integers(1, 6))), 5)
+    trades = random_trades(rng, book, 3000)
+    signals = {"a": rng.normal(size=len(book)), "b": np.cumsum(rng.normal(size=len(book)))}
+    configs = random_configs(rng, 150, signals)
+    assert_agrees_with_reference(book, trades, signals, configs, record=range(0, 150, 10))
