@@ -8,8 +8,9 @@ from numba import cuda
 
 from l2gpu.kernels.depth_walk import make_depth_walk_ops
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
+from l2gpu.kernels.unfused_cuda import mul_cuda
 
-_fill_price = make_depth_walk_ops(cuda.jit(device=True))
+_fill_price = make_depth_walk_ops(cuda.jit(device=True), mul_cuda)
 
 
 @cuda.jit

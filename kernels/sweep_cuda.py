@@ -19,10 +19,11 @@ from numba import cuda
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
 from l2gpu.kernels.sweep import make_sweep_ops
 from l2gpu.kernels.sweep_layout import P_SIGNAL
+from l2gpu.kernels.unfused_cuda import mul_cuda
 
 TILE = 256
 
-_step_row, _finish = make_sweep_ops(cuda.jit(device=True))
+_step_row, _finish = make_sweep_ops(cuda.jit(device=True), mul_cuda)
 
 
 @cuda.jit
