@@ -146,7 +146,9 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         fs[F_TURNOVER] += notional
         if exhausted:
             ist[I_DEPTH_EXHAUSTED] += 1
-        recording = rec_f.shape[0] > 0
+        # Record buffers hold the round trips the sweep counted: a position still open at the
+        # end (its exit never filled) has no row to write its entry into.
+        recording = rec_f.shape[0] > ist[I_TRADES]
         if kind == PENDING_ENTRY:
             fs[F_POSITION] = side * qty
             fs[F_ENTRY_PX] = vwap
@@ -293,8 +295,8 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
                     else:
                         held = float(t - ist[I_ENTRY_ROW])
                     leave = leave or held >= par[P_MAX_HOLD]
-                stop = par[P_STOP_BPS] * 1e-4
-                take = par[P_TAKE_PROFIT_BPS] * 1e-4
+                stop = mul(par[P_STOP_BPS], 1e-4)
+                take = mul(par[P_TAKE_PROFIT_BPS], 1e-4)
                 if position > 0.0:
                     leave = leave or (stop > 0.0 and mid_t <= entry_px * (1.0 - stop))
                     leave = leave or (take > 0.0 and mid_t >= entry_px * (1.0 + take))

@@ -62,6 +62,7 @@ class Row:
     blocks_per_sm: int = 0
     limited_by: str = ""
     fma_f64: int = 0
+    assembler_fma: bool = False
     error: str = ""
 
     def problems(self) -> list[str]:
@@ -80,10 +81,13 @@ class Row:
             )
         if self.blocks_per_sm == 0:
             out.append(f"{where}: a block of {self.threads_per_block} threads cannot launch")
-        if self.fma_f64 and not self.allow_fma:
+        if (self.fma_f64 or self.assembler_fma) and not self.allow_fma:
+            what = f"{self.fma_f64} fused f64 multiply-adds in the PTX"
+            if self.assembler_fma:
+                what += ", and ptxas fuses more (a plain mul.f64 that feeds an add)"
             out.append(
-                f"{where}: {self.fma_f64} fused f64 multiply-adds; form the products with "
-                "`mul` (l2gpu.kernels.unfused) or say in allow_fma why they are acceptable"
+                f"{where}: {what}; form the products with `mul` (l2gpu.kernels.unfused) or say "
+                "in allow_fma why they are acceptable"
             )
         return out
 
@@ -186,6 +190,7 @@ def compile_rows(cc_text: str, modules: list[str]) -> tuple[list[Row], list[str]
                 row.spill_bytes = report.spill_bytes()
                 row.stack_bytes = report.stack_bytes()
                 row.fma_f64 = ptx.count("fma.rn.f64")
+                row.assembler_fma = report.contracts
                 occ = occupancy(cc, spec.threads_per_block, row.registers, row.shared_bytes)
                 row.occupancy, row.blocks_per_sm, row.limited_by = (
                     occ.fraction,
@@ -203,8 +208,8 @@ def markdown(rows: list[Row]) -> str:
         if r.error:
             lines.append(f"| `{r.kernel}` | {r.cc} | compile error: {r.error} | | | | | |")
             continue
-        fma = str(r.fma_f64)
-        if r.fma_f64:
+        fma = str(r.fma_f64) + (" + ptxas" if r.assembler_fma else "")
+        if r.fma_f64 or r.assembler_fma:
             fma += f" (allowed: {r.allow_fma})" if r.allow_fma else " (not allowed)"
         occ = f"{r.occupancy:.0%} ({r.blocks_per_sm} x {r.threads_per_block}, {r.limited_by})"
         lines.append(
@@ -218,9 +223,10 @@ NOTES = """\
 registers: used / budget declared beside the kernel (`LaunchSpec.register_budget`). spill_bytes:
 spill stores + loads; stack_bytes: largest stack frame. occupancy: theoretical, at the declared
 block size (blocks per SM x threads per block, and the limiting resource). fma_f64: fused f64
-multiply-adds (`fma.rn.f64`) in the PTX. NVVM fuses `a * b + c` even without fastmath; the sweep
-and depth-walk kernels form every product that feeds a sum with `__dmul_rn` (never fused;
-`l2gpu.kernels.unfused`), so they have none and round exactly as the CPU does."""
+multiply-adds (`fma.rn.f64`) in the PTX; "+ ptxas" where the assembler fuses more (its machine
+code differs from an assembly with `--fmad=false`). NVVM and ptxas fuse `a * b + c` even without
+fastmath; the sweep and depth-walk kernels form every product that feeds a sum with `__dmul_rn`
+(never fused; `l2gpu.kernels.unfused`), so they have none and round exactly as the CPU does."""
 
 
 def _run_workers(archs: list[str], modules: list[str]) -> tuple[list[Row], list[str]]:

@@ -46,9 +46,10 @@ class FunctionReport:
 
 @dataclass
 class PtxasReport:
-    """Every function of one assembled module."""
+    """Every function of one assembled module, and whether ptxas fused multiplies and adds."""
 
     functions: list[FunctionReport] = field(default_factory=list)
+    contracts: bool = False
 
     def entry(self) -> FunctionReport:
         """Return the one entry function (a Numba kernel module holds exactly one)."""
@@ -106,17 +107,31 @@ def find_ptxas() -> str:
     return found
 
 
+def _run(source: Path, arch: str, out: Path, *options: str) -> str:
+    done = subprocess.run(
+        [find_ptxas(), "-v", f"-arch={arch}", *options, str(source), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise PtxasError(f"ptxas failed for {arch}: {(done.stderr or done.stdout).strip()}")
+    return done.stdout + done.stderr
+
+
 def assemble(ptx: str, arch: str) -> PtxasReport:
-    """Assemble ``ptx`` for ``arch`` (``"sm_90"``) with ``ptxas -v``; raise on an error."""
+    """Assemble ``ptx`` for ``arch`` (``"sm_90"``) with ``ptxas -v``; raise on an error.
+
+    ``ptxas`` (like the driver's JIT) also contracts a plain ``mul.f64`` followed by an
+    ``add.f64`` into a fused DFMA in the machine code, which the PTX does not show. The module
+    is therefore assembled a second time with ``--fmad=false``: ``contracts`` in the report is
+    whether the two machine codes differ.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "kernel.ptx"
         source.write_text(ptx)
-        done = subprocess.run(
-            [find_ptxas(), "-v", f"-arch={arch}", str(source), "-o", str(Path(tmp) / "k.cubin")],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    if done.returncode != 0:
-        raise PtxasError(f"ptxas failed for {arch}: {(done.stderr or done.stdout).strip()}")
-    return parse(done.stdout + done.stderr)
+        fused, unfused = Path(tmp) / "fmad.cubin", Path(tmp) / "nofmad.cubin"
+        report = parse(_run(source, arch, fused))
+        _run(source, arch, unfused, "--fmad=false")
+        report.contracts = fused.read_bytes() != unfused.read_bytes()
+    return report

@@ -156,7 +156,7 @@ def test_bad_configs_are_refused_with_their_row(btcusdt):
     book, signals = btcusdt
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['stop'\]"):
         sweep(book, signals, params=[{"signal": "ofi_2s", "entry": 1, "stop": 3}])
-    with pytest.raises(ValueError, match="config 1: entry must be > 0"):
+    with pytest.raises(ValueError, match="config 1: entry=0 must be > 0"):
         sweep(
             book,
             signals,
