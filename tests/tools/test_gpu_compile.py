@@ -63,3 +63,30 @@ def test_a_missing_cuda_compiler_is_reported_not_crashed():
     )
     assert done.returncode == 2
     assert "numba-cuda is missing; `pip install -e '.[gpu-compile]'`" in done.stdout
+
+
+# A product and a sum NVVM left apart: ptxas contracts them into one DFMA unless told not to.
+CONTRACTIBLE = """.version 8.0
+.target sm_90
+.address_size 64
+.visible .entry k(.param .u64 p)
+{
+ .reg .f64 %fd<5>;
+ .reg .b64 %rd<2>;
+ ld.param.u64 %rd1, [p];
+ ld.global.f64 %fd1, [%rd1];
+ ld.global.f64 %fd2, [%rd1+8];
+ mul.f64 %fd3, %fd1, %fd2;
+ add.f64 %fd4, %fd3, %fd1;
+ st.global.f64 [%rd1+16], %fd4;
+ ret;
+}
+"""
+
+
+@needs_compiler
+def test_products_that_ptxas_would_fuse_are_found():
+    from tools.ptxas import assemble
+
+    assert assemble(CONTRACTIBLE, "sm_90").contracts
+    assert not assemble(CONTRACTIBLE.replace("mul.f64", "mul.rn.f64"), "sm_90").contracts
