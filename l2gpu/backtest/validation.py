@@ -1,30 +1,15 @@
 """Checks of what a sweep is given: every parameter of every config, the signals, ``chunk_rows``.
 
 A refused value raises ``ValueError`` naming the config (its row in the table), the field and
-what is wrong, before any kernel runs. The rules, per parameter (``docs/sweep-invariants.md``):
-
-============================  ==========================================  ====================
-parameter                     accepted                                    left out
-============================  ==========================================  ====================
-``signal``                    the name of one of the signals              required
-``entry``                     a finite number > 0                         required
-``exit``                      a finite number; NaN or None mean 0         0
-``max_hold``                  rows (an integer >= 0) or a duration        None (no limit)
-                              (``"5s"``, ``"0s"``); None or NaN: no limit
-``stop_loss_bps``,            a finite number >= 0 (0 is off)             0
-``take_profit_bps``
-``size``                      a finite number > 0, base units             1
-``latency``                   rows (an integer >= 0) or a duration,       0
-                              zero included (``0``, ``"0ms"``)
-``taker_fee_bps``             a finite number >= 0                        5
-``cooldown``                  rows, an integer >= 0                       0
-``direction``                 ``"long"``, ``"short"`` or ``"both"``       ``"both"``
-============================  ==========================================  ====================
-
-Numbers are ints or floats (NumPy's included), never booleans or text; rows may also be written
-as digits (``"10"``) or as a whole float (``3.0``, as pandas stores a column with a missing
-value). Signals are real-valued arrays (NaN is allowed: no decision at that row); boolean, text
-or object arrays are refused. ``chunk_rows`` is None or an integer >= 1.
+what is wrong, before any kernel runs. The rules (the table is in ``docs/sweep-invariants.md``):
+``entry`` and ``size`` are finite numbers > 0; ``stop_loss_bps``, ``take_profit_bps`` and
+``taker_fee_bps`` finite numbers >= 0; ``exit`` a finite number, NaN or None meaning its default
+0; ``max_hold`` and ``latency`` rows (an integer >= 0) or a duration, zero included (``"0ms"``),
+``max_hold`` None or NaN meaning no limit; ``cooldown`` rows; ``direction`` one of
+:data:`DIRECTIONS`; ``signal`` one of the signals' names. Numbers are ints or floats (NumPy's
+included), never booleans or text; rows may be written as digits (``"10"``) or a whole float
+(``3.0``, as pandas stores a column with a missing value). Signals are real-valued arrays (NaN
+allowed: no decision at that row); ``chunk_rows`` is None or an integer >= 1.
 """
 
 from __future__ import annotations
