@@ -38,15 +38,6 @@ METRICS: tuple[str, ...] = (
     "depth_exhausted",
     "open_position",
 )
-NAN_REASONS: dict[str, str] = {
-    "win_rate": "no round trip (n_trades == 0)",
-    "profit_factor": "no round trip, or every round trip netted exactly 0",
-    "avg_trade": "no round trip",
-    "avg_hold_s": "no round trip",
-    "sharpe": "fewer than two Sharpe buckets, or equity changes with zero deviation",
-    "exposure": "the book spans no time (first and last ts equal)",
-}
-"""When a metric is NaN; every metric not named here is always a number."""
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "signal",
     "entry",
@@ -67,6 +58,17 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+NAN_REASONS: dict[str, str] = {
+    "win_rate": "no round trip (n_trades == 0)",
+    "profit_factor": "no round trip, or every round trip netted exactly 0",
+    "avg_trade": "no round trip",
+    "avg_hold_s": "no round trip",
+    "sharpe": "fewer than two Sharpe buckets, or equity changes with zero deviation",
+    "exposure": "the book spans no time (first and last ts equal)",
+}
+"""When a metric is NaN; every metric not named here is always a number."""
 
 
 def metrics_from_state(
