@@ -22,35 +22,6 @@ INTEGER_METRICS = ("n_trades", "depth_exhausted", "open_position")
 RTOL = 1e-10
 
 
-def sweep_configs(signals: dict[str, np.ndarray], n: int, seed: int = 8) -> list[dict[str, Any]]:
-    """``n`` deterministic configs spread over the signals' ranges and every parameter."""
-    rng = np.random.default_rng(seed)
-
-    def pick(options: list[Any]) -> Any:
-        return options[int(rng.integers(len(options)))]
-
-    configs = []
-    for i in range(n):
-        name = sorted(signals)[i % len(signals)]
-        scale = float(np.nanquantile(np.abs(signals[name]), rng.uniform(0.5, 0.98)))
-        configs.append(
-            {
-                "signal": name,
-                "entry": max(scale, 1e-6),
-                "exit": pick([0.0, -0.5 * scale, 0.3 * scale]),
-                "max_hold": pick([None, int(rng.integers(1, 40)), "20ms", "1s"]),
-                "stop_loss_bps": pick([0.0, 0.5, 3.0]),
-                "take_profit_bps": pick([0.0, 1.0, 5.0]),
-                "size": pick([0.01, 0.5, 3.0]),
-                "latency": pick([0, int(rng.integers(1, 5)), "5ms"]),
-                "taker_fee_bps": pick([0.0, 2.0, 5.0]),
-                "cooldown": pick([0, 0, 3]),
-                "direction": pick(["long", "short", "both"]),
-            }
-        )
-    return configs
-
-
 def _host(values: Any) -> np.ndarray:
     from l2gpu.backend.arrays import to_device
 
@@ -95,6 +66,7 @@ def parity(sample: Path, rows: int | None, configs: int) -> dict[str, Any]:
     from l2gpu.data import read_book, read_trades
     from l2gpu.data.ingest import ingest
     from l2gpu.features import DEFAULT_FEATURES, compute
+    from tests.backtest.configs import random_configs
 
     with tempfile.TemporaryDirectory() as tmp:
         book_path, trades_path = Path(tmp) / "book.parquet", Path(tmp) / "trades.parquet"
@@ -111,7 +83,7 @@ def parity(sample: Path, rows: int | None, configs: int) -> dict[str, Any]:
         labels.compute(book, LABELS, engine="cpu"), labels.compute(book, LABELS, engine="gpu")
     )
     signals = {"imbalance_5": cpu["imbalance_5"], "ofi_2s": cpu["ofi_2s"]}
-    params = sweep_configs(signals, configs)
+    params = random_configs(np.random.default_rng(8), configs, signals)
     tables = [
         sweep(book, signals, params=params, engine=e, bucket_returns=True) for e in ("cpu", "gpu")
     ]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from l2gpu.backtest import METRICS, sweep
 from l2gpu.backtest.result import NAN_REASONS
-from tests.backtest.test_sweep import random_configs
+from tests.backtest.configs import random_configs
 from tests.books import random_book
 
 CONFIGS = 40
