@@ -1,19 +1,25 @@
 """Rows per second and effective GB/s of the default feature set, against copy bandwidth.
 
 Builds a synthetic book (10**7 rows, 10 levels) with synthetic trades, checks every default
-feature against the plain-loop reference on the first rows, then times ``compute()`` of the whole
-set and of each feature alone, on the CPU and on a real GPU where there is one. The device's
-copy bandwidth (a large array copied, read + write) is the yardstick for the memory-bound families.
-Run: ``.venv/bin/python -m benchmarks.bench_features [--rows N]``.
+feature against the plain-loop reference on the first rows (and, where a GPU runs, the GPU
+against the CPU on the first 20,000 rows), then times ``compute()`` of the whole set and of each
+feature alone, on the CPU and on a real GPU where there is one. The device's copy bandwidth (a
+large array copied, read + write) is the yardstick for the memory-bound families.
+Run: ``.venv/bin/python -m benchmarks.bench_features [--rows N] [--engines gpu] [--json FILE]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from benchmarks.common import machine, median_seconds
+from l2gpu.backend.arrays import to_device
 from l2gpu.backend.engine import gpu_status
 from l2gpu.data import Book, Trades, synthetic, synthetic_trades
 from l2gpu.features import DEFAULT_FEATURES, compute
@@ -22,14 +28,21 @@ from tests.reference_features import feature_reference
 CHECK_ROWS = 1500
 
 
+def on_device(engine: str) -> tuple[Any, Callable[[], None]]:
+    """The array module of ``engine`` and a function that waits for its work.
+
+    Under Numba's simulator (``tools/gpu_check.py --dry-run``) the "GPU" is the host.
+    """
+    if engine == "gpu" and not gpu_status().simulator:
+        import cupy
+
+        return cupy, cupy.cuda.Device().synchronize
+    return np, lambda: None
+
+
 def copy_bandwidth(engine: str, nbytes: int = 1 << 30) -> float:
     """GB/s of copying a ``nbytes`` array on ``engine``, counting the read and the write."""
-    if engine == "gpu":
-        import cupy as xp
-
-        sync = xp.cuda.Device().synchronize
-    else:
-        xp, sync = np, (lambda: None)
+    xp, sync = on_device(engine)
     src = xp.ones(nbytes // 8)
     dst = xp.empty_like(src)
 
@@ -43,6 +56,11 @@ def copy_bandwidth(engine: str, nbytes: int = 1 << 30) -> float:
 def bytes_per_row(book: Book) -> int:
     """Bytes a row of the book carries (ts + 4 level arrays) plus one float64 per feature."""
     return 8 + 4 * book.depth * 8 + 8 * len(DEFAULT_FEATURES)
+
+
+def book_and_trades(rows: int, depth: int = 10, seed: int = 3) -> tuple[Book, Trades]:
+    book = synthetic(rows, depth=depth, seed=seed)
+    return book, synthetic_trades(book, per_row=0.3, seed=seed)
 
 
 def check(book: Book, trades: Trades) -> None:
@@ -59,43 +77,82 @@ def check(book: Book, trades: Trades) -> None:
         )
 
 
+def check_gpu(book: Book, trades: Trades, rows: int = 20_000) -> dict[str, Any]:
+    """GPU against CPU on the first ``rows`` (rtol 1e-10); which features are bit-identical."""
+    head = book[:rows]
+    cpu = compute(head, DEFAULT_FEATURES, engine="cpu", trades=trades)
+    gpu = compute(head, DEFAULT_FEATURES, engine="gpu", trades=trades)
+    identical = []
+    for name in DEFAULT_FEATURES:
+        got = np.asarray(to_device(gpu[name], "cpu"))
+        np.testing.assert_allclose(got, cpu[name], rtol=1e-10, atol=1e-12, equal_nan=True)
+        if np.array_equal(got, cpu[name], equal_nan=True):
+            identical.append(name)
+    return {"rows": rows, "bit_identical": identical}
+
+
+def time_engine(
+    book: Book, trades: Trades, engine: str, copy_bytes: int = 1 << 30, repeat: int = 3
+) -> dict[str, Any]:
+    """Copy bandwidth, the whole default set and each feature alone on ``engine``."""
+    work = book.to("gpu" if engine == "gpu" else "cpu")
+    bandwidth = copy_bandwidth(engine, copy_bytes)
+    _, sync = on_device(engine)
+
+    def run(names: tuple[str, ...]) -> None:
+        out = compute(work, names, engine=engine, trades=trades)
+        sync()
+        del out
+
+    seconds = median_seconds(lambda: run(DEFAULT_FEATURES), repeat=repeat)
+    alone = {}
+    for name in DEFAULT_FEATURES:
+        alone[name] = median_seconds(lambda n=name: run((n,)), repeat=repeat)  # type: ignore[misc]
+    gbs = len(book) * bytes_per_row(book) / seconds / 1e9
+    return {
+        "engine": engine,
+        "rows": len(book),
+        "copy_gbs": bandwidth,
+        "all_seconds": seconds,
+        "all_mrows_per_s": len(book) / seconds / 1e6,
+        "effective_gbs": gbs,
+        "alone_seconds": alone,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--depth", type=int, default=10)
+    parser.add_argument("--engines", nargs="+", default=["cpu", "gpu"], choices=["cpu", "gpu"])
+    parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
-    book = synthetic(args.rows, depth=args.depth, seed=3)
-    trades = synthetic_trades(book, per_row=0.3, seed=3)
+    book, trades = book_and_trades(args.rows, args.depth)
     check(book, trades)
     status = gpu_status()
-    engines = ["cpu"] + (["gpu"] if status.usable and not status.simulator else [])
+    on_gpu = status.usable and not status.simulator
+    engines = [e for e in args.engines if e == "cpu" or on_gpu]
     print(f"machine: {machine()}; GPU: {status.device_name or status.reason}")
     print(
         f"book: {len(book):,} rows x {book.depth} levels, {len(trades):,} trades; "
         f"correctness vs reference on {CHECK_ROWS:,} rows: ok"
     )
+    if "gpu" in engines:
+        print(f"GPU vs CPU: ok, {check_gpu(book, trades)}")
+    results = []
     for engine in engines:
-        work = book.to("gpu" if engine == "gpu" else "cpu")
-        bandwidth = copy_bandwidth(engine)
-
-        def run(names: tuple[str, ...], w: Book = work, e: str = engine) -> None:
-            out = compute(w, names, engine=e, trades=trades)
-            if e == "gpu":
-                import cupy
-
-                cupy.cuda.Device().synchronize()
-            del out
-
-        seconds = median_seconds(lambda: run(DEFAULT_FEATURES), repeat=3)
-        gbs = len(book) * bytes_per_row(book) / seconds / 1e9
+        r = time_engine(book, trades, engine)
+        results.append(r)
         print(
-            f"{engine}: copy bandwidth {bandwidth:.1f} GB/s; all {len(DEFAULT_FEATURES)} "
-            f"features: {seconds:.2f} s, {len(book) / seconds / 1e6:.1f} M rows/s, "
-            f"{gbs:.2f} GB/s effective ({gbs / bandwidth:.0%} of copy)"
+            f"{engine}: copy bandwidth {r['copy_gbs']:.1f} GB/s; all {len(DEFAULT_FEATURES)} "
+            f"features: {r['all_seconds']:.2f} s, {r['all_mrows_per_s']:.1f} M rows/s, "
+            f"{r['effective_gbs']:.2f} GB/s effective ({r['effective_gbs'] / r['copy_gbs']:.0%} "
+            "of copy)"
         )
-        for name in DEFAULT_FEATURES:
-            alone = median_seconds(lambda n=name: run((n,)), repeat=3)  # type: ignore[misc]
+        for name, alone in r["alone_seconds"].items():
             print(f"  {name:<22} {alone * 1e3:9.1f} ms  {len(book) / alone / 1e6:8.1f} M rows/s")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

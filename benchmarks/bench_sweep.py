@@ -5,28 +5,39 @@ For configs in {1, 100, 10**4} and rows in {10**5, 10**6, 10**7} of a synthetic 
 (depth walk, 5 bps taker fee). In the same run, the same configs go through
 ``vectorbt.Portfolio.from_signals`` with equivalent fills: price = mid, slippage = half the spread
 over mid, fixed size, the same fee (vectorbt needs a configs x rows signal matrix; it is skipped
-where that matrix would pass ``--vectorbt-cells``). Before timing, the engine is checked against
-the plain-Python event loop of ``tests/reference_sweep.py``. CPU runs above ``--cpu-budget`` steps
-are skipped (they are a GPU's job); the GPU runs where CuPy finds a device. Each figure is the
-median of 5 timed runs (3 above 10**8 steps) after a warm-up.
-Run: ``.venv/bin/python -m benchmarks.bench_sweep`` (``pip install -e '.[bench]'`` for vectorbt).
+where that matrix would pass ``--vectorbt-cells``, or when vectorbt is not installed). Before
+timing, the engine is checked against the plain-Python event loop of ``tests/reference_sweep.py``
+and, where a GPU runs, the GPU against the CPU (integer outputs equal, money to rtol 1e-10, and
+which metrics are bit-identical). CPU
+runs above ``--cpu-budget`` steps are skipped (they are a GPU's job); the GPU runs where CuPy
+finds a device. Each figure is the median of 5 timed runs (3 above 10**8 steps) after a warm-up;
+``kernel steps/s`` leaves out the host-side preparation of the configs.
+Run: ``.venv/bin/python -m benchmarks.bench_sweep`` (``pip install -e '.[bench]'`` for vectorbt);
+the GPU rows alone: ``--engines gpu --configs 1000 10000 100000 --rows 10000000``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from benchmarks.common import machine, median_seconds
 from l2gpu.backend.engine import gpu_status
-from l2gpu.backtest import sweep
+from l2gpu.backtest import METRICS, sweep
 from l2gpu.data import Book, synthetic
 from l2gpu.features import compute
 from tests.reference_sweep import backtest
 
 FEE_BPS = 5.0
 SIZE = 0.01
+INTEGER_METRICS = ("n_trades", "depth_exhausted", "open_position")
 
 
 def configs_for(n: int) -> dict[str, list[object]]:
@@ -38,6 +49,12 @@ def configs_for(n: int) -> dict[str, list[object]]:
         "direction": ["long"],
         "taker_fee_bps": [FEE_BPS],
     }
+
+
+def book_and_signal(rows: int, seed: int = 11) -> tuple[Book, np.ndarray]:
+    """The synthetic book of the benchmark and its ``imbalance_5`` signal (host arrays)."""
+    book = synthetic(rows, depth=10, seed=seed)
+    return book, compute(book, ["imbalance_5"], engine="cpu")["imbalance_5"]
 
 
 def check_engine(book: Book, signal: np.ndarray) -> None:
@@ -52,19 +69,59 @@ def check_engine(book: Book, signal: np.ndarray) -> None:
         np.testing.assert_allclose(table.pnl[i], want["pnl"], rtol=1e-10)
 
 
+def check_gpu(book: Book, signal: np.ndarray, rows: int = 20_000, n: int = 64) -> dict[str, Any]:
+    """GPU against CPU on the first ``rows``: integers equal, and how many metrics are bit-equal."""
+    head, x = book[:rows], {"imb": signal[:rows]}
+    cpu = sweep(head, x, grid=configs_for(n), engine="cpu").table
+    gpu = sweep(head, x, grid=configs_for(n), engine="gpu").table
+    for metric in INTEGER_METRICS:
+        assert np.array_equal(gpu[metric], cpu[metric]), metric
+    for metric in METRICS:
+        np.testing.assert_allclose(gpu[metric], cpu[metric], rtol=1e-10, equal_nan=True)
+    identical = [m for m in METRICS if np.array_equal(gpu[m], cpu[m], equal_nan=True)]
+    return {"rows": rows, "configs": n, "bit_identical_metrics": identical}
+
+
 def repeats(steps: int) -> int:
     """Timed repeats: more for quick runs, where noise weighs more."""
     return 5 if steps <= 10**8 else 3
 
 
-def time_engine(book: Book, signal: np.ndarray, n: int, engine: str) -> float:
+def time_engine(
+    book: Book,
+    signal: np.ndarray,
+    n: int,
+    engine: str,
+    budget_s: float = float("inf"),
+    repeat: int | None = None,
+) -> dict[str, Any]:
+    """Median wall seconds and kernel steps/s of a sweep of ``n`` configs over ``book``.
+
+    After a warm-up on 1,000 rows, runs are repeated ``repeat`` times (default
+    :func:`repeats`) while the next one is expected to end within ``budget_s`` of the first.
+    """
     grid = configs_for(n)
     sweep(book[:1000], {"imb": signal[:1000]}, grid=grid, engine=engine)  # compile, warm up
-    return median_seconds(
-        lambda: sweep(book, {"imb": signal}, grid=grid, engine=engine),
-        repeat=repeats(n * len(book)),
-        warmup=1,
-    )
+    walls: list[float] = []
+    kernel: list[float] = []
+    start = time.perf_counter()
+    while len(walls) < (repeat or repeats(n * len(book))):
+        began = time.perf_counter()
+        result = sweep(book, {"imb": signal}, grid=grid, engine=engine)
+        walls.append(time.perf_counter() - began)
+        kernel.append(result.steps_per_second)
+        if time.perf_counter() - start + walls[-1] > budget_s:
+            break
+    seconds = statistics.median(walls)
+    return {
+        "rows": len(book),
+        "configs": n,
+        "engine": engine,
+        "seconds": seconds,
+        "steps_per_s": n * len(book) / seconds,
+        "kernel_steps_per_s": statistics.median(kernel),
+        "repeats": len(walls),
+    }
 
 
 def time_vectorbt(book: Book, signal: np.ndarray, n: int) -> float:
@@ -100,6 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[10**5, 10**6, 10**7])
     parser.add_argument("--configs", type=int, nargs="+", default=[1, 100, 10**4])
+    parser.add_argument("--engines", nargs="+", default=["cpu", "gpu"], choices=["cpu", "gpu"])
     parser.add_argument("--cpu-budget", type=float, default=2e10, help="largest CPU run, steps")
     parser.add_argument(
         "--vectorbt-cells",
@@ -107,25 +165,30 @@ def main() -> None:
         default=3e8,
         help="largest configs x rows matrix handed to vectorbt",
     )
+    parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     status = gpu_status()
-    engines = ["cpu"] + (["gpu"] if status.usable and not status.simulator else [])
+    on_gpu = status.usable and not status.simulator
+    engines = [e for e in args.engines if e == "cpu" or on_gpu]
+    has_vectorbt = importlib.util.find_spec("vectorbt") is not None
     print(f"machine: {machine()}; GPU: {status.device_name or status.reason}")
-    big = synthetic(max(args.rows), depth=10, seed=11)
-    signal_all = compute(big, ["imbalance_5"], engine="cpu")["imbalance_5"]
+    big, signal_all = book_and_signal(max(args.rows))
     check_engine(big, signal_all)
     print("engine vs plain-Python event loop: ok")
+    if "gpu" in engines:
+        print(f"GPU vs CPU: ok, bit-identical metrics {check_gpu(big, signal_all)}")
     print(
         f"{'rows':>10} {'configs':>8} {'engine':>6} {'seconds':>9} {'steps/s':>12} "
-        f"{'vectorbt s':>11} {'vbt steps/s':>12} {'ratio':>7}"
+        f"{'kernel st/s':>12} {'vectorbt s':>11} {'vbt steps/s':>12} {'ratio':>7}"
     )
+    rows_out = []
     for rows in args.rows:
         book, signal = big[:rows], signal_all[:rows]
         for n in args.configs:
             steps = n * rows
-            vbt_seconds = (
-                time_vectorbt(book, signal, n) if steps <= args.vectorbt_cells else float("nan")
-            )
+            vbt_seconds = float("nan")
+            if has_vectorbt and steps <= args.vectorbt_cells:
+                vbt_seconds = time_vectorbt(book, signal, n)
             for engine in engines:
                 if engine == "cpu" and steps > args.cpu_budget:
                     print(
@@ -133,12 +196,16 @@ def main() -> None:
                         "the CPU budget"
                     )
                     continue
-                seconds = time_engine(book, signal, n, engine)
-                ratio = vbt_seconds / seconds
+                row = time_engine(book, signal, n, engine)
+                rows_out.append(row)
+                seconds = row["seconds"]
                 print(
                     f"{rows:>10,} {n:>8,} {engine:>6} {seconds:>9.3f} {steps / seconds:>12.3e} "
-                    f"{vbt_seconds:>11.3f} {steps / vbt_seconds:>12.3e} {ratio:>6.1f}x"
+                    f"{row['kernel_steps_per_s']:>12.3e} {vbt_seconds:>11.3f} "
+                    f"{steps / vbt_seconds:>12.3e} {vbt_seconds / seconds:>6.1f}x"
                 )
+    if args.json:
+        args.json.write_text(json.dumps(rows_out, indent=1))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
 Levels are taken from the best outward; ``VWAP = sum(px_i * take_i) / q``. When the visible depth
 runs out, the rest fills at the last visible level (and the row counts as depth-exhausted). A side
-with no level at all gives NaN. DESIGN §6: buying 1.5 against asks 1.0@2.000, 2.0@2.010 gives
-2.0033333...; selling 1.5 against bids 1.0@1.000, 2.0@0.990 gives 0.9966666....
+with no level at all gives NaN. Buying 1.5 against asks 1.0@2.000, 2.0@2.010 gives 2.0033333...;
+selling 1.5 against bids 1.0@1.000, 2.0@0.990 gives 0.9966666....
+
+Every product that feeds a sum goes through ``mul`` (:mod:`l2gpu.kernels.unfused`), so the CPU
+and the CUDA twin compute the same bits.
 
 The CUDA twin is :mod:`l2gpu.kernels.depth_walk_cuda`; the naive reference is in
 ``tests/reference.py``.
@@ -18,10 +21,14 @@ from typing import Any
 import numba
 
 from l2gpu.kernels.jit import cpu_device_jit
+from l2gpu.kernels.unfused import mul_cpu
 
 
-def make_depth_walk_ops(jit: Callable[[Any], Any]) -> Any:
-    """Compile the walk with ``jit``; return ``fill_price(px, sz, t, qty) -> (vwap, exhausted)``."""
+def make_depth_walk_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
+    """Compile the walk with ``jit``; return ``fill_price(px, sz, t, qty) -> (vwap, exhausted)``.
+
+    ``mul`` is the target's unfused product (``mul_cpu`` or ``mul_cuda``).
+    """
 
     @jit
     def fill_price(px, sz, t, qty):
@@ -33,7 +40,7 @@ def make_depth_walk_ops(jit: Callable[[Any], Any]) -> Any:
             if math.isnan(price):
                 break
             take = min(remaining, sz[k, t])
-            notional += price * take
+            notional += mul(price, take)
             remaining -= take
             last = price
             if remaining <= 0.0:
@@ -42,13 +49,13 @@ def make_depth_walk_ops(jit: Callable[[Any], Any]) -> Any:
             return math.nan, True
         exhausted = remaining > 0.0
         if exhausted:
-            notional += last * remaining
+            notional += mul(last, remaining)
         return notional / qty, exhausted
 
     return fill_price
 
 
-fill_price_cpu = make_depth_walk_ops(cpu_device_jit)
+fill_price_cpu = make_depth_walk_ops(cpu_device_jit, mul_cpu)
 
 
 @numba.njit(parallel=True, cache=True)

@@ -9,8 +9,15 @@ from numba import cuda
 from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.depth_walk import make_depth_walk_ops
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
+from l2gpu.kernels.launch_spec import BOOL_1D, F64, F64_1D, F64_2D, LaunchSpec
+from l2gpu.kernels.unfused_cuda import mul_cuda
 
-_fill_price = make_depth_walk_ops(cuda.jit(device=True))
+_fill_price = make_depth_walk_ops(cuda.jit(device=True), mul_cuda)
+
+
+DEPTH_WALK_LAUNCH = LaunchSpec(
+    "_depth_walk_kernel", (F64_2D, F64_2D, F64, F64_1D, BOOL_1D), register_budget=32
+)
 
 
 @cuda.jit

@@ -1,4 +1,4 @@
-"""The per-config backtest state machine of the threshold family, single-source (DESIGN §5, §6).
+"""The per-config backtest state machine of the threshold family, single-source for both targets.
 
 One config walks the rows in order; at each row ``t``:
 
@@ -12,8 +12,15 @@ One config walks the rows in order; at each row ``t``:
 
 An order meeting an empty book side does not fill (an entry is dropped; an exit is retried by
 the exit rules on later rows). :func:`finish` drops an order still pending after the last row
-and closes an open position against the last row. All state lives in the rows of ``fstate`` and
-``istate`` (layout in :mod:`l2gpu.kernels.sweep_layout`), so rows can be fed in chunks.
+and closes an open position against the last row; when that side of the last row is empty the
+position stays open (``F_POSITION`` is left as it is, and the results report it). All state lives
+in the rows of ``fstate`` and ``istate`` (layout in :mod:`l2gpu.kernels.sweep_layout`), so rows
+can be fed in chunks.
+
+Every product that feeds a sum is taken with ``mul``, the target's unfused product
+(:mod:`l2gpu.kernels.unfused`): the CUDA twin then rounds money exactly as the CPU does, so
+decisions, counts and money agree bit for bit between the engines (``docs/gpu.md``). The
+invariants the results keep are in ``docs/sweep-invariants.md``.
 
 The CPU drivers are in :mod:`l2gpu.kernels.sweep_cpu`; the CUDA twin is
 :mod:`l2gpu.kernels.sweep_cuda`; the plain-Python reference is ``tests/reference_sweep.py``.
@@ -89,9 +96,12 @@ from l2gpu.kernels.sweep_layout import (
 )
 
 
-def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
-    """Compile the state machine with ``jit``; return ``(step_row, finish)``."""
-    fill_price = make_depth_walk_ops(jit)
+def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
+    """Compile the state machine with ``jit``; return ``(step_row, finish)``.
+
+    ``mul`` is the target's unfused product (``mul_cpu`` or ``mul_cuda``).
+    """
+    fill_price = make_depth_walk_ops(jit, mul)
 
     @jit
     def add_buckets(fs, ist, change, zeros, buckets):
@@ -104,7 +114,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         n = ist[I_BUCKETS] + 1
         delta = change - fs[F_SHARPE_MEAN]
         fs[F_SHARPE_MEAN] += delta / n
-        fs[F_SHARPE_M2] += delta * (change - fs[F_SHARPE_MEAN])
+        fs[F_SHARPE_M2] += mul(delta, change - fs[F_SHARPE_MEAN])
         ist[I_BUCKETS] = n
         if zeros > 0:
             total = n + zeros
@@ -129,14 +139,16 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
         ist[I_PENDING] = PENDING_NONE
         if math.isnan(vwap):
             return False
-        notional = vwap * qty
-        fee = par[P_FEE_BPS] * 1e-4 * notional
-        fs[F_CASH] -= side * notional + fee
+        notional = mul(vwap, qty)
+        fee = mul(par[P_FEE_BPS] * 1e-4, notional)
+        fs[F_CASH] -= mul(float(side), notional) + fee
         fs[F_FEES] += fee
         fs[F_TURNOVER] += notional
         if exhausted:
             ist[I_DEPTH_EXHAUSTED] += 1
-        recording = rec_f.shape[0] > 0
+        # Record buffers hold the round trips the sweep counted: a position still open at the
+        # end (its exit never filled) has no row to write its entry into.
+        recording = rec_f.shape[0] > ist[I_TRADES]
         if kind == PENDING_ENTRY:
             fs[F_POSITION] = side * qty
             fs[F_ENTRY_PX] = vwap
@@ -153,7 +165,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
                 rec_i[k, R_ENTRY_DECISION_ROW] = ist[I_DECISION_ROW]
             return True
         position = fs[F_POSITION]
-        gross = position * (vwap - fs[F_ENTRY_PX])
+        gross = mul(position, vwap - fs[F_ENTRY_PX])
         net = gross - fs[F_ENTRY_FEE] - fee
         fs[F_GROSS] += gross
         if net > 0.0:
@@ -283,8 +295,8 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
                     else:
                         held = float(t - ist[I_ENTRY_ROW])
                     leave = leave or held >= par[P_MAX_HOLD]
-                stop = par[P_STOP_BPS] * 1e-4
-                take = par[P_TAKE_PROFIT_BPS] * 1e-4
+                stop = mul(par[P_STOP_BPS], 1e-4)
+                take = mul(par[P_TAKE_PROFIT_BPS], 1e-4)
                 if position > 0.0:
                     leave = leave or (stop > 0.0 and mid_t <= entry_px * (1.0 - stop))
                     leave = leave or (take > 0.0 and mid_t >= entry_px * (1.0 + take))
@@ -311,7 +323,7 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
                     )
         equity = fs[F_LAST_EQUITY]
         if not math.isnan(mid_t):
-            equity = fs[F_CASH] + fs[F_POSITION] * mid_t
+            equity = fs[F_CASH] + mul(fs[F_POSITION], mid_t)
         mark(bucket_t, equity, fs, ist, buckets)
 
     @jit
@@ -338,12 +350,9 @@ def make_sweep_ops(jit: Callable[[Any], Any]) -> Any:
             ist[I_PENDING] = PENDING_EXIT
             ist[I_DECISION_ROW] = last
             ist[I_PENDING_SIDE] = -1 if position > 0.0 else 1
-            if not fill(
-                last, offset, ts_last, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i
-            ):
-                # The side is empty at the last row: settle at the mid so the trade still ends.
-                ist[I_PENDING] = PENDING_NONE
-        equity = fs[F_CASH] + fs[F_POSITION] * mid_last
+            # Where that side of the last row is empty, nothing fills: the position stays open.
+            fill(last, offset, ts_last, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
+        equity = fs[F_CASH] + mul(fs[F_POSITION], mid_last)
         if math.isnan(equity):
             equity = fs[F_LAST_EQUITY]
         if equity > fs[F_PEAK]:

@@ -16,8 +16,9 @@ import numba
 from l2gpu.kernels.jit import cpu_device_jit
 from l2gpu.kernels.sweep import make_sweep_ops
 from l2gpu.kernels.sweep_layout import P_SIGNAL
+from l2gpu.kernels.unfused import mul_cpu
 
-_step_row_cpu, _finish_cpu = make_sweep_ops(cpu_device_jit)
+_step_row_cpu, _finish_cpu = make_sweep_ops(cpu_device_jit, mul_cpu)
 
 
 @numba.njit(parallel=True, cache=True)

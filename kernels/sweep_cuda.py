@@ -23,13 +23,38 @@ from numba import cuda
 
 from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.launch_spec import F64_1D, F64_2D, I64, I64_1D, I64_2D, LaunchSpec
 from l2gpu.kernels.sweep import make_sweep_ops
 from l2gpu.kernels.sweep_args import BookArrays, SweepOutputs, SweepState
 from l2gpu.kernels.sweep_layout import P_SIGNAL
+from l2gpu.kernels.unfused_cuda import mul_cuda
 
 TILE = 256
 
-_step_row, _finish = make_sweep_ops(cuda.jit(device=True))
+_step_row, _finish = make_sweep_ops(cuda.jit(device=True), mul_cuda)
+
+
+SWEEP_LAUNCH = LaunchSpec(
+    "_sweep_kernel",
+    (
+        I64_1D,  # ts
+        F64_1D,  # mid
+        F64_2D,  # signals
+        F64_2D,  # bid_px
+        F64_2D,  # bid_sz
+        F64_2D,  # ask_px
+        F64_2D,  # ask_sz
+        I64_1D,  # row_bucket
+        F64_2D,  # params
+        F64_2D,  # fstate
+        I64_2D,  # istate
+        I64,  # offset
+        F64_2D,  # rec_f
+        I64_2D,  # rec_i
+        F64_2D,  # bucket_pnl
+    ),
+    register_budget=64,
+)
 
 
 @cuda.jit
@@ -86,6 +111,27 @@ def _sweep_kernel(book, signals, order, state, out, offset):
                     buckets,
                 )
         cuda.syncthreads()
+
+
+FINISH_LAUNCH = LaunchSpec(
+    "_finish_kernel",
+    (
+        I64_1D,  # ts
+        F64_1D,  # mid
+        F64_2D,  # bid_px
+        F64_2D,  # bid_sz
+        F64_2D,  # ask_px
+        F64_2D,  # ask_sz
+        F64_2D,  # params
+        F64_2D,  # fstate
+        I64_2D,  # istate
+        I64,  # offset
+        F64_2D,  # rec_f
+        I64_2D,  # rec_i
+        F64_2D,  # bucket_pnl
+    ),
+    register_budget=40,
+)
 
 
 @cuda.jit

@@ -9,9 +9,17 @@ from numba import cuda
 
 from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
+from l2gpu.kernels.launch_spec import F64_1D, F64_2D, I64, LaunchSpec
 from l2gpu.kernels.top_of_book import make_top_of_book_ops
 
 _top_of_book_row = make_top_of_book_ops(cuda.jit(device=True))
+
+
+TOP_OF_BOOK_LAUNCH = LaunchSpec(
+    "_top_of_book_kernel",
+    (F64_2D, F64_2D, F64_2D, F64_2D, I64, F64_1D, F64_1D, F64_1D),
+    register_budget=32,
+)
 
 
 @cuda.jit

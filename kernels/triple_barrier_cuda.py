@@ -8,9 +8,17 @@ from numba import cuda
 
 from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, launch_per_row
+from l2gpu.kernels.launch_spec import F64_1D, I64_1D, LaunchSpec
 from l2gpu.kernels.triple_barrier import make_triple_barrier_ops
 
 _first_touch = make_triple_barrier_ops(cuda.jit(device=True))
+
+
+TRIPLE_BARRIER_LAUNCH = LaunchSpec(
+    "_triple_barrier_kernel",
+    (F64_1D, I64_1D, I64_1D, F64_1D, F64_1D, F64_1D, I64_1D),
+    register_budget=32,
+)
 
 
 @cuda.jit

@@ -193,19 +193,20 @@ def backtest(book: Book, x: np.ndarray, cfg: dict, bucket_ns: int = 10**9):
     else:
         profit_factor = math.inf if wins > 0 else math.nan
     metrics = {
-        "pnl": final,
+        "pnl": acct.gross - acct.fees,
         "gross_pnl": acct.gross,
         "fees": acct.fees,
         "n_trades": n,
         "win_rate": sum(v > 0 for v in nets) / n if n else math.nan,
         "profit_factor": profit_factor,
-        "avg_trade": final / n if n else math.nan,
+        "avg_trade": (acct.gross - acct.fees) / n if n else math.nan,
         "max_drawdown": drawdown,
         "sharpe": sharpe,
         "turnover": acct.turnover,
         "exposure": exposure / (ts[last] - ts[0]) if ts[last] > ts[0] else math.nan,
         "avg_hold_s": acct.hold_ns / n / 1e9 if n else math.nan,
         "depth_exhausted": acct.exhausted,
+        "open_position": acct.position,
         "bucket_changes": changes,
     }
     return metrics, acct.trades

@@ -4,6 +4,7 @@
 may be ``None`` (no limit). Defaults: ``exit=0``, ``max_hold=None``, ``stop_loss_bps=0`` and
 ``take_profit_bps=0`` (off), ``size=1`` base unit, ``latency=0``, ``taker_fee_bps=5`` (a common
 perpetual-futures taker fee; set it to your venue's), ``cooldown=0`` rows, ``direction="both"``.
+What each parameter accepts is in :mod:`l2gpu.backtest.validation`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from l2gpu.core.spans import Window
+from l2gpu.backtest.validation import (
+    DIRECTIONS,
+    check_config,
+    is_missing,
+    optional_span,
+    span,
+    whole_rows,
+)
 from l2gpu.kernels import sweep_layout as layout
 
 DEFAULTS: dict[str, Any] = {
@@ -30,7 +38,6 @@ DEFAULTS: dict[str, Any] = {
     "direction": "both",
 }
 NAMES: tuple[str, ...] = ("signal", "entry", *DEFAULTS)
-DIRECTIONS = {"long": 1.0, "short": -1.0, "both": 0.0}
 
 
 def expand_grid(grid: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
@@ -42,30 +49,28 @@ def expand_grid(grid: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     return pd.DataFrame(list(itertools.product(*values)), columns=names)
 
 
-def _span(value: Any, name: str, row: int) -> tuple[float, float]:
-    """(amount, is_time): rows as an int, or a duration string in ns."""
-    if isinstance(value, bool):
-        raise ValueError(f"config {row}: {name}={value!r} is not rows or a duration")
-    if isinstance(value, int | np.integer):
-        if value < 0:
-            raise ValueError(f"config {row}: {name}={value} rows is negative")
-        return float(value), 0.0
-    if isinstance(value, str):
-        if value.isdigit():
-            return float(value), 0.0
-        try:
-            span = Window.parse(value)
-        except ValueError as exc:
-            raise ValueError(f"config {row}: {name}: {exc}") from None
-        assert span.ns is not None
-        return float(span.ns), 1.0
-    raise ValueError(
-        f"config {row}: {name}={value!r} must be rows (an int) or a duration such as '50ms'"
-    )
+def config_table(params: Any) -> pd.DataFrame:
+    """Explicit configs as a table, one per row.
+
+    ``params`` is a DataFrame or a sequence of mappings; a mapping that leaves a parameter out
+    gets its default there (a table cannot tell a left-out value from a NaN one).
+    """
+    if isinstance(params, pd.DataFrame):
+        return params
+    rows = list(params)
+    if rows and all(isinstance(r, Mapping) for r in rows):
+        given = {name for r in rows for name in r}
+        fill = {name: value for name, value in DEFAULTS.items() if name in given}
+        rows = [{**fill, **r} for r in rows]
+    return pd.DataFrame(rows)
 
 
 def normalise(table: pd.DataFrame, signal_names: Sequence[str]) -> pd.DataFrame:
-    """Fill defaults and check every value; the table the results are reported against."""
+    """Fill defaults and check every value; the table the results are reported against.
+
+    A NaN or None ``exit`` becomes its default 0. Raises ``ValueError`` naming the config and
+    the field of the first value :mod:`l2gpu.backtest.validation` refuses.
+    """
     unknown = sorted(set(table.columns) - set(NAMES))
     if unknown:
         raise ValueError(f"unknown parameter(s) {unknown}; the parameters are {', '.join(NAMES)}")
@@ -77,25 +82,10 @@ def normalise(table: pd.DataFrame, signal_names: Sequence[str]) -> pd.DataFrame:
         if name not in out.columns:
             out[name] = [default] * len(out)
     out = out[list(NAMES)].reset_index(drop=True)
-    for row, cfg in enumerate(out.itertuples(index=False)):
-        if cfg.signal not in signal_names:
-            raise ValueError(
-                f"config {row}: signal {cfg.signal!r} is not among the signals {list(signal_names)}"
-            )
-        if not float(cfg.entry) > 0:
-            raise ValueError(f"config {row}: entry must be > 0, got {cfg.entry!r}")
-        if cfg.direction not in DIRECTIONS:
-            raise ValueError(
-                f"config {row}: direction {cfg.direction!r} is not one of {', '.join(DIRECTIONS)}"
-            )
-        for name in ("size",):
-            if not float(getattr(cfg, name)) > 0:
-                raise ValueError(f"config {row}: {name} must be > 0")
-        for name in ("stop_loss_bps", "take_profit_bps", "taker_fee_bps"):
-            if float(getattr(cfg, name)) < 0:
-                raise ValueError(f"config {row}: {name} must be >= 0")
-        if int(cfg.cooldown) < 0:
-            raise ValueError(f"config {row}: cooldown must be >= 0 rows")
+    if out["exit"].isna().any():
+        out["exit"] = [DEFAULTS["exit"] if is_missing(v) else v for v in out["exit"]]
+    for row, cfg in enumerate(out.to_dict("records")):
+        check_config(cfg, row, signal_names)
     return out
 
 
@@ -108,17 +98,16 @@ def encode(table: pd.DataFrame, signal_names: Sequence[str]) -> np.ndarray:
         p[layout.P_SIGNAL] = index[cfg.signal]
         p[layout.P_ENTRY] = float(cfg.entry)
         p[layout.P_EXIT] = float(cfg.exit)
-        if cfg.max_hold is None or (isinstance(cfg.max_hold, float) and np.isnan(cfg.max_hold)):
+        max_hold = optional_span(cfg.max_hold, row, "max_hold")
+        if max_hold is None:
             p[layout.P_MAX_HOLD] = -1.0
         else:
-            p[layout.P_MAX_HOLD], p[layout.P_MAX_HOLD_IS_TIME] = _span(
-                cfg.max_hold, "max_hold", row
-            )
+            p[layout.P_MAX_HOLD], p[layout.P_MAX_HOLD_IS_TIME] = max_hold
         p[layout.P_STOP_BPS] = float(cfg.stop_loss_bps)
         p[layout.P_TAKE_PROFIT_BPS] = float(cfg.take_profit_bps)
         p[layout.P_SIZE] = float(cfg.size)
-        p[layout.P_LATENCY], p[layout.P_LATENCY_IS_TIME] = _span(cfg.latency, "latency", row)
+        p[layout.P_LATENCY], p[layout.P_LATENCY_IS_TIME] = span(cfg.latency, row, "latency")
         p[layout.P_FEE_BPS] = float(cfg.taker_fee_bps)
-        p[layout.P_COOLDOWN] = float(int(cfg.cooldown))
+        p[layout.P_COOLDOWN] = float(whole_rows(cfg.cooldown, row, "cooldown"))
         p[layout.P_DIRECTION] = DIRECTIONS[cfg.direction]
     return params

@@ -1,4 +1,16 @@
-"""``SweepResult``: one row of metrics per config, and the trades of recorded configs."""
+"""``SweepResult``: one row of metrics per config, and the trades of recorded configs.
+
+Invariants of every results table (``docs/sweep-invariants.md``; tests in ``tests/backtest``):
+
+- ``pnl == gross_pnl - fees`` exactly: ``pnl`` is defined as the realised round-trip pnl
+  ``gross_pnl`` less every fee paid (``fees``, the entry fee of a position still open included).
+  The final mark-to-mid equity (behind ``max_drawdown``, ``sharpe`` and ``bucket_pnl``) adds the
+  same amounts in another order, so it may differ from ``pnl`` in the last bits.
+- Every position is closed, or reported open: ``open_position`` is the signed size (base units)
+  still held after the last row, which happens only when the side of the book that would close
+  it is empty at the last row; it is 0 otherwise. Its gross pnl is not realised.
+- A metric is NaN only for the reason given in :data:`NAN_REASONS`.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +36,7 @@ METRICS: tuple[str, ...] = (
     "exposure",
     "avg_hold_s",
     "depth_exhausted",
+    "open_position",
 )
 
 
@@ -32,10 +45,21 @@ def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
 
 
+NAN_REASONS: dict[str, str] = {
+    "win_rate": "no round trip (n_trades == 0)",
+    "profit_factor": "no round trip, or every round trip netted exactly 0",
+    "avg_trade": "no round trip",
+    "avg_hold_s": "no round trip",
+    "sharpe": "fewer than two Sharpe buckets, or equity changes with zero deviation",
+    "exposure": "the book spans no time (first and last ts equal)",
+}
+"""When a metric is NaN; every metric not named here is always a number."""
+
+
 def metrics_from_state(
     fstate: np.ndarray, istate: np.ndarray, span_ns: int, bucket_ns: int
 ) -> pd.DataFrame:
-    """Per-config metrics from the final kernel state (host arrays)."""
+    """Per-config metrics from the final kernel state (host arrays); see the module doc."""
     trades = istate[:, layout.I_TRADES].astype(np.float64)
     wins, losses = fstate[:, layout.F_SUM_WIN], fstate[:, layout.F_SUM_LOSS]
     profit_factor = np.where(
@@ -49,21 +73,24 @@ def metrics_from_state(
         SECONDS_PER_YEAR * 1e9 / bucket_ns
     )
     sharpe = np.where(buckets >= 2, sharpe, np.nan)
+    gross, fees = fstate[:, layout.F_GROSS], fstate[:, layout.F_FEES]
+    pnl = gross - fees
     return pd.DataFrame(
         {
-            "pnl": fstate[:, layout.F_LAST_EQUITY],
-            "gross_pnl": fstate[:, layout.F_GROSS],
-            "fees": fstate[:, layout.F_FEES],
+            "pnl": pnl,
+            "gross_pnl": gross,
+            "fees": fees,
             "n_trades": istate[:, layout.I_TRADES],
             "win_rate": _divide(istate[:, layout.I_WINS].astype(np.float64), trades),
             "profit_factor": profit_factor,
-            "avg_trade": _divide(fstate[:, layout.F_LAST_EQUITY], trades),
+            "avg_trade": _divide(pnl, trades),
             "max_drawdown": fstate[:, layout.F_MAX_DRAWDOWN],
             "sharpe": sharpe,
             "turnover": fstate[:, layout.F_TURNOVER],
             "exposure": fstate[:, layout.F_EXPOSURE_NS] / span_ns if span_ns > 0 else np.nan,
             "avg_hold_s": _divide(fstate[:, layout.F_HOLD_NS], trades) / 1e9,
             "depth_exhausted": istate[:, layout.I_DEPTH_EXHAUSTED],
+            "open_position": fstate[:, layout.F_POSITION],
         }
     )
 

@@ -45,9 +45,10 @@ import pandas as pd
 from l2gpu.backend.arrays import to_device
 from l2gpu.backend.engine import resolve_engine
 from l2gpu.backtest.cpu_driver import record_cpu, run_cpu
-from l2gpu.backtest.params import encode, expand_grid, normalise
+from l2gpu.backtest.params import config_table, encode, expand_grid, normalise
 from l2gpu.backtest.result import SweepResult, metrics_from_state, trades_frame
 from l2gpu.backtest.sweep_inputs import book_arrays, signal_matrix
+from l2gpu.backtest.validation import check_sweep_inputs
 from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
 from l2gpu.kernels import sweep_layout as layout
@@ -58,7 +59,7 @@ Progress = Callable[[int, int], None]
 def _configs(grid: Mapping[str, Sequence[Any]] | None, params: Any) -> pd.DataFrame:
     if (grid is None) == (params is None):
         raise ValueError("give either grid= (lists to combine) or params= (explicit rows)")
-    table = expand_grid(grid) if grid is not None else pd.DataFrame(params)
+    table = expand_grid(grid) if grid is not None else config_table(params)
     if len(table) == 0:
         raise ValueError("the sweep has no configs")
     return table
@@ -116,6 +117,7 @@ def sweep(
     bucket = Window.parse(sharpe_bucket)
     if bucket.ns is None:
         raise ValueError(f"sharpe_bucket must be a duration such as '1s', got {sharpe_bucket!r}")
+    check_sweep_inputs(signals, chunk_rows)
     where = resolve_engine(engine)
     work = book if where == "gpu" and book.device == "gpu" else book.to("cpu")
     names, matrix = signal_matrix(signals, rows, work.device)

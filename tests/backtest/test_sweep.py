@@ -12,36 +12,12 @@ from l2gpu.data.ingest import ingest
 from l2gpu.features import compute
 from l2gpu.kernels import sweep_layout as layout
 from l2gpu.kernels.sweep_args import BookArrays, SweepState
+from tests.backtest.configs import random_configs
 from tests.books import random_book
 from tests.reference_sweep import backtest
 from tests.samples import BTCUSDT
 
 INTEGER_METRICS = ("n_trades", "depth_exhausted")
-
-
-def random_configs(rng, n, signals):
-    configs = []
-    for _ in range(n):
-        name = rng.choice(list(signals))
-        scale = np.nanquantile(np.abs(signals[name]), rng.uniform(0.5, 0.98))
-        configs.append(
-            {
-                "signal": str(name),
-                "entry": float(max(scale, 1e-6)),
-                "exit": float(rng.choice([0.0, -0.5 * scale, 0.3 * scale])),
-                "max_hold": rng.choice(
-                    [None, int(rng.integers(1, 40)), f"{rng.integers(1, 30)}ms", "1s"]
-                ),
-                "stop_loss_bps": float(rng.choice([0.0, 0.5, 3.0])),
-                "take_profit_bps": float(rng.choice([0.0, 1.0, 5.0])),
-                "size": float(rng.choice([0.01, 0.5, 3.0])),
-                "latency": rng.choice([0, int(rng.integers(1, 5)), f"{rng.integers(1, 20)}ms"]),
-                "taker_fee_bps": float(rng.choice([0.0, 2.0, 5.0])),
-                "cooldown": int(rng.choice([0, 0, 3])),
-                "direction": str(rng.choice(["long", "short", "both"])),
-            }
-        )
-    return configs
 
 
 def assert_agrees_with_reference(book, signals, configs, record):
@@ -160,7 +136,7 @@ def test_bad_configs_are_refused_with_their_row(btcusdt):
     book, signals = btcusdt
     with pytest.raises(ValueError, match=r"unknown parameter\(s\) \['stop'\]"):
         sweep(book, signals, params=[{"signal": "ofi_2s", "entry": 1, "stop": 3}])
-    with pytest.raises(ValueError, match="config 1: entry must be > 0"):
+    with pytest.raises(ValueError, match="config 1: entry=0 must be > 0"):
         sweep(
             book,
             signals,
