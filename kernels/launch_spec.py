@@ -32,7 +32,14 @@ F64_1D = types.Array(types.float64, 1, "C")
 F64_2D = types.Array(types.float64, 2, "C")
 I64_1D = types.Array(types.int64, 1, "C")
 I64_2D = types.Array(types.int64, 2, "C")
+F64_3D = types.Array(types.float64, 3, "C")
+I64_3D = types.Array(types.int64, 3, "C")
 BOOL_1D = types.Array(types.boolean, 1, "C")
+
+
+def named_tuple(cls: type, *members: Any) -> Any:
+    """Return the numba type of a named tuple of class ``cls`` with member types ``members``."""
+    return types.BaseTuple.from_types(list(members), cls)
 
 
 @dataclass(frozen=True)
@@ -46,7 +53,8 @@ class LaunchSpec:
     arg_types : tuple of numba types
         The type of each argument, in order: what :func:`arg_type` gives for the values the
         driver passes (C-contiguous arrays are ``F64_2D`` and the like; a Python int is ``I64``,
-        a float ``F64``; a tuple of arrays is ``types.UniTuple(F64_2D, 4)`` or ``types.Tuple``).
+        a float ``F64``; a tuple of arrays is ``types.UniTuple(F64_2D, 4)`` or ``types.Tuple``,
+        a named tuple :func:`named_tuple` of its class and member types).
     register_budget : int
         Registers per thread the kernel may use (what ``ptxas`` reports must not exceed it).
     threads_per_block : int
@@ -71,7 +79,8 @@ def arg_type(value: Any) -> Any:
     tuples element by element.
     """
     if isinstance(value, tuple):
-        return types.BaseTuple.from_types([arg_type(v) for v in value])
+        named = type(value) if hasattr(value, "_fields") else None
+        return types.BaseTuple.from_types([arg_type(v) for v in value], named)
     interface = getattr(value, "__cuda_array_interface__", None)
     if interface is not None and not isinstance(value, np.ndarray):
         dtype = np.dtype(interface["typestr"])

@@ -85,7 +85,7 @@ def make_quote_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
     ``mul`` is the target's product that is never fused into a multiply-add (every product
     that feeds a sum goes through it, so the CPU and the CUDA twin round alike).
     """
-    fill_price = make_depth_walk_ops(jit)
+    fill_price = make_depth_walk_ops(jit, mul)
     _, best_tick, _, _ = make_queue_ops(jit, mul)
     fill, _, see_due, send, _ = make_order_ops(jit, mul)
     arrive_one, market_fill, orders_and_trades, book_change = make_exchange_ops(jit, mul)

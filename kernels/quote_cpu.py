@@ -20,15 +20,9 @@ import numba
 from l2gpu.kernels.jit import cpu_device_jit
 from l2gpu.kernels.quote import make_quote_ops
 from l2gpu.kernels.quote_layout import P_SIGNAL
+from l2gpu.kernels.unfused import mul_cpu
 
-
-@cpu_device_jit
-def _mul_cpu(a, b):
-    """Return ``a * b`` rounded to float64 (the CPU never fuses it into an addition)."""
-    return a * b
-
-
-_step_row_cpu, _finish_cpu = make_quote_ops(cpu_device_jit, _mul_cpu)
+_step_row_cpu, _finish_cpu = make_quote_ops(cpu_device_jit, mul_cpu)
 
 
 @numba.njit(cache=True)

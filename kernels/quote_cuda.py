@@ -6,92 +6,82 @@ previous row's book), while the trades aligned to rows (``trade_first`` and the 
 are whole, indexed by global row and trade. State stays in the rows of ``fstate`` and ``istate``
 between launches.
 
-``REGISTER_BUDGET``, ``ALLOW_FMA`` and ``LAUNCH_ARGS`` declare, for the offline compile, each
-kernel's register budget per thread, why fused multiply-adds remain, and its argument types as
-the driver (:mod:`l2gpu.backtest.quote.gpu`) passes them: ``i8``/``f8`` scalars,
-``i8[:]``/``f8[:]``/``f8[:, :]``/``i8[:, :]`` C-contiguous arrays.
+``QUOTE_LAUNCH`` and ``QUOTE_FINISH_LAUNCH`` (:class:`~l2gpu.kernels.launch_spec.LaunchSpec`)
+declare, for the offline compile, each kernel's register budget per thread, why fused
+multiply-adds remain, and its argument types as the driver (:mod:`l2gpu.backtest.quote.gpu`)
+passes them; the record buffers and the pnl matrix are rows of larger arrays (layout ``A``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from numba import cuda
-from numba.core import config
+from numba import cuda, types
 
+from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
+from l2gpu.kernels.launch_spec import F64, F64_1D, F64_2D, I64, I64_1D, I64_2D, LaunchSpec
 from l2gpu.kernels.quote import make_quote_ops
 from l2gpu.kernels.quote_layout import P_SIGNAL
+from l2gpu.kernels.unfused_cuda import mul_cuda
 
-if config.ENABLE_CUDASIM:  # type: ignore[attr-defined]  # read from the environment by numba
+_step_row, _finish = make_quote_ops(cuda.jit(device=True), mul_cuda)
 
-    @cuda.jit(device=True)
-    def _mul(a, b):
-        """Return ``a * b`` (the simulator runs Python arithmetic, which never fuses)."""
-        return a * b
-
-else:
-    from numba.cuda import libdevice
-
-    @cuda.jit(device=True)
-    def _mul(a, b):
-        """Return ``a * b`` rounded to nearest, never contracted into a multiply-add."""
-        return libdevice.dmul_rn(a, b)
-
-
-_step_row, _finish = make_quote_ops(cuda.jit(device=True), _mul)
-
-REGISTER_BUDGET = {"_quote_kernel": 168, "_quote_finish_kernel": 64}
-"""Registers per thread each kernel may use. Compiled offline for sm_90 (numba-cuda 0.30.4,
-``ptxas -v`` of CUDA 12.9): 136 and 37 registers, no spills, no stack frame."""
-ALLOW_FMA = {
-    "_quote_kernel": "libdevice's pow and log1p (prob_power with a fractional n, prob_log) and "
-    "the threshold family's depth walk (market orders) until it takes an unfused product",
-    "_quote_finish_kernel": "the threshold family's depth walk, until it takes an unfused product",
-}
-"""Why fused multiply-adds remain in the PTX (every product of this family's own code that feeds
-a sum goes through ``_mul``, which NVVM never fuses)."""
-_ROWS = ("i8[:]", "f8[:]", "f8[:, :]", "f8[:, :]", "f8[:, :]", "f8[:, :]", "f8[:, :]")
-LAUNCH_ARGS = {
-    "_quote_kernel": (
-        *_ROWS,  # ts, mid, signals, bid_px, bid_sz, ask_px, ask_sz (chunk rows)
-        "f8",  # tick
-        "f8",  # tick_num
-        "f8",  # tick_den
-        "i8[:]",  # trade_first (all rows + 1)
-        "i8[:]",  # trade_ts
-        "i8[:]",  # trade_tick
-        "f8[:]",  # trade_sz
-        "i8[:]",  # trade_side
-        "f8[:]",  # trade_future_mid
-        "f8[:]",  # row_future_mid (chunk rows)
-        "i8[:]",  # row_bucket (chunk rows)
-        "f8[:, :]",  # params
-        "f8[:, :]",  # fstate
-        "i8[:, :]",  # istate
-        "i8",  # first
-        "i8",  # stop
-        "i8",  # offset
-        "f8[:, :]",  # rec_f
-        "i8[:, :]",  # rec_i
-        "f8[:, :]",  # bucket_pnl
+F64_2D_ANY = types.Array(types.float64, 2, "A")
+I64_2D_ANY = types.Array(types.int64, 2, "A")
+_ROWS = (I64_1D, F64_1D, F64_2D, F64_2D, F64_2D, F64_2D, F64_2D)
+"""ts, mid, signals and the four level arrays of a chunk of rows."""
+_LIBDEVICE_FMA = (
+    "libdevice's pow and log1p (the prob_power queue with a fractional n, prob_log) are fused "
+    "inside; every product of the family's own code that feeds a sum is unfused"
+)
+QUOTE_LAUNCH = LaunchSpec(
+    "_quote_kernel",
+    (
+        *_ROWS,
+        F64,  # tick
+        F64,  # tick_num
+        F64,  # tick_den
+        I64_1D,  # trade_first (all rows + 1)
+        I64_1D,  # trade_ts
+        I64_1D,  # trade_tick
+        F64_1D,  # trade_sz
+        I64_1D,  # trade_side
+        F64_1D,  # trade_future_mid
+        F64_1D,  # row_future_mid (chunk rows)
+        I64_1D,  # row_bucket (chunk rows)
+        F64_2D,  # params
+        F64_2D,  # fstate
+        I64_2D,  # istate
+        I64,  # first
+        I64,  # stop
+        I64,  # offset
+        F64_2D_ANY,  # rec_f
+        I64_2D_ANY,  # rec_i
+        F64_2D_ANY,  # bucket_pnl
     ),
-    "_quote_finish_kernel": (
-        "i8[:]",  # ts
-        "f8[:]",  # mid
-        "f8[:, :]",  # bid_px
-        "f8[:, :]",  # bid_sz
-        "f8[:, :]",  # ask_px
-        "f8[:, :]",  # ask_sz
-        "f8[:, :]",  # params
-        "f8[:, :]",  # fstate
-        "i8[:, :]",  # istate
-        "i8",  # offset
-        "f8[:, :]",  # rec_f
-        "i8[:, :]",  # rec_i
-        "f8[:, :]",  # bucket_pnl
+    register_budget=168,
+    allow_fma=_LIBDEVICE_FMA,
+)
+QUOTE_FINISH_LAUNCH = LaunchSpec(
+    "_quote_finish_kernel",
+    (
+        I64_1D,  # ts
+        F64_1D,  # mid
+        F64_2D,  # bid_px
+        F64_2D,  # bid_sz
+        F64_2D,  # ask_px
+        F64_2D,  # ask_sz
+        F64_2D,  # params
+        F64_2D,  # fstate
+        I64_2D,  # istate
+        I64,  # offset
+        F64_2D_ANY,  # rec_f
+        I64_2D_ANY,  # rec_i
+        F64_2D_ANY,  # bucket_pnl
     ),
-}
+    register_budget=64,
+)
 
 
 @cuda.jit
@@ -203,12 +193,13 @@ def _quote_finish_kernel(
 
 
 def quote_chunk_cuda(*args: Any, threads_per_block: int = DEFAULT_THREADS_PER_BLOCK) -> None:
-    """Advance every config over rows ``first .. stop-1`` (arguments as ``LAUNCH_ARGS``)."""
+    """Advance every config over rows ``first .. stop-1`` (arguments as :data:`QUOTE_LAUNCH`)."""
     configs = args[18].shape[0]
-    _quote_kernel[blocks_for(configs, threads_per_block), threads_per_block](*args)
+    _quote_kernel[blocks_for(configs, threads_per_block), threads_per_block](*kernel_args(*args))
 
 
 def quote_finish_cuda(*args: Any, threads_per_block: int = DEFAULT_THREADS_PER_BLOCK) -> None:
     """Close every config after the last row (the last chunk's arrays, from ``offset``)."""
     configs = args[6].shape[0]
-    _quote_finish_kernel[blocks_for(configs, threads_per_block), threads_per_block](*args)
+    blocks = blocks_for(configs, threads_per_block)
+    _quote_finish_kernel[blocks, threads_per_block](*kernel_args(*args))

@@ -75,7 +75,7 @@ def make_exchange_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
     ``market_fill`` is also what a zero-latency risk exit fills with; ``mul`` is the target's
     unfused product (see :func:`l2gpu.kernels.quote.make_quote_ops`).
     """
-    fill_price = make_depth_walk_ops(jit)
+    fill_price = make_depth_walk_ops(jit, mul)
     _, best_tick, displayed, fallen = make_queue_ops(jit, mul)
     fill, push_unseen, _, _, due = make_order_ops(jit, mul)
 

@@ -23,7 +23,17 @@ from numba import cuda
 
 from l2gpu.backend.launch import kernel_args
 from l2gpu.kernels.jit import DEFAULT_THREADS_PER_BLOCK, blocks_for
-from l2gpu.kernels.launch_spec import F64_1D, F64_2D, I64, I64_1D, I64_2D, LaunchSpec
+from l2gpu.kernels.launch_spec import (
+    F64_1D,
+    F64_2D,
+    F64_3D,
+    I64,
+    I64_1D,
+    I64_2D,
+    I64_3D,
+    LaunchSpec,
+    named_tuple,
+)
 from l2gpu.kernels.sweep import make_sweep_ops
 from l2gpu.kernels.sweep_args import BookArrays, SweepOutputs, SweepState
 from l2gpu.kernels.sweep_layout import P_SIGNAL
@@ -34,26 +44,16 @@ TILE = 256
 _step_row, _finish = make_sweep_ops(cuda.jit(device=True), mul_cuda)
 
 
+BOOK_ARGS = named_tuple(BookArrays, I64_1D, F64_1D, I64_1D, F64_2D, F64_2D, F64_2D, F64_2D)
+"""ts, mid, row_bucket and the four level arrays of a chunk of rows."""
+STATE_ARGS = named_tuple(SweepState, F64_2D, F64_2D, I64_2D)
+"""params, fstate, istate."""
+OUTPUT_ARGS = named_tuple(SweepOutputs, F64_3D, I64_3D, F64_2D)
+"""rec_f, rec_i, bucket_pnl (config-major)."""
 SWEEP_LAUNCH = LaunchSpec(
     "_sweep_kernel",
-    (
-        I64_1D,  # ts
-        F64_1D,  # mid
-        F64_2D,  # signals
-        F64_2D,  # bid_px
-        F64_2D,  # bid_sz
-        F64_2D,  # ask_px
-        F64_2D,  # ask_sz
-        I64_1D,  # row_bucket
-        F64_2D,  # params
-        F64_2D,  # fstate
-        I64_2D,  # istate
-        I64,  # offset
-        F64_2D,  # rec_f
-        I64_2D,  # rec_i
-        F64_2D,  # bucket_pnl
-    ),
-    register_budget=64,
+    (BOOK_ARGS, F64_2D, I64_1D, STATE_ARGS, OUTPUT_ARGS, I64),  # book, signals, order, ...
+    register_budget=80,
 )
 
 
@@ -114,23 +114,7 @@ def _sweep_kernel(book, signals, order, state, out, offset):
 
 
 FINISH_LAUNCH = LaunchSpec(
-    "_finish_kernel",
-    (
-        I64_1D,  # ts
-        F64_1D,  # mid
-        F64_2D,  # bid_px
-        F64_2D,  # bid_sz
-        F64_2D,  # ask_px
-        F64_2D,  # ask_sz
-        F64_2D,  # params
-        F64_2D,  # fstate
-        I64_2D,  # istate
-        I64,  # offset
-        F64_2D,  # rec_f
-        I64_2D,  # rec_i
-        F64_2D,  # bucket_pnl
-    ),
-    register_budget=40,
+    "_finish_kernel", (BOOK_ARGS, STATE_ARGS, OUTPUT_ARGS, I64), register_budget=48
 )
 
 

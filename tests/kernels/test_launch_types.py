@@ -15,9 +15,10 @@ import pytest
 import l2gpu.kernels
 from l2gpu import labels
 from l2gpu.backtest import sweep
+from l2gpu.backtest.quote import quote_sweep
 from l2gpu.features import compute, top_of_book
 from l2gpu.kernels.launch_spec import LaunchSpec, arg_type
-from tests.books import random_book
+from tests.books import random_book, random_trades
 
 pytestmark = pytest.mark.cuda_kernel
 
@@ -75,6 +76,8 @@ def test_every_launch_matches_its_declaration(launches):
     configs = [{"signal": "a", "entry": 0.5}, {"signal": "a", "entry": 1.0, "latency": "1ms"}]
     sweep(book, signals, params=configs, engine="gpu", bucket_returns=True)
     sweep(book, signals, params=configs, engine="gpu")
+    quotes = [{"signal": "a", "skew_bps": 1.0}, {"entry_latency": "1ms", "queue": "prob_log"}]
+    quote_sweep(book, random_trades(rng, book, 40), signals, params=quotes, engine="gpu")
     specs = declarations()
     assert len(specs) >= 6
     for key, spec in specs.items():
