@@ -1,4 +1,4 @@
-"""Kernel sources, single-source for the CPU and CUDA (DESIGN §5).
+"""Kernel sources, single-source for the CPU and CUDA (``docs/kernels.md``).
 
 Each module holds a factory ``make_*_ops(jit)`` with the scalar body, its CPU driver
 (``numba.njit(parallel=True)`` with ``prange`` over independent paths) and a lazily built CUDA

@@ -1,4 +1,4 @@
-"""Slow, obvious reference implementations: plain loops over rows, written from DESIGN §6."""
+"""Slow, obvious references: plain loops over rows, written from docs/semantics.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Slow, obvious references for features and labels: plain loops over rows, from DESIGN §6."""
+"""Slow, obvious references for features and labels: plain loops, from docs/semantics.md."""
 
 from __future__ import annotations
 

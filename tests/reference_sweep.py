@@ -1,4 +1,4 @@
-"""A plain-Python backtest of one threshold-family config, written from DESIGN §6 and issue 5.
+"""A plain-Python backtest of one threshold-family config, written from docs/semantics.md.
 
 Nothing here calls the kernels: one event loop over the rows, with its own depth walk and its
 own metrics, so that the sweep kernel can be checked against an obvious implementation.

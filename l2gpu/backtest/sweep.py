@@ -1,6 +1,6 @@
 """``sweep()``: thousands of threshold-family backtests against the real book in one pass.
 
-Semantics (DESIGN §6 and the rules below; the kernel is :mod:`l2gpu.kernels.sweep`):
+Semantics (``docs/semantics.md`` and the rules below; the kernel is :mod:`l2gpu.kernels.sweep`):
 
 - Decision at row ``t``, only while flat, with no order pending and ``t >= j + 1 + cooldown``
   after the last exit fill at row ``j``: ``x[t] >= entry`` buys ``size``, ``x[t] <= -entry``
@@ -14,7 +14,7 @@ Semantics (DESIGN §6 and the rules below; the kernel is :mod:`l2gpu.kernels.swe
   ``taker_fee_bps * 1e-4 * notional``. An order whose fill row lies past the data is dropped; a
   position still open after the last row is closed against the last row. An order meeting an
   empty book side does not fill.
-- Metrics: ``pnl`` (final equity, quote currency, after fees) = ``gross_pnl - fees``;
+- Metrics: ``pnl`` (quote currency, after fees) = ``gross_pnl - fees`` exactly;
   ``n_trades`` round trips; ``win_rate`` and ``profit_factor`` from net round-trip pnl (NaN
   without trades, ``inf`` with winners and no losers); ``avg_trade = pnl / n_trades``;
   ``max_drawdown``: the largest fall of mark-to-mid equity (``cash + position * mid``, fees

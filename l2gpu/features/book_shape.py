@@ -1,4 +1,6 @@
-"""Book family: prices, spread, imbalance, depth and slope of the top levels (DESIGN §6).
+"""Book family: prices, spread, imbalance, depth and slope of the top levels.
+
+Definitions in ``docs/semantics.md``.
 
 Sums run over levels ``i < k``. A missing level has price NaN and size 0, so it adds nothing to
 a size sum and nothing to a notional sum (its price is never multiplied in). A ratio whose

@@ -1,4 +1,4 @@
-"""Flow family: order-flow imbalance over row or time windows (DESIGN §6).
+"""Flow family: order-flow imbalance over row or time windows (``docs/semantics.md``).
 
 ``e_t`` (Cont, Kukanov & Stoikov 2014), for ``t >= 1`` with best prices ``P`` and sizes ``q``::
 

@@ -23,16 +23,13 @@ a bad row). Prices are parsed exactly from the text. A row with a bad cell is a 
 
 from __future__ import annotations
 
-import csv
-import re
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from l2gpu.data.ingest.csv_rows import CsvRows, open_input
+from l2gpu.data.ingest.csv_rows import CsvRows
 from l2gpu.data.ingest.decimal_columns import (
     parse_fixed_strings,
     parse_prices,
@@ -44,124 +41,27 @@ from l2gpu.data.ingest.policies import IngestError
 from l2gpu.data.ingest.reconstruct import EventBatch, LevelBook
 from l2gpu.data.ingest.report import IngestReport
 from l2gpu.data.ingest.sink import BookSink
+from l2gpu.data.ingest.tardis_rows import (
+    COMMON_COLUMNS,
+    INCREMENTAL_COLUMNS,
+    INCREMENTAL_DEFAULT_DEPTH,
+    NOT_A_DECIMAL,
+    TRADES_COLUMNS,
+    US_SCALE,
+    Rows,
+    blank,
+    is_value,
+    read_header,
+    times_ns,
+)
+from l2gpu.data.ingest.tardis_snapshots import read_snapshots, snapshot_columns, snapshot_levels
 from l2gpu.data.trades import Trades
-
-US_SCALE = 3
-"""Decimals of a microsecond timestamp kept: 3, so the parsed value is in ns."""
-INCREMENTAL_DEFAULT_DEPTH = 20
-NOT_A_DECIMAL = "is not a non-negative decimal number"
-COMMON_COLUMNS = ("exchange", "symbol", "timestamp", "local_timestamp")
-INCREMENTAL_COLUMNS = (*COMMON_COLUMNS, "is_snapshot", "side", "price", "amount")
-TRADES_COLUMNS = (*COMMON_COLUMNS, "id", "side", "price", "amount")
-Problem = tuple[np.ndarray, str, str, str]
-"""Rows with a problem: their mask, the column shown, what is wrong with it, the check's name."""
-
-
-def _header(path: Path) -> list[str]:
-    """Return the column names of the first line."""
-    raw, text = open_input(path)
-    with raw, text:
-        try:
-            head = text.readline().decode("utf-8", "replace")
-        except (EOFError, OSError, zlib.error) as exc:
-            raise IngestError(path, "line 1", f"unreadable ({exc})", "readable_input") from None
-    rows = list(csv.reader([head])) if head.strip() else []
-    return [name.strip() for name in rows[0]] if rows else []
-
-
-class _Rows:
-    """Bad rows and rows of another symbol, handled by policy; the first symbol seen.
-
-    The first row's exchange and symbol become the store's metadata (the symbol only when the
-    caller named none).
-    """
-
-    def __init__(self, path: Path, request: IngestRequest) -> None:
-        self.path = path
-        self.policies = request.policies
-        self.report = request.report
-        self.sink = request.sink
-        self.name_symbol = request.symbol is None
-        self.symbol: str | None = None
-
-    def _learn(self, table: pa.Table) -> None:
-        self.symbol = table.column("symbol")[0].as_py()
-        meta = {"exchange": table.column("exchange")[0].as_py()}
-        self.sink.refine_meta(**meta, **({"symbol": self.symbol} if self.name_symbol else {}))
-
-    def keep(self, table: pa.Table, lines: np.ndarray, problems: list[Problem]) -> np.ndarray:
-        """Return the rows to keep: raise for a problem or count it, per ``on_bad_line``."""
-        keep = np.ones(table.num_rows, bool)
-        for bad, column, what, check in problems:
-            for i in np.flatnonzero(bad & keep).tolist():
-                where = f"line {lines[i]}"
-                problem = f"{column} {table.column(column)[i].as_py()!r} {what}"
-                if self.policies.on_bad_line == "error":
-                    raise IngestError(
-                        self.path,
-                        where,
-                        f"{problem}; on_bad_line='skip' skips such rows and counts them",
-                        check,
-                    )
-                self.report.note_skipped(where, f"{problem} (check '{check}')")
-                keep[i] = False
-        if self.symbol is None and keep.any():
-            self._learn(table.slice(int(np.argmax(keep)), 1))
-        symbols = table.column("symbol")
-        other = ~np.asarray(pc.equal(symbols, self.symbol).to_numpy(zero_copy_only=False), bool)
-        other &= keep
-        if other.any():
-            i = int(np.argmax(other))
-            if self.policies.on_other_symbol == "error":
-                raise IngestError(
-                    self.path,
-                    f"line {lines[i]}",
-                    f"a row of symbol {symbols[i].as_py()!r}, but the file's first row is of "
-                    f"{self.symbol!r}; on_other_symbol='skip' skips such rows and counts them",
-                    "one_symbol",
-                )
-            self.report.other_symbol_lines += int(other.sum())
-            keep &= ~other
-        return keep
-
-
-def _times(
-    table: pa.Table, parsed: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
-) -> tuple[dict[str, np.ndarray], list[Problem]]:
-    """Both timestamp columns as exact int64 ns, and the rows where one does not parse.
-
-    ``parsed`` holds columns parsed already (values and status), by name.
-    """
-    out, problems = {}, []
-    for name in ("timestamp", "local_timestamp"):
-        known = (parsed or {}).get(name)
-        ns, status = known if known else parse_fixed_strings(table.column(name), US_SCALE)
-        out[name] = ns
-        problems.append(
-            (
-                status != 0,
-                name,
-                "is not microseconds exact to the ns (a decimal with at most 3 decimals)",
-                "exact_timestamp",
-            )
-        )
-    return out, problems
-
-
-def _is(column: pa.ChunkedArray, *values: str) -> np.ndarray:
-    """Mask of the cells equal to one of ``values``."""
-    return np.asarray(pc.is_in(column, pa.array(values)).to_numpy(zero_copy_only=False), bool)
-
-
-def _blank(column: pa.ChunkedArray) -> np.ndarray:
-    """Mask of the empty cells."""
-    return np.asarray(pc.equal(column, "").to_numpy(zero_copy_only=False), bool)
 
 
 class _Incremental:
     """``incremental_book_L2`` rows into book rows, message by message, across batches."""
 
-    def __init__(self, sink: BookSink, rows: _Rows, report: IngestReport, depth: int) -> None:
+    def __init__(self, sink: BookSink, rows: Rows, report: IngestReport, depth: int) -> None:
         self.sink = sink
         self.rows = rows
         self.report = report
@@ -178,12 +78,15 @@ class _Incremental:
         """
         if table.num_rows == 0:
             return
-        times, problems = _times(table, {"local_timestamp": local_parsed})
+        times, problems = times_ns(table, {"local_timestamp": local_parsed})
         units, price_status = parse_prices(table.column("price"))
         size, size_status = parse_size_strings(table.column("amount"))
-        is_bid, is_ask = _is(table.column("side"), "bid"), _is(table.column("side"), "ask")
+        is_bid, is_ask = (
+            is_value(table.column("side"), "bid"),
+            is_value(table.column("side"), "ask"),
+        )
         flag = pc.utf8_lower(table.column("is_snapshot"))
-        snapshot, not_snapshot = _is(flag, "true"), _is(flag, "false")
+        snapshot, not_snapshot = is_value(flag, "true"), is_value(flag, "false")
         problems += [
             (price_status != 0, "price", NOT_A_DECIMAL, "cell_value"),
             ((price_status == 0) & (units == 0), "price", "is 0", "level_price_positive"),
@@ -224,7 +127,7 @@ class _Incremental:
         self.report.updates_applied += events.n_updates
 
 
-def _read_incremental(request: IngestRequest, rows: _Rows, path: Path) -> None:
+def _read_incremental(request: IngestRequest, rows: Rows, path: Path) -> None:
     reader = _Incremental(request.sink, rows, request.report, request.sink.depth)
     csv_rows = CsvRows(
         path, INCREMENTAL_COLUMNS, True, request.policies.on_bad_line == "skip", request.report
@@ -250,102 +153,19 @@ def _read_incremental(request: IngestRequest, rows: _Rows, path: Path) -> None:
         reader.add(carry, carry_lines, carry_local)
 
 
-LEVEL_COLUMN = re.compile(r"^(asks|bids)\[(\d+)\]\.(price|amount)$")
-
-
-def _snapshot_levels(header: list[str]) -> int:
-    """Levels of a ``book_snapshot_N`` header: one more than the deepest level it names."""
-    found = [int(m[2]) for m in map(LEVEL_COLUMN.match, header) if m is not None]
-    return max(found) + 1 if found else 0
-
-
-def _snapshot_columns(levels: int) -> list[str]:
-    return [
-        f"{side}[{k}].{field}"
-        for k in range(levels)
-        for side in ("asks", "bids")
-        for field in ("price", "amount")
-    ]
-
-
-def _read_snapshots(request: IngestRequest, rows: _Rows, path: Path, levels: int) -> None:
-    sink, report, depth = request.sink, request.report, request.sink.depth
-    csv_rows = CsvRows(
-        path,
-        (*COMMON_COLUMNS, *_snapshot_columns(levels)),
-        True,
-        request.policies.on_bad_line == "skip",
-        report,
-    )
-    read = 0
-    for batch, lines in csv_rows.batches(request.progress):
-        table = pa.Table.from_batches([batch])
-        n = table.num_rows
-        out = {
-            name: np.full((depth, n), np.nan if name.endswith("px") else 0.0)
-            for name in ("bid_px", "bid_sz", "ask_px", "ask_sz")
-        }
-        times, problems = _times(table)
-        for k in range(min(levels, depth)):
-            for side, name in (("bids", "bid"), ("asks", "ask")):
-                px_text = table.column(f"{side}[{k}].price")
-                sz_text = table.column(f"{side}[{k}].amount")
-                px_blank, sz_blank = _blank(px_text), _blank(sz_text)
-                units, px_status = parse_prices(px_text)
-                size, sz_status = parse_size_strings(sz_text)
-                problems += [
-                    (
-                        (px_status != 0) & ~px_blank,
-                        f"{side}[{k}].price",
-                        NOT_A_DECIMAL,
-                        "cell_value",
-                    ),
-                    (
-                        (sz_status != 0) & ~sz_blank,
-                        f"{side}[{k}].amount",
-                        NOT_A_DECIMAL,
-                        "cell_value",
-                    ),
-                    (
-                        px_blank != sz_blank,
-                        f"{side}[{k}].amount",
-                        f"does not go with {side}[{k}].price: an empty level has both cells "
-                        "blank, a level there neither",
-                        "missing_level",
-                    ),
-                ]
-                out[f"{name}_px"][k] = np.where(px_blank, np.nan, units_to_price(units))
-                out[f"{name}_sz"][k] = np.where(px_blank, 0.0, size)
-        keep = rows.keep(table, lines, problems)
-        seq = np.arange(read, read + n, dtype=np.int64)[keep]
-        sink.write_rows(
-            times["timestamp"][keep],
-            times["local_timestamp"][keep],
-            seq,
-            out["bid_px"][:, keep],
-            out["bid_sz"][:, keep],
-            out["ask_px"][:, keep],
-            out["ask_sz"][:, keep],
-            lines=lines[keep],
-        )
-        read += n
-        report.lines_in += n
-        report.updates_applied += int(keep.sum()) * 4 * min(levels, depth)
-
-
-def _read_trades(request: IngestRequest, rows: _Rows, path: Path) -> None:
+def _read_trades(request: IngestRequest, rows: Rows, path: Path) -> None:
     sink, report = request.sink, request.report
     csv_rows = CsvRows(path, TRADES_COLUMNS, True, request.policies.on_bad_line == "skip", report)
     for batch, lines in csv_rows.batches(request.progress):
         table = pa.Table.from_batches([batch])
-        times, problems = _times(table)
+        times, problems = times_ns(table)
         units, px_status = parse_prices(table.column("price"))
         size, sz_status = parse_size_strings(table.column("amount"))
-        buy, sell = _is(table.column("side"), "buy"), _is(table.column("side"), "sell")
+        buy, sell = is_value(table.column("side"), "buy"), is_value(table.column("side"), "sell")
         problems += [
             (px_status != 0, "price", NOT_A_DECIMAL, "cell_value"),
             (sz_status != 0, "amount", NOT_A_DECIMAL, "cell_value"),
-            (_blank(table.column("id")), "id", "is empty", "cell_value"),
+            (blank(table.column("id")), "id", "is empty", "cell_value"),
             (
                 ~(buy | sell),
                 "side",
@@ -373,8 +193,8 @@ def _kind(header: list[str]) -> tuple[str, tuple[str, ...]]:
     """Return the kind of file a header announces and the columns it needs."""
     if "is_snapshot" in header:
         return "incremental_book_L2", INCREMENTAL_COLUMNS
-    if (levels := _snapshot_levels(header)) > 0:
-        return f"book_snapshot_{levels}", (*COMMON_COLUMNS, *_snapshot_columns(levels))
+    if (levels := snapshot_levels(header)) > 0:
+        return f"book_snapshot_{levels}", (*COMMON_COLUMNS, *snapshot_columns(levels))
     if "id" in header or {"side", "price", "amount"} <= set(header):
         return "trades", TRADES_COLUMNS
     return "", ()
@@ -387,7 +207,7 @@ def read_tardis(request: IngestRequest) -> None:
     """Read one Tardis CSV into the request's sink; the kind of file is told by its header."""
     request.refuse_bbo("tardis")
     path = request.single_input("tardis")
-    header = _header(path)
+    header = read_header(path)
     kind, needed = _kind(header)
     if not kind:
         raise IngestError(
@@ -404,7 +224,7 @@ def read_tardis(request: IngestRequest) -> None:
             f"a Tardis {kind} file needs the column(s) {missing}; the header is {header}",
             "required_columns",
         )
-    rows = _Rows(path, request)
+    rows = Rows(path, request)
     if kind == "incremental_book_L2":
         request.sink.depth = request.depth or INCREMENTAL_DEFAULT_DEPTH
         _read_incremental(request, rows, path)
@@ -412,6 +232,6 @@ def read_tardis(request: IngestRequest) -> None:
         request.sink.trades_only()
         _read_trades(request, rows, path)
     else:
-        levels = _snapshot_levels(header)
+        levels = snapshot_levels(header)
         request.sink.depth = request.depth or levels
-        _read_snapshots(request, rows, path, levels)
+        read_snapshots(request, rows, path, levels)
