@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from l2gpu.kernels.depth_walk import make_depth_walk_ops
+from l2gpu.kernels.execution import make_taker_fill_ops
 from l2gpu.kernels.quote_exchange import make_exchange_ops
 from l2gpu.kernels.quote_layout import (
     F_BUCKET_START_EQUITY,
@@ -85,7 +85,7 @@ def make_quote_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
     ``mul`` is the target's product that is never fused into a multiply-add (every product
     that feeds a sum goes through it, so the CPU and the CUDA twin round alike).
     """
-    fill_price = make_depth_walk_ops(jit, mul)
+    taker_fill = make_taker_fill_ops(jit, mul)
     _, best_tick, _, _ = make_queue_ops(jit, mul)
     fill, _, see_due, send, _ = make_order_ops(jit, mul)
     arrive_one, market_fill, orders_and_trades, book_change = make_exchange_ops(jit, mul)
@@ -303,10 +303,7 @@ def make_quote_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         position = fs[F_POSITION]
         if position != 0.0:
             col = last - offset
-            if position < 0.0:
-                vwap, _ = fill_price(ask_px, ask_sz, col, -position)
-            else:
-                vwap, _ = fill_price(bid_px, bid_sz, col, position)
+            vwap, _ = taker_fill(-position, abs(position), col, bid_px, bid_sz, ask_px, ask_sz)
             ist[I_TAKER_EXITS] += 1
             if not math.isnan(vwap):
                 fill(-position, vwap, par[P_TAKER_FEE_BPS], ts_last, last, 0, 0, fs, ist, rf, ri)

@@ -21,7 +21,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from l2gpu.kernels.depth_walk import make_depth_walk_ops
+from l2gpu.kernels.execution import make_taker_fill_ops
 from l2gpu.kernels.quote_layout import (
     F_ADVERSE_SUM,
     F_MAKER_VOLUME,
@@ -75,7 +75,7 @@ def make_exchange_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
     ``market_fill`` is also what a zero-latency risk exit fills with; ``mul`` is the target's
     unfused product (see :func:`l2gpu.kernels.quote.make_quote_ops`).
     """
-    fill_price = make_depth_walk_ops(jit, mul)
+    taker_fill = make_taker_fill_ops(jit, mul)
     _, best_tick, displayed, fallen = make_queue_ops(jit, mul)
     fill, push_unseen, _, _, due = make_order_ops(jit, mul)
 
@@ -105,10 +105,7 @@ def make_exchange_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
     def market_fill(col, fill_ts, t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rf, ri):
         """Fill the market order against book column ``col``; dropped on an empty side."""
         qty = fs[F_MARKET_QTY]
-        if qty > 0.0:
-            vwap, _ = fill_price(ask_px, ask_sz, col, qty)
-        else:
-            vwap, _ = fill_price(bid_px, bid_sz, col, -qty)
+        vwap, _ = taker_fill(qty, abs(qty), col, bid_px, bid_sz, ask_px, ask_sz)
         if math.isnan(vwap):
             ist[I_MARKET] = MARKET_NONE
             return

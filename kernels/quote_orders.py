@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from l2gpu.kernels.execution import make_fee_ops
 from l2gpu.kernels.quote_layout import (
     F_CASH,
     F_FEES,
@@ -81,6 +82,7 @@ def make_order_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
 
     ``mul`` is the target's unfused product (see :func:`l2gpu.kernels.quote.make_quote_ops`).
     """
+    fee_of = make_fee_ops(jit, mul)
 
     @jit
     def due(target, is_time, t, ts_t):
@@ -133,7 +135,7 @@ def make_order_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
     @jit
     def fill(qty, price, fee_bps, fill_ts, t, maker, order_id, fs, ist, rec_f, rec_i):
         notional = mul(abs(qty), price)
-        fee = mul(fee_bps * 1e-4, notional)
+        fee = fee_of(notional, fee_bps)
         fs[F_CASH] -= mul(qty, price) + fee
         fs[F_FEES] += fee
         fs[F_TURNOVER] += notional

@@ -32,7 +32,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from l2gpu.kernels.depth_walk import make_depth_walk_ops
+from l2gpu.kernels.execution import make_fee_ops, make_latency_ops, make_taker_fill_ops
 from l2gpu.kernels.sweep_layout import (
     F_BUCKET_START_EQUITY,
     F_CASH,
@@ -99,9 +99,13 @@ from l2gpu.kernels.sweep_layout import (
 def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
     """Compile the state machine with ``jit``; return ``(step_row, finish)``.
 
-    ``mul`` is the target's unfused product (``mul_cpu`` or ``mul_cuda``).
+    ``mul`` is the target's unfused product (``mul_cpu`` or ``mul_cuda``). The execution models
+    it composes (:mod:`l2gpu.kernels.execution`): the taker fill, one latency (decision to
+    fill), the taker fee.
     """
-    fill_price = make_depth_walk_ops(jit, mul)
+    taker_fill = make_taker_fill_ops(jit, mul)
+    fee_of = make_fee_ops(jit, mul)
+    due_at, is_due = make_latency_ops(jit)
 
     @jit
     def add_buckets(fs, ist, change, zeros, buckets):
@@ -131,16 +135,13 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         """
         side = ist[I_PENDING_SIDE]
         qty = par[P_SIZE]
-        if side > 0:
-            vwap, exhausted = fill_price(ask_px, ask_sz, t - offset, qty)
-        else:
-            vwap, exhausted = fill_price(bid_px, bid_sz, t - offset, qty)
+        vwap, exhausted = taker_fill(side, qty, t - offset, bid_px, bid_sz, ask_px, ask_sz)
         kind = ist[I_PENDING]
         ist[I_PENDING] = PENDING_NONE
         if math.isnan(vwap):
             return False
         notional = mul(vwap, qty)
-        fee = mul(par[P_FEE_BPS] * 1e-4, notional)
+        fee = fee_of(notional, par[P_FEE_BPS])
         fs[F_CASH] -= mul(float(side), notional) + fee
         fs[F_FEES] += fee
         fs[F_TURNOVER] += notional
@@ -198,12 +199,10 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         latency = par[P_LATENCY]
         if latency <= 0.0:
             fill(t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
-        elif par[P_LATENCY_IS_TIME] > 0.0:
-            ist[I_TARGET] = ts_t + int(latency)
-            ist[I_TARGET_IS_TIME] = 1
         else:
-            ist[I_TARGET] = t + int(latency)
-            ist[I_TARGET_IS_TIME] = 0
+            is_time = 1 if par[P_LATENCY_IS_TIME] > 0.0 else 0
+            ist[I_TARGET] = due_at(t, ts_t, latency, is_time)
+            ist[I_TARGET_IS_TIME] = is_time
 
     @jit
     def mark(bucket, equity, fs, ist, buckets):
@@ -249,13 +248,8 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
             fs[F_EXPOSURE_NS] += ts_t - ist[I_LAST_TS]
         ist[I_LAST_TS] = ts_t
         ist[I_STARTED] = 1
-        if ist[I_PENDING] != PENDING_NONE:
-            if ist[I_TARGET_IS_TIME] > 0:
-                due = ts_t >= ist[I_TARGET]
-            else:
-                due = t >= ist[I_TARGET]
-            if due:
-                fill(t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
+        if ist[I_PENDING] != PENDING_NONE and is_due(t, ts_t, ist[I_TARGET], ist[I_TARGET_IS_TIME]):
+            fill(t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
         if ist[I_PENDING] == PENDING_NONE:
             position = fs[F_POSITION]
             if position == 0.0:
