@@ -110,7 +110,7 @@ def main() -> None:
                         "maker_fee_bps": cfg["maker_fee_bps"],
                         "n_fills": int(row.n_fills),
                         "fill_ratio": row.fill_ratio,
-                        "captured_bps": captured_bps(book, result.fills(i)),
+                        "captured_bps": captured_bps(book, result.trades(i)),
                         "adverse_bps": row.adverse_selection_bps,
                         "pnl": row.pnl,
                         "gross_pnl": row.gross_pnl,

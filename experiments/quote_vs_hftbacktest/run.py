@@ -107,7 +107,7 @@ def hbt_config(cfg: dict[str, Any], tick: float) -> dict[str, Any]:
 def side_by_side(book: Book, result: Any, theirs: pd.DataFrame, best: np.ndarray, final: Any):
     """Print fills, position path and pnl of both engines; return the decision-row mismatches."""
     tick = float(book.meta.tick_size)
-    ours = result.fills(0)
+    ours = result.trades(0)
     maker = ours[ours.maker].reset_index(drop=True)
     key = ["ts", "qty", "px"]
     mine = maker[key].round({"px": 1, "qty": 6})

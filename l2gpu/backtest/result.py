@@ -22,6 +22,8 @@ import pandas as pd
 from l2gpu.core.units import SECONDS_PER_YEAR
 from l2gpu.kernels import sweep_layout as layout
 
+INTEGER_METRICS: tuple[str, ...] = ("n_trades", "depth_exhausted")
+"""Metrics that are counts: equal across engines exactly."""
 METRICS: tuple[str, ...] = (
     "pnl",
     "gross_pnl",
@@ -120,8 +122,9 @@ class SweepResult:
     def trades(self, config: int) -> pd.DataFrame:
         """Return the trades of a recorded config.
 
-        Columns: entry and exit fill rows and times (ns), signed size (base units), prices,
-        fees and net pnl (quote currency).
+        Threshold family: one row per round trip, with entry and exit fill rows and times (ns),
+        signed size (base units), prices, fees and net pnl (quote currency). Quote family: one
+        row per fill (:func:`l2gpu.backtest.quote.result.fills_frame`).
         """
         if config not in self.recorded:
             raise KeyError(f"config {config} was not recorded; pass record=[{config}] to sweep()")

@@ -28,9 +28,11 @@ import numpy as np
 import pandas as pd
 
 from l2gpu.backend.arrays import to_device
-from l2gpu.backtest.sweep import sweep
+from l2gpu.backtest.family import StrategyFamily
+from l2gpu.backtest.threshold import THRESHOLD
 from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
+from l2gpu.data.trades import Trades
 from l2gpu.labels.guard import check_inputs
 
 MODES = ("rolling", "expanding")
@@ -94,25 +96,6 @@ def make_folds(
     return folds
 
 
-def strategy_horizon_ns(params: pd.DataFrame, book: Book) -> int:
-    """Longest look-ahead of the configs: holding limit plus latency, rows as the book's pace."""
-    first_ns, last_ns = book.span_ns()
-    mean_gap = (last_ns - first_ns) / max(len(book) - 1, 1)
-
-    def ns(value: Any) -> float:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            return 0.0
-        if isinstance(value, str) and not value.isdigit():
-            return float(_ns(value, "span"))
-        return float(value) * mean_gap
-
-    longest = max(
-        ns(h) + ns(lat)
-        for h, lat in zip(params.get("max_hold", [None]), params.get("latency", [0]), strict=False)
-    )
-    return int(np.ceil(longest))
-
-
 def walk_forward(
     book: Book,
     signals: dict[str, Any],
@@ -127,6 +110,8 @@ def walk_forward(
     engine: str | None = None,
     sharpe_bucket: str = "1s",
     declared_causal: tuple[str, ...] = (),
+    family: StrategyFamily = THRESHOLD,
+    trades: Trades | None = None,
 ) -> WalkForwardResult:
     """Run the walk-forward evaluation of ``params`` (see the module doc).
 
@@ -150,9 +135,14 @@ def walk_forward(
         Configs carried to the test window; the best one is stitched.
     declared_causal : tuple of str
         Signal names that are not registered features but are causal (see the guard).
+    family : StrategyFamily
+        The family of ``params`` (its sweep, its horizon, its activity metric: the fold table's
+        ``is_trades`` and ``oos_trades`` count it).
+    trades : Trades, optional
+        The recording's trades, for a family that reads them; each window gets its own.
     """
     check_inputs(list(signals), declared_causal=declared_causal)
-    purge = max(_ns(label_horizon, "label_horizon", True), strategy_horizon_ns(params, book))
+    purge = max(_ns(label_horizon, "label_horizon", True), family.horizon_ns(params, book))
     gap = purge + _ns(embargo, "embargo", True)
     ts = book.host_ts()
     first_ns, last_ns = book.span_ns()
@@ -164,21 +154,23 @@ def walk_forward(
         test_rows = _rows(ts, fold.test_start, fold.test_end)
         if train_rows.stop - train_rows.start < 2 or test_rows.stop - test_rows.start < 2:
             continue
-        in_sample = sweep(
+        in_sample = family.run(
             book[train_rows],
             _slice(signals, train_rows),
-            params=params,
+            params,
+            trades=_trades_within(trades, ts, train_rows),
             engine=engine,
             sharpe_bucket=sharpe_bucket,
         ).table
-        ranked = in_sample[in_sample.n_trades > 0].sort_values(objective, ascending=False)
+        ranked = in_sample[in_sample[family.activity] > 0].sort_values(objective, ascending=False)
         if ranked.empty:
             continue
         chosen = ranked.head(top_k)
-        out = sweep(
+        out = family.run(
             book[test_rows],
             _slice(signals, test_rows),
-            params=params.iloc[chosen.index].reset_index(drop=True),
+            params.iloc[chosen.index].reset_index(drop=True),
+            trades=_trades_within(trades, ts, test_rows),
             engine=engine,
             sharpe_bucket=sharpe_bucket,
             bucket_returns=True,
@@ -198,8 +190,8 @@ def walk_forward(
                 f"oos_{objective}": float(best[objective]),
                 "is_pnl": float(chosen.iloc[0]["pnl"]),
                 "oos_pnl": float(best["pnl"]),
-                "is_trades": int(chosen.iloc[0]["n_trades"]),
-                "oos_trades": int(best["n_trades"]),
+                "is_trades": int(chosen.iloc[0][family.activity]),
+                "oos_trades": int(best[family.activity]),
             }
         )
     oos = pd.concat(pieces) if pieces else pd.Series(dtype=float)
@@ -211,6 +203,15 @@ def _rows(ts: np.ndarray, start: int, end: int) -> slice:
     lo = int(np.searchsorted(ts, start, side="left"))
     hi = int(np.searchsorted(ts, end, side="left"))
     return slice(lo, max(lo, hi))
+
+
+def _trades_within(trades: Trades | None, ts: np.ndarray, rows: slice) -> Trades | None:
+    """Return the trades from the first to the last book row of ``rows`` (or None)."""
+    if trades is None:
+        return None
+    lo = int(np.searchsorted(trades.ts, ts[rows.start], side="left"))
+    hi = int(np.searchsorted(trades.ts, ts[rows.stop - 1], side="right"))
+    return trades.rows(lo, hi)
 
 
 def _slice(signals: dict[str, Any], rows: slice) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 from rich.console import Console
 
 from l2gpu.backend.engine import resolve_engine
+from l2gpu.backtest import STRATEGIES
 from l2gpu.cli.errors import EXPECTED_ERRORS, FailedAfterResultsError, one_line
 from l2gpu.cli.summary import print_saved, print_summary
 from l2gpu.config.validate import typed_config
@@ -90,13 +91,14 @@ def run_job(
             f"(fingerprint {stores.fingerprint[:16]}): {stores.book}",
             soft_wrap=True,
         )
-        warm_up(engine, inputs.book.depth, app.features.names, app.labels.names, progress)
+        family = STRATEGIES[app.strategy.family]
+        warm_up(engine, inputs.book.depth, family, app.features.names, app.labels.names, progress)
         with _timed(timings, "features_labels_s"):
             signals = compute_signals(
                 inputs,
                 app.features.names,
                 app.labels.names,
-                app.costs.taker_fee_bps,
+                app.execution.fees.taker_fee_bps,
                 app.strategy.signal_scale_quantile,
                 progress,
             )

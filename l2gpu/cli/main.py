@@ -27,7 +27,7 @@ COMMANDS = {
 
 def help_text(config_dir: Path) -> str:
     """Return the top-level help: commands, config groups with their options, examples."""
-    groups = sorted(p for p in config_dir.iterdir() if p.is_dir())
+    groups = sorted({p.parent for p in config_dir.rglob("*.yaml") if p.parent != config_dir})
     lines = [
         f"l2gpu {__version__}: vectorized backtests of Level-2 order books.",
         "",
@@ -41,14 +41,16 @@ def help_text(config_dir: Path) -> str:
     ]
     defaults = _defaults(config_dir)
     for group in groups:
+        name = group.relative_to(config_dir).as_posix()
         options = sorted(p.stem for p in group.glob("*.yaml"))
-        first = defaults.get(group.name)
+        first = defaults.get(name)
         ordered = [first, *[o for o in options if o != first]] if first in options else options
-        lines.append(f"  {group.name:<11} {', '.join(o for o in ordered if o)}")
+        lines.append(f"  {name:<19} {', '.join(o for o in ordered if o)}")
     lines += [
         "",
         "examples:",
-        "  l2gpu data=ethusdt costs=zero strategy.entry=[0.3,0.6]",
+        "  l2gpu data=ethusdt execution/fees=zero strategy.entry=[0.3,0.6]",
+        "  l2gpu strategy=quote execution/queue=probabilistic",
         "  l2gpu sweep=optuna sweep.n_trials=5000 sweep.sampler=cmaes",
         "  l2gpu -m data=btcusdt,ethusdt hydra/launcher=joblib",
         "  l2gpu --cfg job          # print the composed config (Hydra's own flags work)",

@@ -55,11 +55,24 @@ class LabelsConfig:
 
 @dataclass
 class StrategyConfig:
+    """What every strategy family's config has: the family and the signals' scale.
+
+    A family's own parameter lists are in its subclass (:class:`ThresholdConfig`,
+    :class:`QuoteConfig`); ``strategy=<option>`` picks a file whose schema is one of them.
+    Parameters typed as multiples of a signal's scale use its ``signal_scale_quantile``
+    quantile of absolute values (``docs/config.md``).
+    """
+
+    family: str = "threshold"
+    signal_scale_quantile: float = 0.99
+
+
+@dataclass
+class ThresholdConfig(StrategyConfig):
     """The threshold family's parameter lists (a grid, or the space Optuna searches).
 
-    ``entry``, ``exit``, ``stop_loss_bps`` and ``take_profit_bps`` are multiples of each
-    signal's scale (its 99th percentile of absolute value) for ``entry``/``exit``; rows or
-    durations for ``max_hold`` and ``latency``.
+    ``entry`` and ``exit`` are multiples of each signal's scale; ``max_hold`` rows or durations;
+    the latency and the taker fee are in the ``execution`` group.
     """
 
     family: str = "threshold"
@@ -69,17 +82,68 @@ class StrategyConfig:
     stop_loss_bps: list[float] = field(default_factory=lambda: [0.0])
     take_profit_bps: list[float] = field(default_factory=lambda: [0.0])
     size: list[float] = field(default_factory=lambda: [0.01])
-    latency: list[Any] = field(default_factory=lambda: [0])
     cooldown: list[int] = field(default_factory=lambda: [0])
     direction: list[str] = field(default_factory=lambda: ["both"])
-    signal_scale_quantile: float = 0.99
 
 
 @dataclass
-class CostsConfig:
-    """Trading costs."""
+class QuoteConfig(StrategyConfig):
+    """The quote family's parameter lists (``docs/quote.md``).
+
+    ``skew_bps`` is bps of centre shift per signal scale; ``requote`` and ``max_hold`` rows or
+    durations; ``max_position`` base units or null (no limit). Latencies, queue model and fees
+    are in the ``execution`` group.
+    """
+
+    family: str = "quote"
+    half_spread_ticks: list[float] = field(default_factory=lambda: [1.0])
+    skew_bps: list[float] = field(default_factory=lambda: [0.0])
+    inventory_skew_ticks: list[float] = field(default_factory=lambda: [0.0])
+    size: list[float] = field(default_factory=lambda: [0.01])
+    max_position: list[Any] = field(default_factory=lambda: [None])
+    requote: list[Any] = field(default_factory=lambda: [0])
+    stop_loss_bps: list[float] = field(default_factory=lambda: [0.0])
+    max_hold: list[Any] = field(default_factory=lambda: [None])
+    cooldown: list[int] = field(default_factory=lambda: [0])
+
+
+@dataclass
+class LatencyConfig:
+    """Latencies, rows or durations: each list is a grid axis of the families that use it.
+
+    ``latency``: the threshold family's decision to fill. ``entry_latency`` and
+    ``response_latency``: the quote family's order to the exchange and fill back to it.
+    """
+
+    latency: list[Any] = field(default_factory=lambda: [0])
+    entry_latency: list[Any] = field(default_factory=lambda: [0])
+    response_latency: list[Any] = field(default_factory=lambda: [0])
+
+
+@dataclass
+class FeesConfig:
+    """Fees, bps of notional per fill; a negative maker fee is a rebate."""
 
     taker_fee_bps: float = 5.0
+    maker_fee_bps: float = 2.0
+
+
+@dataclass
+class QueueConfig:
+    """The quote family's queue position model: grid axes (``docs/quote.md``)."""
+
+    model: list[str] = field(default_factory=lambda: ["risk_averse"])
+    power: list[float] = field(default_factory=lambda: [2.0])
+    partial_fills: list[bool] = field(default_factory=lambda: [False])
+
+
+@dataclass
+class ExecutionConfig:
+    """How orders meet the book: latency, fees and queue (three sub-groups)."""
+
+    latency: LatencyConfig = field(default_factory=LatencyConfig)
+    fees: FeesConfig = field(default_factory=FeesConfig)
+    queue: QueueConfig = field(default_factory=QueueConfig)
 
 
 @dataclass
@@ -114,7 +178,7 @@ class ExperimentConfig:
     """What a run is for, and how it is shown."""
 
     name: str = "default"
-    heatmap: list[str] = field(default_factory=lambda: ["entry_multiple", "max_hold"])
+    heatmap: list[str] | None = None
 
 
 @dataclass
@@ -154,7 +218,7 @@ class AppConfig:
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
     labels: LabelsConfig = field(default_factory=LabelsConfig)
     strategy: StrategyConfig = field(default_factory=StrategyConfig)
-    costs: CostsConfig = field(default_factory=CostsConfig)
+    execution: ExecutionConfig = field(default_factory=ExecutionConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
     logger: LoggerConfig = field(default_factory=LoggerConfig)
     experiment: ExperimentConfig = field(default_factory=ExperimentConfig)
@@ -169,7 +233,9 @@ GROUPS: dict[str, type] = {
     "features": FeaturesConfig,
     "labels": LabelsConfig,
     "strategy": StrategyConfig,
-    "costs": CostsConfig,
+    "execution/latency": LatencyConfig,
+    "execution/fees": FeesConfig,
+    "execution/queue": QueueConfig,
     "sweep": SweepConfig,
     "logger": LoggerConfig,
     "experiment": ExperimentConfig,
@@ -179,9 +245,15 @@ GROUPS: dict[str, type] = {
 }
 
 
+FAMILY_SCHEMAS: dict[str, type] = {"threshold": ThresholdConfig, "quote": QuoteConfig}
+"""Each strategy family's config schema (``strategy/<option>.yaml`` starts from one)."""
+
+
 def register_configs() -> None:
     """Register the app schema and one ``schema`` entry per group in Hydra's ConfigStore."""
     store = ConfigStore.instance()
     store.store(name="app_schema", node=AppConfig)
     for group, schema in GROUPS.items():
         store.store(group=group, name="schema", node=schema)
+    for name, schema in FAMILY_SCHEMAS.items():
+        store.store(group="strategy", name=f"schema_{name}", node=schema)

@@ -10,6 +10,7 @@ so a refused config leaves no run behind.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from l2gpu.backend.engine import ENGINES
-from l2gpu.backtest.params import DEFAULTS, encode, normalise
+from l2gpu.backtest import STRATEGIES
 from l2gpu.backtest.result import METRICS
 from l2gpu.backtest.walkforward import MODES
 from l2gpu.config.schema import AppConfig
@@ -26,8 +27,10 @@ from l2gpu.data.ingest import FORMATS, Policies
 from l2gpu.data.ingest.policies import POLICY_CHOICES
 from l2gpu.features import parse_name
 from l2gpu.labels import LeakageError, check_inputs, is_label, parse_label
-from l2gpu.search.grid import STRATEGY_PARAMS
 from l2gpu.search.optuna_search import SAMPLERS
+
+FIELD = re.compile(r"(\w+)")
+"""The field a family's parameter error names first (``direction 'up' is not one of ...``)."""
 
 
 class ConfigError(ValueError):
@@ -103,20 +106,28 @@ def _signals(cfg: AppConfig) -> None:
 
 def _strategy(cfg: AppConfig) -> None:
     """Each value of each list, checked by the family's own parameter rules."""
-    strategy = cfg.strategy
+    _require(
+        cfg.strategy.family in STRATEGIES,
+        "strategy.family",
+        f"{cfg.strategy.family!r} is not a family; the families are {', '.join(STRATEGIES)}",
+    )
+    family = STRATEGIES[cfg.strategy.family]
+    lists = family.lists(cfg)
+    for parameter in family.parameters:
+        _non_empty(lists[parameter.name], f"{parameter.source}.{parameter.key}")
     signal = cfg.features.names[0]
-    base = {"signal": signal, "entry": 1.0, "taker_fee_bps": cfg.costs.taker_fee_bps}
-    for name in STRATEGY_PARAMS:
-        values = list(getattr(strategy, name))
-        _non_empty(values, f"strategy.{name}")
-        for value in values:
-            row = {**base, name: value}
+    first = {name: values[0] for name, values in lists.items()}
+    base = {**family.example, **first, "signal": signal}
+    for parameter in family.parameters:
+        for value in lists[parameter.name]:
             try:
-                normalise_one(row)
+                family.normalise(pd.DataFrame([{**base, parameter.name: value}]), [signal])
             except ValueError as exc:
                 problem = str(exc).removeprefix("config 0: ")
-                raise ConfigError(f"strategy.{name}", f"{value!r}: {problem}") from None
-    quantile = strategy.signal_scale_quantile
+                named = FIELD.match(problem)
+                culprit = family.parameter(named[1]) if named and named[1] in lists else parameter
+                raise ConfigError(f"{culprit.source}.{culprit.key}", problem) from None
+    quantile = cfg.strategy.signal_scale_quantile
     _require(
         0 < quantile <= 1,
         "strategy.signal_scale_quantile",
@@ -124,10 +135,10 @@ def _strategy(cfg: AppConfig) -> None:
     )
 
 
-def normalise_one(row: dict[str, Any]) -> None:
-    """Run the threshold family's parameter checks on one config given as a dict."""
-    table = normalise(pd.DataFrame([row]), [row["signal"]])
-    encode(table, [row["signal"]])
+def _fees(cfg: AppConfig) -> None:
+    fees = cfg.execution.fees
+    _finite(fees.taker_fee_bps, "execution.fees.taker_fee_bps", at_least=0.0)
+    _finite(fees.maker_fee_bps, "execution.fees.maker_fee_bps")
 
 
 def _search(cfg: AppConfig) -> None:
@@ -193,7 +204,7 @@ def validate(cfg: AppConfig) -> None:
     )
     _data(cfg)
     _signals(cfg)
-    _finite(cfg.costs.taker_fee_bps, "costs.taker_fee_bps", at_least=0.0)
+    _fees(cfg)
     _strategy(cfg)
     _search(cfg)
     _evaluation(cfg)
@@ -203,12 +214,16 @@ def validate(cfg: AppConfig) -> None:
         f"{cfg.debug.max_rows}; keep at least 2 rows, or null for all",
     )
     heatmap = cfg.experiment.heatmap
+    if heatmap is None:
+        return
     _require(
         len(heatmap) == 2,
         "experiment.heatmap",
         f"{list(heatmap)} must name two parameters (x and y), e.g. [entry_multiple, max_hold]",
     )
-    known = {*DEFAULTS, "signal", "entry", "entry_multiple", "exit_multiple"}
+    family = STRATEGIES[cfg.strategy.family]
+    scaled = [f"{p.name}_multiple" for p in family.parameters if p.scale]
+    known = {*family.columns, *scaled}
     for axis in heatmap:
         _require(
             axis in known,

@@ -10,7 +10,7 @@ string where the source's ids are not numbers). :func:`read_trades` checks the s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -53,6 +53,10 @@ class Trades:
 
     def __len__(self) -> int:
         return int(self.ts.shape[0])
+
+    def rows(self, first: int, stop: int) -> Trades:
+        """Return trades ``first .. stop - 1`` (views)."""
+        return Trades(**{f.name: getattr(self, f.name)[first:stop] for f in fields(self)})
 
     def table(self) -> pa.Table:
         """Return the trades as an Arrow table in store column order."""

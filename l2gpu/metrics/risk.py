@@ -80,6 +80,8 @@ def trade_risk(trades: pd.DataFrame, fees: float, gross: float) -> dict[str, flo
     }
 
 
+ROUND_TRIP_COLUMNS = {"net_pnl", "entry_px", "exit_px", "entry_decision_row", "exit_decision_row"}
+"""What a trades table needs for the trade and execution metrics."""
 Quotes = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 """Given book rows, their mid and spread (host arrays, quote currency)."""
 
@@ -112,18 +114,20 @@ def risk_table(
     """Risk (and, given the book's ``quotes``, execution) metrics of ``configs``.
 
     ``bucket_pnl`` is ``[buckets, len(configs)]`` (host): column ``j`` is config ``configs[j]``,
-    a row of ``table``.
+    a row of ``table``. The trade metrics need round trips (the threshold family's trades, with
+    ``net_pnl``); for fills of passive quotes only the fees' share of the gross pnl is given (the
+    quote family reports its execution in its own metrics: fill ratio, adverse selection).
     """
     rows = []
     for column, config in enumerate(configs):
         row = {"config": config, **bucket_risk(bucket_pnl[:, column], bucket_s)}
-        if config in trades:
-            row.update(
-                trade_risk(
-                    trades[config], float(table.fees[config]), float(table.gross_pnl[config])
-                )
-            )
+        fees, gross = float(table.fees[config]), float(table.gross_pnl[config])
+        made = trades.get(config)
+        if made is not None and set(made.columns) >= ROUND_TRIP_COLUMNS:
+            row.update(trade_risk(made, fees, gross))
             if quotes is not None:
-                row.update(execution_costs(trades[config], quotes))
+                row.update(execution_costs(made, quotes))
+        else:
+            row["fees_share_of_gross"] = _ratio(fees, abs(gross))
         rows.append(row)
     return pd.DataFrame(rows)

@@ -23,8 +23,6 @@ import numpy as np
 import pandas as pd
 
 from l2gpu.backend.arrays import array_device, to_device
-from l2gpu.backtest import sweep
-from l2gpu.backtest.params import NAMES as PARAMETERS
 from l2gpu.backtest.walkforward import WalkForwardResult, walk_forward
 from l2gpu.config.schema import AppConfig
 from l2gpu.core.registry import Registry
@@ -34,7 +32,7 @@ from l2gpu.metrics import Overfitting, overfitting
 from l2gpu.metrics.risk import risk_table
 from l2gpu.pipeline.data import BookInputs
 from l2gpu.pipeline.progress import Progress
-from l2gpu.pipeline.search import SearchResult
+from l2gpu.pipeline.search import SearchResult, family_of
 from l2gpu.pipeline.signals import Signals
 from l2gpu.search.optuna_search import MAXIMISE
 
@@ -65,6 +63,9 @@ class Evaluation:
         The best configs and their trades.
     overfitting : Overfitting or None
         DSR and PBO; ``None`` with fewer than two configs or no config with trades.
+    top_bucket_pnl : numpy.ndarray
+        ``[buckets, top configs]`` equity change per Sharpe bucket of the top configs, best
+        first (host), quote currency.
     risk : pandas.DataFrame
         Risk and execution metrics of the top configs, one row each.
     walk_forward : WalkForwardResult or None
@@ -73,6 +74,7 @@ class Evaluation:
 
     top: TopConfigs
     overfitting: Overfitting | None
+    top_bucket_pnl: np.ndarray
     risk: pd.DataFrame
     walk_forward: WalkForwardResult | None
 
@@ -105,11 +107,14 @@ def walk_forward_folds(
 ) -> WalkForwardResult:
     """Walk-forward folds of the configs the search ran (see ``docs/evaluation.md``)."""
     horizon = max((_horizon_ns(name, inputs) for name in cfg.labels.names), default=0)
-    params = search.table[list(PARAMETERS)].drop_duplicates().reset_index(drop=True)
+    family = family_of(cfg)
+    params = search.table[list(family.columns)].drop_duplicates().reset_index(drop=True)
     return walk_forward(
         inputs.book,
         signals.features,
         params,
+        family=family,
+        trades=inputs.trades,
         train=cfg.eval.train,
         test=cfg.eval.test,
         mode=cfg.eval.mode,
@@ -122,9 +127,12 @@ def walk_forward_folds(
     )
 
 
-def select_top(table: pd.DataFrame, objective: str, k: int) -> pd.DataFrame:
-    """Return the ``k`` best configs with a trade by ``objective`` (NaN and inf last)."""
-    ranked = table[table.n_trades > 0].copy()
+def select_top(table: pd.DataFrame, objective: str, k: int, activity: str) -> pd.DataFrame:
+    """Return the ``k`` best configs that traded (``activity > 0``) by ``objective``.
+
+    NaN and infinite values of the objective rank last.
+    """
+    ranked = table[table[activity] > 0].copy()
     ranked[objective] = ranked[objective].replace([np.inf, -np.inf], np.nan)
     ascending = objective not in MAXIMISE
     return ranked.sort_values(objective, ascending=ascending, na_position="last").head(k)
@@ -147,11 +155,13 @@ def record_top(
     inputs: BookInputs, signals: Signals, search: SearchResult, cfg: AppConfig
 ) -> TopConfigs:
     """Select the top configs and run them again recording their trades, on the same engine."""
-    top = select_top(search.table, cfg.sweep.objectives[0], cfg.sweep.top_k)
-    recorded = sweep(
+    family = family_of(cfg)
+    top = select_top(search.table, cfg.sweep.objectives[0], cfg.sweep.top_k, family.activity)
+    recorded = family.run(
         inputs.book,
         signals.features,
-        params=top[list(PARAMETERS)],
+        top[list(family.columns)],
+        trades=inputs.trades,
         engine=inputs.engine,
         record=range(len(top)),
         sharpe_bucket=cfg.sweep.sharpe_bucket,
@@ -180,7 +190,7 @@ def evaluate(
     risk = risk_table(top_pnl, configs, bucket_s, top.trades, table, quotes=book_quotes(inputs))
     out_of_sample = OUT_OF_SAMPLE[cfg.eval.kind]
     if out_of_sample is no_out_of_sample:
-        return Evaluation(top, judged, risk, None)
+        return Evaluation(top, judged, top_pnl, risk, None)
     with progress.step(f"out of sample: {cfg.eval.kind} folds of {cfg.eval.test}"):
         outside = out_of_sample(inputs, signals, search, cfg)
-    return Evaluation(top, judged, risk, outside)
+    return Evaluation(top, judged, top_pnl, risk, outside)

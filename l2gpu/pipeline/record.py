@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from l2gpu.backtest import METRICS
+from l2gpu.backtest import STRATEGIES, StrategyFamily
 from l2gpu.config.schema import AppConfig
 from l2gpu.pipeline.data import BookInputs
 from l2gpu.pipeline.evaluation import Evaluation
@@ -47,6 +47,11 @@ class RunRecord:
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
+    def family(self) -> StrategyFamily:
+        """The strategy family that ran."""
+        return STRATEGIES[self.cfg.strategy.family]
+
+    @property
     def objective(self) -> str:
         """The metric the configs are ranked by."""
         return self.cfg.sweep.objectives[0]
@@ -65,7 +70,7 @@ class RunRecord:
         top = self.evaluation.top.table
         if len(top):
             best = top.iloc[0]
-            out.update({f"best_{m}": float(best[m]) for m in METRICS})
+            out.update({f"best_{m}": float(best[m]) for m in self.family.metrics})
         judged = self.evaluation.overfitting
         if judged is not None:
             out.update(
@@ -97,7 +102,7 @@ class RunRecord:
 
 
 def run_name(cfg: AppConfig, overrides: list[str]) -> str:
-    """Name a run by data, search and the overrides typed: ``btcusdt grid costs=zero``.
+    """Name a run by data, search and the overrides typed: ``btcusdt grid execution/fees=zero``.
 
     Overrides of where things are stored (``paths.*``, ``logger.*``, ``hydra.*``) are left out.
     """

@@ -21,14 +21,13 @@ import optuna
 import pandas as pd
 
 from l2gpu.backend.arrays import array_namespace
-from l2gpu.backtest import SweepResult, sweep
+from l2gpu.backtest import STRATEGIES, StrategyFamily, SweepResult
 from l2gpu.config.schema import AppConfig
 from l2gpu.core.registry import Registry
 from l2gpu.pipeline.data import BookInputs
 from l2gpu.pipeline.progress import Progress
 from l2gpu.pipeline.signals import Signals
 from l2gpu.search import run_study, strategy_grid
-from l2gpu.search.grid import STRATEGY_PARAMS
 from l2gpu.search.optuna_search import MAXIMISE, make_sampler
 
 SQLITE_BUSY_TIMEOUT_S = 60
@@ -60,21 +59,22 @@ Search = Callable[[BookInputs, Signals, AppConfig, Path, Progress], SearchResult
 SEARCHES: Registry[Search] = Registry("search")
 
 
-def _with_multiples(table: pd.DataFrame, scales: dict[str, float]) -> pd.DataFrame:
-    scale = table["signal"].map(scales)
-    table["entry_multiple"] = (table["entry"] / scale).round(6)
-    table["exit_multiple"] = (table["exit"] / scale).round(6)
-    return table
+def family_of(cfg: AppConfig) -> StrategyFamily:
+    """Return the strategy family the config selects (``strategy.family``)."""
+    return STRATEGIES[cfg.strategy.family]
 
 
 def _evaluator(
     inputs: BookInputs, signals: Signals, cfg: AppConfig, update: Callable[[int, int], None]
 ) -> Callable[[pd.DataFrame], SweepResult]:
+    family = family_of(cfg)
+
     def run(params: pd.DataFrame) -> SweepResult:
-        return sweep(
+        return family.run(
             inputs.book,
             signals.features,
-            params=params,
+            params,
+            trades=inputs.trades,
             engine=inputs.engine,
             chunk_rows=cfg.sweep.chunk_rows,
             sharpe_bucket=cfg.sweep.sharpe_bucket,
@@ -89,15 +89,15 @@ def _evaluator(
 def grid_search(
     inputs: BookInputs, signals: Signals, cfg: AppConfig, root: Path, progress: Progress
 ) -> SearchResult:
-    """Every combination of the strategy lists for every signal, in one sweep launch."""
-    params = strategy_grid(asdict(cfg.strategy), signals.scales, cfg.costs.taker_fee_bps)
+    """Every combination of the family's lists for every signal, in one sweep launch."""
+    family = family_of(cfg)
+    params = strategy_grid(family, family.lists(cfg), signals.scales)
     rows = len(inputs.book)
     with progress.step(f"sweep {len(params):,} configs x {rows:,} rows", rows, "rows") as update:
         result = _evaluator(inputs, signals, cfg, update)(params)
     assert result.bucket_pnl is not None
-    return SearchResult(
-        _with_multiples(result.table, signals.scales), result.bucket_pnl, result.steps_per_second
-    )
+    table = family.multiples(result.table, signals.scales)
+    return SearchResult(table, result.bucket_pnl, result.steps_per_second)
 
 
 def study_name(cfg: AppConfig) -> str:
@@ -106,7 +106,7 @@ def study_name(cfg: AppConfig) -> str:
         "data": asdict(cfg.data),
         "features": asdict(cfg.features),
         "strategy": asdict(cfg.strategy),
-        "costs": asdict(cfg.costs),
+        "execution": asdict(cfg.execution),
         "sweep": {k: getattr(cfg.sweep, k) for k in ("objectives", "sampler", "seed")},
     }
     searched["sweep"]["sharpe_bucket"] = cfg.sweep.sharpe_bucket
@@ -139,15 +139,11 @@ def optuna_search(
         sampler=make_sampler(cfg.sweep.sampler, cfg.sweep.seed),
         directions=["maximize" if o in MAXIMISE else "minimize" for o in objectives],
     )
-    space = {name: list(getattr(cfg.strategy, name)) for name in STRATEGY_PARAMS}
-    fee, scales = cfg.costs.taker_fee_bps, signals.scales
+    family = family_of(cfg)
+    space, scales = family.lists(cfg), signals.scales
 
     def to_params(configs: list[dict[str, Any]]) -> pd.DataFrame:
-        table = pd.DataFrame(configs)
-        table["entry"] = table["entry"].astype(float) * table["signal"].map(scales)
-        table["exit"] = table["exit"].astype(float) * table["signal"].map(scales)
-        table["taker_fee_bps"] = fee
-        return table
+        return family.scaled(pd.DataFrame(configs), scales)
 
     buckets: list[np.ndarray] = []
     evaluate = _evaluator(inputs, signals, cfg, lambda done, total: None)
@@ -177,4 +173,4 @@ def optuna_search(
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     bucket_pnl = array_namespace(buckets[0]).hstack(buckets) if buckets else np.zeros((0, 0))
     speed = steps / seconds if seconds and steps else float("nan")
-    return SearchResult(_with_multiples(table, scales), bucket_pnl, speed, study)
+    return SearchResult(family.multiples(table, scales), bucket_pnl, speed, study)

@@ -1,7 +1,8 @@
-"""Expand a strategy config into the configs of one sweep launch.
+"""Expand a strategy family's lists into the configs of one sweep launch.
 
-``entry`` and ``exit`` in the config are multiples of each signal's scale (the
-``signal_scale_quantile`` of its absolute values), so one grid fits signals of any unit.
+Parameters a family types as multiples of each signal's scale (the threshold family's ``entry``
+and ``exit``, the quote family's ``skew_bps``) are turned into signal units with the signal's
+scale, the ``signal_scale_quantile`` of its absolute values, so one grid fits signals of any unit.
 """
 
 from __future__ import annotations
@@ -12,19 +13,8 @@ from typing import Any
 import pandas as pd
 
 from l2gpu.backend.arrays import array_namespace, to_device
+from l2gpu.backtest.family import StrategyFamily
 from l2gpu.backtest.params import expand_grid
-
-STRATEGY_PARAMS = (
-    "entry",
-    "exit",
-    "max_hold",
-    "stop_loss_bps",
-    "take_profit_bps",
-    "size",
-    "latency",
-    "cooldown",
-    "direction",
-)
 
 
 def signal_scales(signals: Mapping[str, Any], quantile: float) -> dict[str, float]:
@@ -48,14 +38,20 @@ def signal_scales(signals: Mapping[str, Any], quantile: float) -> dict[str, floa
 
 
 def strategy_grid(
-    strategy: Mapping[str, Any], scales: Mapping[str, float], taker_fee_bps: float
+    family: StrategyFamily, lists: Mapping[str, list[Any]], scales: Mapping[str, float]
 ) -> pd.DataFrame:
-    """Every combination of the strategy lists for every signal, thresholds scaled."""
-    lists = {name: list(strategy[name]) for name in STRATEGY_PARAMS}
-    tables = []
-    for signal, scale in scales.items():
-        table = expand_grid({"signal": [signal], **lists, "taker_fee_bps": [taker_fee_bps]})
-        table["entry"] = table["entry"].astype(float) * scale
-        table["exit"] = table["exit"].astype(float) * scale
-        tables.append(table)
-    return pd.concat(tables, ignore_index=True)
+    """Every combination of ``lists`` for every signal, in the family's grid order, scaled.
+
+    Parameters
+    ----------
+    family : StrategyFamily
+        Whose parameters ``lists`` holds (:meth:`StrategyFamily.lists` of the config).
+    lists : mapping of str to list
+        Each parameter's values, multiples of the scale where the family says so.
+    scales : mapping of str to float
+        Each signal's scale (:func:`signal_scales`); one block of configs per signal.
+    """
+    table = pd.concat(
+        [expand_grid({"signal": [signal], **lists}) for signal in scales], ignore_index=True
+    )
+    return family.scaled(table, scales)

@@ -22,9 +22,9 @@ import numpy as np
 from omegaconf import OmegaConf
 from rich.console import Console
 
-from l2gpu.backtest import METRICS
-from l2gpu.backtest.params import NAMES as PARAMETERS
 from l2gpu.config.schema import AppConfig
+from l2gpu.core.spans import Window
+from l2gpu.core.units import NS_PER_S
 from l2gpu.pipeline.record import RunRecord, run_name
 from l2gpu.pipeline.summary import description, heading, summary_frame
 from l2gpu.tracking import mlflow_run, plots
@@ -51,8 +51,10 @@ def write_artifacts(record: RunRecord, folder: Path) -> None:
     )
     evaluation = record.evaluation
     start = record.inputs.start_ns
-    plots.equity_curves(evaluation.top.trades, start, folder / "equity_top.png")
-    x, y = cfg.experiment.heatmap
+    bucket_s = (Window.parse(cfg.sweep.sharpe_bucket).ns or 0) / NS_PER_S
+    configs = [int(i) for i in evaluation.top.table.index]
+    plots.equity_curves(evaluation.top_bucket_pnl, configs, bucket_s, folder / "equity_top.png")
+    x, y = cfg.experiment.heatmap or record.family.heatmap
     table = record.search.table
     plots.parameter_heatmap(table, x, y, record.objective, folder / f"heatmap_{x}_{y}.png")
     plots.metric_distribution(
@@ -110,8 +112,9 @@ def log_run(record: RunRecord) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_artifacts(record, Path(tmp))
         mlflow.log_artifacts(tmp)
-    top = record.evaluation.top.table
+    top, family = record.evaluation.top.table, record.family
     for rank, (config, row) in enumerate(top.iterrows(), start=1):
         with mlflow.start_run(run_name=f"top{rank}-config{config}", nested=True):
-            mlflow.log_params({k: str(row[k]) for k in PARAMETERS})
-            mlflow.log_metrics({m: float(row[m]) for m in METRICS if np.isfinite(float(row[m]))})
+            mlflow.log_params({k: str(row[k]) for k in family.columns})
+            finite = {m: float(row[m]) for m in family.metrics if np.isfinite(float(row[m]))}
+            mlflow.log_metrics(finite)

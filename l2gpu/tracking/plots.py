@@ -18,25 +18,28 @@ from l2gpu.core.spans import Window
 DPI = 110
 
 
-def equity_curves(trades: dict[int, pd.DataFrame], start_ns: int, path: Path) -> Path:
-    """Cumulative net pnl of each recorded config at its exit fills, and its drawdown."""
+def equity_curves(
+    bucket_pnl: np.ndarray, configs: list[int], bucket_s: float, path: Path
+) -> Path:
+    """Mark-to-mid equity (after fees) of the top configs per Sharpe bucket, and its drawdown.
+
+    ``bucket_pnl`` is ``[buckets, len(configs)]``: column ``j`` is config ``configs[j]``.
+    """
     fig, (top, bottom) = plt.subplots(
         2, 1, figsize=(8, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
     )
-    for config, table in trades.items():
-        if len(table) == 0:
-            continue
-        seconds = (np.r_[table.entry_ts.iloc[0], table.exit_ts] - start_ns) / 1e9
-        equity = np.r_[0.0, table.net_pnl.cumsum()]
-        label = f"config {config} ({len(table)} trades)"
-        top.step(seconds, equity, where="post", label=label)
+    seconds = bucket_s * np.arange(bucket_pnl.shape[0] + 1)
+    for column, config in enumerate(configs):
+        equity = np.r_[0.0, np.cumsum(bucket_pnl[:, column])]
+        top.step(seconds, equity, where="post", label=f"config {config}")
         bottom.step(seconds, equity - np.maximum.accumulate(equity), where="post")
     top.axhline(0.0, color="grey", linewidth=0.8)
     top.set(
-        ylabel="cumulative net pnl (quote)",
-        title="Equity and drawdown of the top configs (after fees, at exit fills)",
+        ylabel="equity (quote, after fees)",
+        title="Equity and drawdown of the top configs (marked to the mid, per bucket)",
     )
-    top.legend(loc="best", fontsize=8)
+    if configs:
+        top.legend(loc="best", fontsize=8)
     bottom.set(xlabel="time since the first book row (s)", ylabel="drawdown (quote)")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)

@@ -9,8 +9,8 @@ from l2gpu.cli.main import main
 from l2gpu.version import __version__
 
 REFUSED = [
-    ("costs.taker_fee_bps=nan", "costs.taker_fee_bps: nan is not a finite number"),
-    ("costs.taker_fee_bps=-1", "costs.taker_fee_bps: -1.0 is below 0"),
+    ("execution.fees.taker_fee_bps=nan", "execution.fees.taker_fee_bps: nan is not a finite"),
+    ("execution.fees.taker_fee_bps=-1", "execution.fees.taker_fee_bps: -1.0 is below 0"),
     ("strategy.entry=[]", "strategy.entry: the list is empty"),
     ("sweep.batch_size=0", "sweep.batch_size: 0; use at least 1"),
     ("sweep.n_trials=0", "sweep.n_trials: 0; ask for at least 1"),
@@ -19,7 +19,7 @@ REFUSED = [
     ("features.names=[ofx_2s]", "features.names: unknown feature 'ofx_2s'; known: cvd"),
     ("features.names=[fwd_ret_2s]", "features.names: 'fwd_ret_2s' is a label"),
     ("features.names=[]", "features.names: the list is empty"),
-    ("strategy.direction=[up]", "strategy.direction: 'up': direction 'up' is not one of"),
+    ("strategy.direction=[up]", "strategy.direction: direction 'up' is not one of"),
     ("sweep.sharpe_bucket=100", "sweep.sharpe_bucket: '100' must be a duration"),
     ("data.paths=[]", "data.paths: the list is empty"),
 ]
@@ -44,9 +44,10 @@ def test_help_lists_the_commands_and_every_config_group(capsys):
     text = capsys.readouterr().out
     for command in ("run", "ingest", "ui", "report"):
         assert f"  {command} " in text
-    for group in ("backend", "costs", "data", "eval", "features", "strategy", "sweep"):
+    for group in ("backend", "data", "eval", "execution/fees", "features", "strategy", "sweep"):
         assert f"  {group} " in text
-    assert "sweep       grid, optuna" in text
+    assert "sweep               grid, optuna" in text
+    assert "strategy            threshold, quote, small" in text
 
 
 def test_version(capsys):

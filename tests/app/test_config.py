@@ -6,7 +6,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from l2gpu.cli.app import CONFIG_DIR
-from l2gpu.config.schema import GROUPS
+from l2gpu.config.schema import FAMILY_SCHEMAS, GROUPS
 from tests.app.conftest import composed
 
 OPTIONS = sorted(
@@ -21,7 +21,11 @@ def test_every_group_has_a_file():
 @pytest.mark.parametrize(("group", "option"), OPTIONS)
 def test_every_config_file_composes_against_its_schema(group, option):
     cfg = composed([f"{group}={option}"])
-    assert OmegaConf.get_type(cfg[group]) is GROUPS[group]
+    node = OmegaConf.select(cfg, group.replace("/", "."))
+    schema = OmegaConf.get_type(node)
+    assert isinstance(schema, type) and issubclass(schema, GROUPS[group]), (group, schema)
+    if group == "strategy":
+        assert schema is FAMILY_SCHEMAS[node.family], "a strategy file uses its family's schema"
     OmegaConf.to_object(cfg)  # every value has its schema's type
 
 

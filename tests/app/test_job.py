@@ -35,7 +35,7 @@ def test_the_main_job_leaves_a_complete_mlflow_run(isolated, tmp_path):
     assert run.info.status == "FINISHED"
     params = run.data.params
     assert params["sweep.kind"] == "grid" and params["data.name"] == "btcusdt"
-    assert params["costs.taker_fee_bps"] == "5.0"
+    assert params["execution.fees.taker_fee_bps"] == "5.0"
     metrics = run.data.metrics
     for name in (
         "dsr",

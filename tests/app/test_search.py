@@ -46,7 +46,7 @@ def test_a_2x2_multirun_gives_four_runs_under_one_parent(isolated, tmp_path):
         l2gpu(
             "-m",
             "data=btcusdt,ethusdt",
-            "costs=binance_futures,zero",
+            "execution/fees=binance_futures,zero",
             "strategy=small",
             "debug=quick",
             "hydra/launcher=joblib",
@@ -64,9 +64,9 @@ def test_a_2x2_multirun_gives_four_runs_under_one_parent(isolated, tmp_path):
     assert len(parents) == 1 and parents[0].info.status == "FINISHED"
     jobs = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parents[0].info.run_id]
     assert len(jobs) == 4 and all(r.info.status == "FINISHED" for r in jobs)
-    assert {(r.data.params["data.name"], r.data.params["costs.taker_fee_bps"]) for r in jobs} == {
-        (d, f) for d in ("btcusdt", "ethusdt") for f in ("5.0", "0.0")
-    }
+    assert {
+        (r.data.params["data.name"], r.data.params["execution.fees.taker_fee_bps"]) for r in jobs
+    } == {(d, f) for d in ("btcusdt", "ethusdt") for f in ("5.0", "0.0")}
 
 
 def test_an_optuna_study_runs_in_batches(isolated, tmp_path):

@@ -23,6 +23,7 @@ from l2gpu.data.ingest import ingest
 from l2gpu.data.trades import read_trades
 from l2gpu.features import DEFAULT_FEATURES, book_shape, compute
 from l2gpu.metrics import overfitting
+from l2gpu.backtest.threshold import THRESHOLD
 from l2gpu.search.grid import signal_scales, strategy_grid
 from tests.books import random_book, random_trades
 from tests.samples import BTCUSDT
@@ -133,7 +134,7 @@ def test_a_planted_host_conversion_in_a_feature_fails_on_the_device(tiny, monkey
         compute(book.to("gpu"), ["imbalance_4"], engine="gpu")
 
 
-SMALL_STRATEGY = {
+SMALL_STRATEGY: dict[str, list] = {
     "entry": [0.4, 0.7],
     "exit": [0.0],
     "max_hold": ["1s"],
@@ -143,6 +144,7 @@ SMALL_STRATEGY = {
     "latency": [0, "50ms"],
     "cooldown": [0],
     "direction": ["both"],
+    "taker_fee_bps": [5.0],
 }
 
 
@@ -151,7 +153,7 @@ def run_pipeline(path, trades, engine):
     book = read_book(path, engine=engine)[:300]
     signals = compute(book, ["imbalance_5", "ofi_2s"], engine=engine, trades=trades)
     targets = labels.compute(book, ["fwd_ret_2s", "tbarrier_1s_2spread"], engine=engine)
-    params = strategy_grid(SMALL_STRATEGY, signal_scales(signals, 0.99), taker_fee_bps=5.0)
+    params = strategy_grid(THRESHOLD, SMALL_STRATEGY, signal_scales(signals, 0.99))
     result = sweep(
         book, signals, params=params, engine=engine, sharpe_bucket="250ms", bucket_returns=True
     )

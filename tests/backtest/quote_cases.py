@@ -90,7 +90,7 @@ def assert_agrees_with_reference(book, trades, signals, configs, record=(), **kw
             result.bucket_pnl[:, i], want["bucket_changes"], rtol=1e-10, atol=1e-9
         )
         if i in record:
-            table = result.fills(i)
+            table = result.trades(i)
             assert len(table) == len(fills), (i, len(table), len(fills))
             for column in ("row", "ts", "maker", "order_id"):
                 np.testing.assert_array_equal(

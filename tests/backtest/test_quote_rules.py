@@ -43,7 +43,7 @@ JOIN_THE_BID = {"half_spread_ticks": 0.0, "max_position": 1.0, "maker_fee_bps": 
 
 
 def bid_fills(result, config=0):
-    fills = result.fills(config)
+    fills = result.trades(config)
     return fills[fills.maker & (fills.qty > 0)]
 
 
@@ -169,7 +169,7 @@ def test_bad_configs_are_refused_with_their_row():
     with pytest.raises(ValueError, match="the book has no tick size"):
         quote_sweep(dataclasses.replace(book, meta=BookMeta()), trades, params=[{}])
     with pytest.raises(KeyError, match="was not recorded"):
-        quote_sweep(book, trades, params=[{}]).fills(0)
+        quote_sweep(book, trades, params=[{}]).trades(0)
 
 
 def test_a_stop_cancels_the_quotes_sells_at_market_and_waits_out_the_cooldown():
@@ -180,7 +180,7 @@ def test_a_stop_cancels_the_quotes_sells_at_market_and_waits_out_the_cooldown():
     book.ask_px[0, 3:] = 98.5
     cfg = dict(JOIN_THE_BID, stop_loss_bps=50.0, cooldown=5, taker_fee_bps=5.0)
     result = quote_sweep(book, trades_of((1.5, 99.5, 1.0, -1)), params=[cfg], record=[0])
-    fills = result.fills(0)
+    fills = result.trades(0)
     assert list(fills.maker) == [True, False]
     assert list(fills.qty) == [1.0, -1.0] and list(fills.px) == [100.0, 98.0]
     assert list(fills.row) == [2, 3]

@@ -1,4 +1,7 @@
-"""``QuoteResult``: one row of metrics per quote config, and the fills of recorded configs.
+"""The quote family's metrics from the kernel state, and its recorded fills as a table.
+
+A quote sweep returns a :class:`~l2gpu.backtest.result.SweepResult` like every family: its table
+holds one row per config, its ``trades(i)`` the fills of a recorded config (:func:`fills_frame`).
 
 Metrics (``docs/quote.md``): ``pnl`` (final equity, quote currency, after fees), ``gross_pnl``
 (``pnl + fees``), ``fees`` (maker fees, rebates negative, plus taker fees), ``max_drawdown``,
@@ -12,8 +15,6 @@ sent by risk exits and at the end), ``rejected`` (post-only quotes that would ha
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -93,43 +94,3 @@ def fills_frame(rec_f: np.ndarray, rec_i: np.ndarray) -> pd.DataFrame:
             "position": rec_f[:, layout.R_POSITION],
         }
     )
-
-
-@dataclass
-class QuoteResult:
-    """What :func:`l2gpu.backtest.quote.quote_sweep` returns.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        One row per config: the parameters, then the metrics (see :data:`METRICS`).
-    recorded : dict of int to pandas.DataFrame
-        Fills of the configs asked for with ``record=`` (see :meth:`fills`).
-    steps_per_second : float
-        Configs x rows / wall seconds of the kernel.
-    bucket_pnl : numpy.ndarray or None
-        ``[buckets, configs]`` equity change per Sharpe bucket, quote currency (with
-        ``bucket_returns=True``).
-    """
-
-    table: pd.DataFrame
-    recorded: dict[int, pd.DataFrame] = field(default_factory=dict)
-    steps_per_second: float = float("nan")
-    bucket_pnl: np.ndarray | None = None
-
-    def fills(self, config: int) -> pd.DataFrame:
-        """Return the fills of a recorded config.
-
-        Columns: ``row`` and ``ts`` (ns) of the fill, ``maker`` (a quote; else a market order),
-        ``order_id`` (the quote's number on its side), ``qty`` (signed base units, + bought),
-        ``px`` and ``fee`` (quote currency), ``position`` after the fill (base units).
-        """
-        if config not in self.recorded:
-            raise KeyError(f"config {config} was not recorded; pass record=[{config}]")
-        return self.recorded[config]
-
-    def best(self, metric: str = "pnl", n: int = 10) -> pd.DataFrame:
-        """Return the ``n`` configs with the highest ``metric`` (NaN last)."""
-        if metric not in self.table.columns:
-            raise KeyError(f"unknown metric {metric!r}; the metrics are {', '.join(METRICS)}")
-        return self.table.sort_values(metric, ascending=False, na_position="last").head(n)

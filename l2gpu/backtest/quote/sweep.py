@@ -20,7 +20,8 @@ from l2gpu.backend.arrays import to_device
 from l2gpu.backend.engine import resolve_engine
 from l2gpu.backtest.params import expand_grid
 from l2gpu.backtest.quote.params import NO_SIGNAL, encode, normalise
-from l2gpu.backtest.quote.result import QuoteResult, fills_frame, metrics_from_state
+from l2gpu.backtest.quote.result import fills_frame, metrics_from_state
+from l2gpu.backtest.result import SweepResult
 from l2gpu.backtest.row_trades import RowTrades, align_trades
 from l2gpu.core.spans import Window
 from l2gpu.core.units import NS_PER_S
@@ -156,7 +157,7 @@ def quote_sweep(
     progress: Progress | None = None,
     bucket_returns: bool = False,
     tick_size: str | None = None,
-) -> QuoteResult:
+) -> SweepResult:
     """Backtest every config of the quote family against ``book`` and ``trades``.
 
     Parameters
@@ -174,7 +175,7 @@ def quote_sweep(
     engine : {"auto", "cpu", "gpu"} or None
         Where the kernel runs.
     record : iterable of int
-        Configs (rows of the table) whose fills to keep (see :meth:`QuoteResult.fills`).
+        Configs (rows of the table) whose fills to keep (see :meth:`SweepResult.trades`).
     chunk_rows : int, optional
         Rows per kernel launch; state carries between launches (chunked runs equal one pass).
     sharpe_bucket : str
@@ -188,7 +189,7 @@ def quote_sweep(
 
     Returns
     -------
-    QuoteResult
+    SweepResult
     """
     bucket = Window.parse(sharpe_bucket)
     if bucket.ns is None:
@@ -215,7 +216,7 @@ def quote_sweep(
         run_quote_cpu(inputs, par, fstate, istate, bucket_pnl, chunk_rows, progress)
     seconds = time.perf_counter() - started
     recorded = {i: record_fills(inputs, par[i], int(istate[i, layout.I_RECORDED])) for i in record}
-    return QuoteResult(
+    return SweepResult(
         pd.concat([table, metrics_from_state(fstate, istate, bucket.ns)], axis=1),
         recorded,
         len(table) * rows / seconds if seconds else np.nan,
