@@ -44,3 +44,16 @@ def test_a_wrong_key_or_type_is_one_line_naming_it(override, expected):
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and expected in lines[0] and override.split("=")[0] in lines[0]
+
+
+def test_every_config_key_is_documented():
+    import dataclasses
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "config.md").read_text()
+    missing = []
+    for group, schema in [*GROUPS.items(), *(("strategy", s) for s in FAMILY_SCHEMAS.values())]:
+        for field in dataclasses.fields(schema):
+            key = f"`{group.replace('/', '.')}.{field.name}`"
+            if key not in page:
+                missing.append(key)
+    assert not missing, f"docs/config.md does not document {missing}"
