@@ -18,9 +18,7 @@ from l2gpu.core.spans import Window
 DPI = 110
 
 
-def equity_curves(
-    bucket_pnl: np.ndarray, configs: list[int], bucket_s: float, path: Path
-) -> Path:
+def equity_curves(bucket_pnl: np.ndarray, configs: list[int], bucket_s: float, path: Path) -> Path:
     """Mark-to-mid equity (after fees) of the top configs per Sharpe bucket, and its drawdown.
 
     ``bucket_pnl`` is ``[buckets, len(configs)]``: column ``j`` is config ``configs[j]``.

@@ -17,13 +17,13 @@ from l2gpu import labels
 from l2gpu.backend import to_device, transfers
 from l2gpu.backend.strict import StrictArray
 from l2gpu.backtest import sweep
+from l2gpu.backtest.threshold import THRESHOLD
 from l2gpu.backtest.walkforward import walk_forward
 from l2gpu.data import BookStoreError, BookStoreNotFoundError, device_read, read_book
 from l2gpu.data.ingest import ingest
 from l2gpu.data.trades import read_trades
 from l2gpu.features import DEFAULT_FEATURES, book_shape, compute
 from l2gpu.metrics import overfitting
-from l2gpu.backtest.threshold import THRESHOLD
 from l2gpu.search.grid import signal_scales, strategy_grid
 from tests.books import random_book, random_trades
 from tests.samples import BTCUSDT
