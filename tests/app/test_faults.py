@@ -83,7 +83,7 @@ KILLER = textwrap.dedent(
 STAGES = {
     "ingest, written aside, not yet renamed into the cache": "l2gpu.data.cache:ingest:after",
     "signals": "l2gpu.cli.job:compute_signals",
-    "search, inside the sweep": "l2gpu.pipeline.search:sweep",
+    "search, inside the sweep": "l2gpu.backtest.threshold:sweep",
     "saving, after the results table, before the trades": (
         "l2gpu.pipeline.results:_write_parquet:after"
     ),
