@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 import optuna
 from optuna.study import StudyDirection
-from optuna.trial import FrozenTrial, TrialState
+from optuna.trial import FrozenTrial
 
 from l2gpu.search.space import SearchSpace
 from l2gpu.search.workers import Judge, Worker
@@ -160,23 +160,21 @@ class OptunaProposer:
 
     def propose(self, n: int) -> list[Proposal]:
         """Ask the in-memory study ``n`` times, suggesting the space's parameters in order."""
-        asked = []
+        proposals = []
         for _ in range(n):
             trial = self._study.ask()
-            asked.append((trial, self._space.suggest(trial)))
-        running = {
-            t.number: t
-            for t in self._storage.get_all_trials(
-                self._study_id, deepcopy=False, states=(TrialState.RUNNING,)
+            params = self._space.suggest(trial)
+            trial_id = self._storage.get_trial_id_from_study_id_trial_number(
+                self._study_id, trial.number
             )
-        }
-        return [
-            Proposal(params, dict(running[trial.number].system_attrs), trial)
-            for trial, params in asked
-        ]
+            attrs = self._storage.get_trial_system_attrs(trial_id)
+            proposals.append(Proposal(params, dict(attrs), trial))
+        return proposals
 
     def observe(self, proposals: Sequence[Proposal], values: np.ndarray) -> None:
-        """Tell the in-memory study the values of its trials."""
+        """Tell the in-memory study the values of its trials (history samplers only)."""
+        if not self._uses_history:
+            return  # nothing reads them, and telling copies each trial
         for proposal, row in zip(proposals, values, strict=True):
             self._study.tell(proposal.token, [float(v) for v in row])
 

@@ -95,7 +95,13 @@ class StudyRun:
     def plan(self) -> tuple[str, Batch | None, int]:
         """Return ``("done" | "wait" | "run", batch, complete trials)`` (lock held)."""
         trials = self.storage.get_all_trials(self.handle.study_id, deepcopy=False)
-        complete = [t for t in trials if t.state == TrialState.COMPLETE]
+        complete: list[FrozenTrial] = []
+        running: list[FrozenTrial] = []
+        for trial in trials:
+            if trial.state == TrialState.COMPLETE:
+                complete.append(trial)
+            elif trial.state == TrialState.RUNNING:
+                running.append(trial)
         if self.done_before is None:
             self.done_before = len(complete)
         if len(complete) >= self.n_trials:
@@ -103,7 +109,6 @@ class StudyRun:
         worker = self._register(trials)
         attrs = self.attrs.all()
         judge = self._judge(attrs)
-        running = [t for t in trials if t.state == TrialState.RUNNING]
         gone = [t for t in running if self._owner_gone(t, judge)]
         if gone:
             return "run", self._reclaim(gone[: self.batch_size], worker), len(complete)
@@ -111,8 +116,9 @@ class StudyRun:
         if left <= 0:
             return "wait", None, len(complete)
         proposer = self._proposer(judge)
-        proposer.mirror([t for t in complete if t.number not in self.known])
-        self.known.update(t.number for t in complete)
+        new = [t for t in complete if t.number not in self.known]
+        proposer.mirror(new)
+        self.known.update(t.number for t in new)
         proposals = proposer.propose(min(self.batch_size, left))
         batch = Batch([], [], [], [])
         for proposal in proposals:
