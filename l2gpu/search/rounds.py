@@ -196,6 +196,13 @@ class StudyRun:
     def _reclaim(self, gone: list[FrozenTrial], worker: Worker) -> Batch:
         batch = Batch([], [], [], [], reclaimed=len(gone))
         for trial in gone:
+            missing = set(self.space.distributions) - set(trial.params)
+            if missing:
+                raise ValueError(
+                    f"trial {trial.number} of study {self.handle.name!r} has no value for "
+                    f"{sorted(missing)}: it was not created by this search; use another "
+                    "sweep.study_name"
+                )
             trial_id = self.storage.get_trial_id_from_study_id_trial_number(
                 self.handle.study_id, trial.number
             )
@@ -204,13 +211,6 @@ class StudyRun:
                 RECLAIMED_KEY: trial.user_attrs.get(WORKER_KEY),
             }.items():
                 self.storage.set_trial_user_attr(trial_id, key, value)
-            missing = set(self.space.distributions) - set(trial.params)
-            if missing:
-                raise ValueError(
-                    f"trial {trial.number} of study {self.handle.name!r} has no value for "
-                    f"{sorted(missing)}: it was not created by this search; use another "
-                    "sweep.study_name"
-                )
             batch.numbers.append(trial.number)
             batch.trial_ids.append(trial_id)
             batch.configs.append(self.space.config(trial.params))
