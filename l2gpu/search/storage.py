@@ -1,0 +1,144 @@
+"""Where a study is stored, and the lock that makes a worker's count-then-create atomic.
+
+:func:`make_storage` is the one place a storage is built from ``sweep.storage``:
+
+===================================  ==========================================================
+``None`` (default) or ``"journal"``  Optuna journal in ``<study folder>/journal.log``, written
+                                     in batches (:class:`~l2gpu.search.journal.JournalFile`)
+``"journal:<path>"``                 the same journal at ``<path>``
+``"memory"``                         in this process only (nothing survives it; tests,
+                                     benchmarks)
+``"sqlite:///<path>"``               Optuna's RDB storage on SQLite, one transaction per
+                                     operation, waiting up to 60 s for other writers
+any other SQLAlchemy URL             Optuna's RDB storage, e.g.
+                                     ``postgresql+psycopg://user@host/db`` (``pip install
+                                     'l2gpu[dist]'``)
+===================================  ==========================================================
+
+The lock is held while a worker counts the trials of the study and creates its next batch, and
+while it tells a batch, so two workers never both take the last trials, nor both reclaim the
+same trial. The journal locks its own file; SQLite uses a lock file beside the database. Other
+RDB URLs get no lock yet: two workers there may run up to one batch too many between them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import optuna
+
+from l2gpu.search.journal import JournalFile
+
+SQLITE_BUSY_TIMEOUT_S = 60
+JOURNAL_FILE = "journal.log"
+RDB_PREFIXES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
+
+
+@dataclass
+class StudyStorage:
+    """An Optuna storage with the lock its workers share.
+
+    Attributes
+    ----------
+    storage : optuna.storages.BaseStorage
+        The storage.
+    lock : callable
+        Returns a context manager that holds the study lock (see the module docstring).
+    description : str
+        What and where it is, for messages.
+    persistent : bool
+        Whether the study outlives this process.
+    repairs : list of str
+        Repairs made to the stored study (a partial journal record cut off).
+    """
+
+    storage: optuna.storages.BaseStorage
+    lock: Callable[[], AbstractContextManager[None]]
+    description: str
+    persistent: bool
+    repairs: list[str] = field(default_factory=list)
+
+
+def storage_kind(url: str | None) -> str:
+    """Return ``journal``, ``memory`` or ``rdb`` for a ``sweep.storage`` value; else raise."""
+    if url is None or url == "journal" or url.startswith("journal:"):
+        return "journal"
+    if url == "memory":
+        return "memory"
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme.split("+", 1)[0] in RDB_PREFIXES:
+        return "rdb"
+    raise ValueError(
+        f"sweep.storage: {url!r} is not a storage l2gpu knows; use null (a journal in the "
+        "study folder), 'journal:<path>', 'memory', 'sqlite:///<path>' or an SQLAlchemy URL "
+        "such as 'postgresql+psycopg://user@host/db'"
+    )
+
+
+def make_storage(url: str | None, study_folder: Path) -> StudyStorage:
+    """Build the storage ``url`` names (see the module docstring) for a study in ``study_folder``.
+
+    Parameters
+    ----------
+    url : str or None
+        ``sweep.storage``.
+    study_folder : pathlib.Path
+        ``<optuna_dir>/<study name>``: the default journal goes there.
+    """
+    kind = storage_kind(url)
+    if kind == "memory":
+        return StudyStorage(
+            optuna.storages.InMemoryStorage(), contextlib.nullcontext, "memory", False
+        )
+    if kind == "journal":
+        assert url is None or url.startswith("journal")
+        given = url[len("journal:") :] if url and url.startswith("journal:") else ""
+        path = Path(given).expanduser() if given else study_folder / JOURNAL_FILE
+        journal = JournalFile(path)
+        return StudyStorage(
+            optuna.storages.JournalStorage(journal),
+            journal.batch,
+            f"journal {path}",
+            True,
+            journal.repairs,
+        )
+    assert url is not None
+    if url.startswith("sqlite:///"):
+        database = Path(url[len("sqlite:///") :])
+        database.parent.mkdir(parents=True, exist_ok=True)
+        lock_path = database.with_name(database.name + ".l2gpu-lock")
+        with _file_lock(lock_path):  # workers started at once would race to create the schema
+            rdb = optuna.storages.RDBStorage(
+                url, engine_kwargs={"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+            )
+        return StudyStorage(rdb, lambda: _file_lock(lock_path), f"SQLite {database}", True)
+    return StudyStorage(
+        optuna.storages.RDBStorage(url), contextlib.nullcontext, _without_password(url), True
+    )
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Hold ``fcntl.flock`` on ``path`` (created if missing); the kernel drops it if we die."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _without_password(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***``, for messages."""
+    scheme, _, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{location}"
