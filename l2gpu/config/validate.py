@@ -19,7 +19,6 @@ from omegaconf import DictConfig, OmegaConf
 
 from l2gpu.backend.engine import ENGINES
 from l2gpu.backtest import STRATEGIES
-from l2gpu.backtest.result import METRICS
 from l2gpu.backtest.walkforward import MODES
 from l2gpu.config.schema import AppConfig
 from l2gpu.core.spans import Window
@@ -27,7 +26,7 @@ from l2gpu.data.ingest import FORMATS, Policies
 from l2gpu.data.ingest.policies import POLICY_CHOICES
 from l2gpu.features import parse_name
 from l2gpu.labels import LeakageError, check_inputs, is_label, parse_label
-from l2gpu.search.optuna_search import SAMPLERS
+from l2gpu.search import validate_search
 
 FIELD = re.compile(r"(\w+)")
 """The field a family's parameter error names first (``direction 'up' is not one of ...``)."""
@@ -151,21 +150,28 @@ def _search(cfg: AppConfig) -> None:
         f"{sweep.kind!r} is not a search; the searches are {', '.join(SEARCHES)}",
     )
     _non_empty(sweep.objectives, "sweep.objectives")
+    metrics = STRATEGIES[cfg.strategy.family].metrics
     for objective in sweep.objectives:
         _require(
-            objective in METRICS,
+            objective in metrics,
             "sweep.objectives",
-            f"{objective!r} is not a metric; the metrics are {', '.join(METRICS)}",
+            f"{objective!r} is not a metric; the metrics are {', '.join(metrics)}",
         )
-    _require(sweep.n_trials > 0, "sweep.n_trials", f"{sweep.n_trials}; ask for at least 1 trial")
-    _require(
-        sweep.batch_size > 0, "sweep.batch_size", f"{sweep.batch_size}; use at least 1 per batch"
-    )
-    _require(
-        sweep.sampler in SAMPLERS,
-        "sweep.sampler",
-        f"{sweep.sampler!r} is not a sampler; the samplers are {', '.join(SAMPLERS)}",
-    )
+    # Optuna's settings are checked whatever the kind (a config is checked whole); its
+    # objectives need a direction only when a study optimises them.
+    try:
+        validate_search(
+            sampler=sweep.sampler,
+            objectives=sweep.objectives if sweep.kind == "optuna" else ["pnl"],
+            n_trials=sweep.n_trials,
+            batch_size=sweep.batch_size,
+            seed=sweep.seed,
+            storage=sweep.storage,
+            study_name=sweep.study_name,
+        )
+    except ValueError as exc:
+        parameter, _, problem = str(exc).partition(": ")
+        raise ConfigError(parameter, problem) from None
     _duration(sweep.sharpe_bucket, "sweep.sharpe_bucket")
     _require(
         sweep.chunk_rows is None or sweep.chunk_rows > 0,

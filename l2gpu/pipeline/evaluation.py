@@ -34,7 +34,7 @@ from l2gpu.pipeline.data import BookInputs
 from l2gpu.pipeline.progress import Progress
 from l2gpu.pipeline.search import SearchResult, family_of
 from l2gpu.pipeline.signals import Signals
-from l2gpu.search.optuna_search import MAXIMISE
+from l2gpu.search.objectives import MAXIMISE
 
 
 @dataclass(frozen=True)

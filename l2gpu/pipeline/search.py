@@ -8,29 +8,23 @@ multiples the user typed (``entry_multiple``, ``exit_multiple``).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import optuna
 import pandas as pd
 
-from l2gpu.backend.arrays import array_namespace
 from l2gpu.backtest import STRATEGIES, StrategyFamily, SweepResult
 from l2gpu.config.schema import AppConfig
 from l2gpu.core.registry import Registry
 from l2gpu.pipeline.data import BookInputs
 from l2gpu.pipeline.progress import Progress
 from l2gpu.pipeline.signals import Signals
-from l2gpu.search import run_study, strategy_grid
-from l2gpu.search.optuna_search import MAXIMISE, make_sampler
-
-SQLITE_BUSY_TIMEOUT_S = 60
+from l2gpu.search import SearchSpace, StudySpec, complete_study, open_study
+from l2gpu.search.grid import strategy_grid
 
 
 @dataclass
@@ -100,77 +94,67 @@ def grid_search(
     return SearchResult(table, result.bucket_pnl, result.steps_per_second)
 
 
-def study_name(cfg: AppConfig) -> str:
-    """Return a study name fixed by what it searches: the same command resumes the same study."""
-    searched: dict[str, Any] = {
+def study_spec(cfg: AppConfig, root: Path) -> StudySpec:
+    """Describe the study a config searches: the same command opens it again, and resumes it.
+
+    Its identity holds everything that changes a trial's results (the data and how it is
+    ingested and cut, the signals, the family's lists, execution, the Sharpe bucket), plus the
+    objectives, the sampler and the seed; ``n_trials`` and ``batch_size`` are not part of it, so
+    a rerun with more trials carries the study on (``docs/search.md``).
+    """
+    searched = {
         "data": asdict(cfg.data),
+        "max_rows": cfg.debug.max_rows,
         "features": asdict(cfg.features),
         "strategy": asdict(cfg.strategy),
         "execution": asdict(cfg.execution),
-        "sweep": {k: getattr(cfg.sweep, k) for k in ("objectives", "sampler", "seed")},
+        "sharpe_bucket": cfg.sweep.sharpe_bucket,
     }
-    searched["sweep"]["sharpe_bucket"] = cfg.sweep.sharpe_bucket
-    digest = hashlib.sha256(json.dumps(searched, sort_keys=True, default=str).encode())
-    return f"{cfg.data.name}-{digest.hexdigest()[:12]}"
-
-
-def _storage(cfg: AppConfig, root: Path) -> Any:
-    url = cfg.sweep.storage or f"sqlite:///{(root / cfg.paths.optuna_dir).resolve()}/optuna.db"
-    if not url.startswith("sqlite:///"):
-        return url
-    Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-    # Wait for other writers (several workers may share one SQLite study) instead of failing
-    # after SQLite's default 5 s.
-    return optuna.storages.RDBStorage(
-        url, engine_kwargs={"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+    return StudySpec(
+        searched,
+        objectives=tuple(cfg.sweep.objectives),
+        sampler=cfg.sweep.sampler,
+        seed=cfg.sweep.seed,
+        folder=root / cfg.paths.optuna_dir,
+        storage=cfg.sweep.storage,
+        name=cfg.sweep.study_name,
+        prefix=cfg.data.name,
     )
+
+
+def study_space(cfg: AppConfig, signal_names: list[str]) -> SearchSpace:
+    """Return the searched space: the signal and the family's lists, ranged as it says."""
+    family = family_of(cfg)
+    ranged = {p.name for p in family.parameters if p.search == "range"}
+    return SearchSpace.from_lists({"signal": signal_names, **family.lists(cfg)}, ranged)
 
 
 @SEARCHES.register("optuna")
 def optuna_search(
     inputs: BookInputs, signals: Signals, cfg: AppConfig, root: Path, progress: Progress
 ) -> SearchResult:
-    """Run a batched Optuna study: ``batch_size`` trials per sweep launch to ``n_trials``."""
-    objectives = list(cfg.sweep.objectives)
-    study = optuna.create_study(
-        storage=_storage(cfg, root),
-        study_name=cfg.sweep.study_name or study_name(cfg),
-        load_if_exists=True,
-        sampler=make_sampler(cfg.sweep.sampler, cfg.sweep.seed),
-        directions=["maximize" if o in MAXIMISE else "minimize" for o in objectives],
-    )
-    family = family_of(cfg)
-    space, scales = family.lists(cfg), signals.scales
+    """Run a batched Optuna study to ``n_trials`` (resumed if it exists); report all of it."""
+    family, scales = family_of(cfg), signals.scales
+    handle = open_study(study_spec(cfg, root))
+    sweep_batch = _evaluator(inputs, signals, cfg, lambda done, total: None)
 
-    def to_params(configs: list[dict[str, Any]]) -> pd.DataFrame:
-        return family.scaled(pd.DataFrame(configs), scales)
-
-    buckets: list[np.ndarray] = []
-    evaluate = _evaluator(inputs, signals, cfg, lambda done, total: None)
-
-    def run(params: pd.DataFrame) -> SweepResult:
-        result = evaluate(params)
-        assert result.bucket_pnl is not None
-        buckets.append(result.bucket_pnl)
-        return result
+    def evaluate(configs: pd.DataFrame) -> SweepResult:
+        return sweep_batch(family.scaled(configs, scales))
 
     started = time.perf_counter()
     n_trials = cfg.sweep.n_trials
-    with progress.step(f"optuna {cfg.sweep.sampler}: {n_trials:,} trials", n_trials) as update:
-        tables = run_study(
-            study,
+    title = f"optuna {cfg.sweep.sampler} study {handle.name}: {n_trials:,} trials"
+    with progress.step(title, n_trials, "trials") as update:
+        result = complete_study(
+            handle,
             n_trials,
             cfg.sweep.batch_size,
-            space,
-            list(signals.features),
-            to_params,
-            run,
-            objectives,
+            study_space(cfg, list(signals.features)),
+            evaluate,
             on_batch=lambda done, total: update(done, total),
         )
     seconds = time.perf_counter() - started
-    steps = sum(len(t) for t in tables) * len(inputs.book)
-    table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    bucket_pnl = array_namespace(buckets[0]).hstack(buckets) if buckets else np.zeros((0, 0))
+    steps = result.evaluated * len(inputs.book)
     speed = steps / seconds if seconds and steps else float("nan")
-    return SearchResult(family.multiples(table, scales), bucket_pnl, speed, study)
+    table = family.multiples(result.table, scales)
+    return SearchResult(table, result.bucket_pnl, speed, result.study)

@@ -11,7 +11,6 @@ A study is opened from a :class:`StudySpec` and run to ``n_trials`` complete tri
 
 from l2gpu.search.driver import StudyResult, complete_study
 from l2gpu.search.grid import signal_scales, strategy_grid
-from l2gpu.search.optuna_search import run_study
 from l2gpu.search.samplers import SAMPLERS
 from l2gpu.search.space import RANGED, SearchSpace
 from l2gpu.search.storage import make_storage
@@ -28,7 +27,6 @@ __all__ = [
     "complete_study",
     "make_storage",
     "open_study",
-    "run_study",
     "signal_scales",
     "strategy_grid",
     "study_name",

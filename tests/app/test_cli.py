@@ -12,10 +12,12 @@ REFUSED = [
     ("execution.fees.taker_fee_bps=nan", "execution.fees.taker_fee_bps: nan is not a finite"),
     ("execution.fees.taker_fee_bps=-1", "execution.fees.taker_fee_bps: -1.0 is below 0"),
     ("strategy.entry=[]", "strategy.entry: the list is empty"),
-    ("sweep.batch_size=0", "sweep.batch_size: 0; use at least 1"),
-    ("sweep.n_trials=0", "sweep.n_trials: 0; ask for at least 1"),
+    ("sweep.batch_size=0", "sweep.batch_size: must be a whole number above 0, got 0"),
+    ("sweep.n_trials=0", "sweep.n_trials: must be a whole number above 0, got 0"),
     ("sweep.objectives=[pnl,profit]", "sweep.objectives: 'profit' is not a metric"),
-    ("sweep.sampler=grid", "sweep.sampler: 'grid' is not a sampler"),
+    ("sweep.sampler=grid", "sweep.sampler: unknown sampler 'grid'; choose one of"),
+    ("sweep=optuna sweep.objectives=[n_trades]", "sweep.objectives: unknown objective(s)"),
+    ("sweep=optuna sweep.sampler=cmaes sweep.objectives=[pnl,sharpe]", "cmaes optimises one"),
     ("features.names=[ofx_2s]", "features.names: unknown feature 'ofx_2s'; known: cvd"),
     ("features.names=[fwd_ret_2s]", "features.names: 'fwd_ret_2s' is a label"),
     ("features.names=[]", "features.names: the list is empty"),
@@ -31,7 +33,7 @@ def test_a_refused_value_is_one_line_exit_2_and_no_run(
 ):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit) as stopped:
-        main([override])
+        main(override.split())
     assert stopped.value.code == 2
     lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
     assert len(lines) == 1, lines

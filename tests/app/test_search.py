@@ -1,33 +1,30 @@
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 
 import optuna
+import pandas as pd
 from mlflow.tracking import MlflowClient
 from rich.console import Console
 
 from l2gpu.cli.job import run_job
+from l2gpu.search import make_storage
 from tests.app.conftest import composed
 
 QUICK = ["debug=quick", "sweep=optuna", "sweep.sampler=random"]
 
 
-def complete_trials(db):
-    """Finished trials in an Optuna SQLite file, read without holding a lock for long."""
-    if not db.exists():
-        return 0
-    connection = sqlite3.connect(db, timeout=1)
+def study_trials(folder, name):
+    """The trials of the study ``name`` kept under ``folder`` (the default journal store)."""
+    if not (folder / name).exists():
+        return []
+    storage = make_storage(None, folder / name)
     try:
-        return connection.execute(
-            "SELECT COUNT(*) FROM trials WHERE state = 'COMPLETE'"
-        ).fetchone()[0]
-    except sqlite3.OperationalError:  # tables not created yet, or a writer holds the lock
-        return 0
-    finally:
-        connection.close()
+        return optuna.load_study(study_name=name, storage=storage.storage).get_trials()
+    except KeyError:  # the study is not written yet
+        return []
 
 
 def l2gpu(*args):
@@ -74,10 +71,7 @@ def test_an_optuna_study_runs_in_batches(isolated, tmp_path):
         [*isolated, *QUICK, "sweep.n_trials=30", "sweep.batch_size=8", "sweep.study_name=batches"]
     )
     result = run_job(cfg, Console(record=True, width=200))
-    study = optuna.load_study(
-        study_name="batches", storage=f"sqlite:///{tmp_path}/optuna/optuna.db"
-    )
-    trials = study.get_trials()
+    trials = study_trials(tmp_path / "optuna", "batches")
     assert len(trials) == 30 and all(t.state.name == "COMPLETE" for t in trials)
     assert sorted(result.table.trial) == list(range(30)) and result.run_id is not None
     client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
@@ -94,7 +88,6 @@ def test_a_killed_study_resumes_to_exactly_n_trials(isolated, tmp_path):
         "sweep.study_name=killed",
         f"hydra.run.dir={tmp_path}/run",
     )
-    storage = f"sqlite:///{tmp_path}/optuna/optuna.db"
     log = (tmp_path / "first.log").open("w")
     first = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 300
@@ -105,22 +98,32 @@ def test_a_killed_study_resumes_to_exactly_n_trials(isolated, tmp_path):
                 "the first run ended before it could be killed: "
                 + (tmp_path / "first.log").read_text()[-3000:]
             )
-        if complete_trials(tmp_path / "optuna" / "optuna.db") >= 40:
+        done = [
+            t for t in study_trials(tmp_path / "optuna", "killed") if t.state.name == "COMPLETE"
+        ]
+        if len(done) >= 40:
             os.killpg(first.pid, signal.SIGKILL)
             first.wait()
             break
     else:
         raise AssertionError("the study never reached 40 trials")
-    trials = optuna.load_study(study_name="killed", storage=storage).get_trials()
+    trials = study_trials(tmp_path / "optuna", "killed")
     done_before = {t.number: t.values for t in trials if t.state.name == "COMPLETE"}
     assert len(done_before) < 600, "the first process finished before it could be killed"
     assert any(r.info.status == "RUNNING" for r in runs_of(tmp_path))
     second = subprocess.run(args, capture_output=True, text=True, timeout=600)
     assert second.returncode == 0, second.stderr[-3000:]
-    trials = optuna.load_study(study_name="killed", storage=storage).get_trials()
-    assert len(trials) == 600 and all(t.state.name == "COMPLETE" for t in trials)
-    assert {t.number: t.values for t in trials if t.number in done_before} == done_before
+    trials = study_trials(tmp_path / "optuna", "killed")
+    complete = [t for t in trials if t.state.name == "COMPLETE"]
+    assert len(complete) == 600
+    assert {t.number: t.values for t in complete if t.number in done_before} == done_before
+    assert pd.read_parquet(tmp_path / "run" / "results.parquet").trial.tolist() == list(range(600))
+    # The same command a third time: the study is complete, nothing is evaluated, all reported.
+    third = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert third.returncode == 0, third.stderr[-3000:]
+    assert "Best 5 of 600 configs" in third.stdout
+    assert len(study_trials(tmp_path / "optuna", "killed")) == len(trials)
     statuses = sorted(
         r.info.status for r in runs_of(tmp_path) if r.info.run_name.startswith("btcusdt optuna")
     )
-    assert statuses == ["FINISHED", "KILLED"]
+    assert statuses == ["FINISHED", "FINISHED", "KILLED"]

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 from scipy.stats import qmc
 
-from l2gpu.search import SAMPLERS, SearchSpace, complete_study, open_study, run_study
+from l2gpu.search import SAMPLERS, SearchSpace, complete_study, open_study
 from l2gpu.search.cma import GENERATION_KEY, STATE_PREFIX
 from l2gpu.search.objectives import WORST
 from l2gpu.search.proposers import QMC_INDEX_KEY
-from tests.search.toy import BEST_ENTRY, SPACE, Recorder, spec, toy_result
+from tests.search.toy import BEST_ENTRY, SPACE, Recorder, spec
 
 PARAMS = list(SPACE)
 
@@ -75,27 +75,6 @@ def test_random_proposes_what_plain_optuna_proposes_with_the_same_seed(tmp_path)
                 row[name] = trial.suggest_categorical(name, values)
         rows.append(row)
     pd.testing.assert_frame_equal(result.table[PARAMS], pd.DataFrame(rows), check_dtype=False)
-
-
-def test_the_job_call_form_proposes_what_plain_optuna_proposes(tmp_path):
-    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path}/legacy.db")
-    study = optuna.create_study(storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
-    space = {k: v for k, v in SPACE.items() if k != "signal"}
-    tables = run_study(
-        study,
-        12,
-        5,
-        space,
-        SPACE["signal"],
-        pd.DataFrame,
-        toy_result,
-        ["pnl"],
-    )
-    assert [len(t) for t in tables] == [5, 5, 2]
-    table = pd.concat(tables, ignore_index=True)
-    reference = complete_study(open_study(spec(tmp_path / "new")), 12, 5, SPACE, Recorder())
-    pd.testing.assert_frame_equal(table[PARAMS], reference.table[PARAMS])
-    assert list(table.trial) == list(range(12))
 
 
 def test_qmc_draws_one_sobol_sequence_for_the_whole_study(tmp_path):
