@@ -111,7 +111,7 @@ def replay_command(args: argparse.Namespace, console: Console) -> int:
     inputs = load_inputs(run, Path.cwd(), Progress(console))
     stores = inputs.stores
     console.print(
-        f"book store {'rebuilt' if stores.rebuilt else 'reused from the cache'} "
+        f"book store {'rebuilt' if stores.rebuilt else 'found in the cache'} "
         f"(fingerprint {stores.fingerprint[:16]}): {stores.book}",
         soft_wrap=True,
         highlight=False,

@@ -1,12 +1,14 @@
-"""The replay's inputs: the run's book rebuilt (or found in the cache), its signals recomputed.
+"""The replay's inputs: the run's book store found in the cache (or rebuilt), its signals.
 
-The data stage of the job does it (:func:`l2gpu.pipeline.data.load_data`): the run's data config
-names the recording and its ingest settings, whose fingerprint finds the cached book store
-(or rebuilds it when the cache is gone), and ``debug.max_rows`` keeps the same first rows. The
-recording must still be where the run read it, with the same content: each input file's SHA-256
-is checked against the run's ``fingerprints.json`` first. The run's features are computed again
-on the CPU, all of them, the way the job computes them (:func:`l2gpu.features.compute`), so the
-config's signal is the one it was backtested on. See ``docs/replay.md``.
+The run's ``fingerprints.json`` holds its book store's fingerprint, the key its cache keeps the
+store under (``<cache_dir>/<data.name>-<fingerprint[:16]>/``, :mod:`l2gpu.data.cache`): the
+store found there is the run's, whatever happened to the recording since. When it is not there
+(the cache was cleared, or the job ran elsewhere), the job's data stage rebuilds it
+(:func:`l2gpu.pipeline.data.load_data`) from the run's data config, provided the recording is
+still where the run read it with the same content (each file's SHA-256 against the run's).
+``debug.max_rows`` keeps the same first rows. The run's features are computed again on the CPU,
+all of them, the way the job computes them (:func:`l2gpu.features.compute`), so the config's
+signal is the one it was backtested on. See ``docs/replay.md``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
 from l2gpu.data.cache import CachedStores, file_sha256
 from l2gpu.data.samples import resolve_input
-from l2gpu.data.trades import Trades
+from l2gpu.data.store import read_book
+from l2gpu.data.trades import Trades, read_trades
 from l2gpu.features import compute
 from l2gpu.pipeline.data import load_data
 from l2gpu.pipeline.progress import Progress
@@ -54,7 +57,14 @@ class ReplayInputs:
         return self.book[:rows], {name: values[:rows] for name, values in self.signals.items()}
 
 
-def check_recording(run: RecordedRun, cwd: Path) -> None:
+def store_folder(run: RecordedRun, cwd: Path) -> Path:
+    """Return the folder the run's book and trades stores are cached in (by fingerprint)."""
+    root = Path(run.paths.root).expanduser()
+    root = (root if root.is_absolute() else cwd / root).resolve()
+    return root / run.paths.cache_dir / f"{run.data.name}-{run.fingerprint[:16]}"
+
+
+def check_recording(run: RecordedRun, cwd: Path, folder: Path) -> None:
     """Refuse a recording that moved or changed since the run (one line naming the file)."""
     for text in run.data.paths:
         try:
@@ -63,19 +73,24 @@ def check_recording(run: RecordedRun, cwd: Path) -> None:
             raise ReplayError(str(exc)) from None
         if not path.is_file():
             raise ReplayError(
-                f"the recording {path} of run {run.run_id} is not there (data.paths {text!r}); "
-                "run the replay in the folder the job ran in, or put the file back"
+                f"the book store of run {run.run_id} is not in {folder} (moved or deleted) and "
+                f"its recording {path} is not there to rebuild it (data.paths {text!r}): run "
+                "the replay in the folder the job ran in, or put either back"
             )
         expected = run.inputs.get(str(path))
         if expected is not None and file_sha256(path) != expected:
             raise ReplayError(
-                f"the recording {path} changed since run {run.run_id} (its SHA-256 is not the "
-                f"run's {expected[:16]}...): the replay would not be of the run's data"
+                f"the book store of run {run.run_id} is not in {folder} and its recording "
+                f"{path} changed since the run (its SHA-256 is not the run's "
+                f"{expected[:16]}...): a store rebuilt from it would not be the run's data"
             )
 
 
 def load_inputs(run: RecordedRun, cwd: Path, progress: Progress) -> ReplayInputs:
-    """Rebuild or find the run's book store, read it, and compute the run's features.
+    """Find (or rebuild) the run's book store, read it, and compute the run's features.
+
+    The store is looked for where the run's cache keeps it, under its fingerprint; when it is
+    not there, it is rebuilt from the recording, which must be the run's (see the module doc).
 
     Parameters
     ----------
@@ -84,16 +99,23 @@ def load_inputs(run: RecordedRun, cwd: Path, progress: Progress) -> ReplayInputs
     cwd : Path
         Folder the run's relative paths start from (the job's, normally).
     progress : Progress
-        Shows the ingest when the store is rebuilt.
+        Shows the ingest when the store is rebuilt, and the features.
     """
-    check_recording(run, cwd)
-    root = Path(run.paths.root).expanduser()
-    root = (root if root.is_absolute() else cwd / root).resolve()
-    data = load_data(run.data, root / run.paths.cache_dir, cwd, "cpu", progress, run.max_rows)
-    with progress.step(f"features {', '.join(run.features)} over {len(data.book):,} rows"):
-        features = compute(data.book, run.features, engine="cpu", trades=data.trades)
+    folder = store_folder(run, cwd)
+    book_path, trades_path = folder / "book.parquet", folder / "trades.parquet"
+    if book_path.is_file() and trades_path.is_file():
+        stores = CachedStores(book_path, trades_path, run.fingerprint, run.inputs, False, None)
+        book, trades = read_book(book_path, engine="cpu"), read_trades(trades_path)
+        if run.max_rows:
+            book = book[: run.max_rows]
+    else:
+        check_recording(run, cwd, folder)
+        data = load_data(run.data, folder.parent, cwd, "cpu", progress, run.max_rows)
+        book, trades, stores = data.book, data.trades, data.stores
+    with progress.step(f"features {', '.join(run.features)} over {len(book):,} rows"):
+        features = compute(book, run.features, engine="cpu", trades=trades)
     signals = {name: np.asarray(values, dtype=np.float64) for name, values in features.items()}
-    return ReplayInputs(data.book, data.trades, signals, data.stores)
+    return ReplayInputs(book, trades, signals, stores)
 
 
 def bound_rows(ts: np.ndarray, rows: int | None, until: str | None) -> int:

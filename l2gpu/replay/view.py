@@ -98,7 +98,7 @@ class PlainView:
         """Rows before the ``k``-th status time (``ts_0 + k * every``)."""
         return int(np.searchsorted(self.ts, int(self.ts[0]) + k * self.every_ns, side="left"))
 
-    def next_stop(self, done: int) -> int | None:
+    def next_stop(self, done: int) -> int:
         """Return the row of the next status line."""
         while self._boundary <= done and self._boundary < self.ts.shape[0]:
             self._k += 1

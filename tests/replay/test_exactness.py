@@ -17,7 +17,7 @@ from l2gpu.replay.stepper import FIRST_CAPACITY
 from tests.backtest.configs import random_configs as threshold_configs
 from tests.backtest.quote_cases import random_configs as quote_configs
 
-ROWS = 2500  # of about 6,500 (BTCUSDT) and 3,900 (ETHUSDT): a bounded replay, in CI time
+ROWS = 2500  # of about 6,550 (BTCUSDT) and 6,580 (ETHUSDT): a bounded replay, in CI time
 
 
 def _configs(family, signals, seed):
