@@ -23,6 +23,8 @@ from l2gpu.replay.pace import FRAME_S
 from l2gpu.replay.view import FILLS_SHOWN
 
 DEFAULT_EVERY = "10s"
+INTERRUPTED = 130
+"""Exit status of a replay stopped by Ctrl-C."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,7 +106,7 @@ def replay_command(args: argparse.Namespace, console: Console) -> int:
     if run.family not in STEPPERS:
         raise ReplayError(
             f"run {run.run_id} is of the {run.family!r} family; the replay steps "
-            f"{', '.join(STEPPERS)}"
+            f"{', '.join(sorted(STEPPERS))}"
         )
     family = STRATEGIES[run.family]
     params = run.params(args.config, family.columns)
@@ -115,6 +117,7 @@ def replay_command(args: argparse.Namespace, console: Console) -> int:
         f"(fingerprint {stores.fingerprint[:16]}): {stores.book}",
         soft_wrap=True,
         highlight=False,
+        markup=False,
     )
     if stores.fingerprint != run.fingerprint:
         console.print(
@@ -146,7 +149,10 @@ def replay_command(args: argparse.Namespace, console: Console) -> int:
         play(stepper, view, Pace(ts, args.speed, FRAME_S))
     except KeyboardInterrupt:
         view.close([f"stopped at row {stepper.done:,} of {rows:,}"])
-        return 130
+        return INTERRUPTED
+    except BaseException:
+        view.close([])
+        raise
     result = stepper.result().iloc[0]
     lines = [f"replayed {rows:,} rows: {headline_text(result, family.headline)}"]
     if rows == total:
@@ -178,6 +184,8 @@ def run_replay(argv: list[str], console: Console) -> int:
     args = build_parser().parse_args(argv)
     try:
         return replay_command(args, console)
+    except KeyboardInterrupt:
+        return INTERRUPTED
     except EXPECTED_ERRORS as exc:
         Console(stderr=True).print(
             f"[bold red]l2gpu replay:[/] {escape(one_line(exc))}", soft_wrap=True, highlight=False
