@@ -185,12 +185,13 @@ def test_help_lists_the_replay_command(capsys):
 def test_a_family_without_a_stepper_is_one_line(logged, capsys, monkeypatch):
     import dataclasses
 
-    from omegaconf import OmegaConf
+    from omegaconf import DictConfig, OmegaConf
 
     from l2gpu.replay import run as run_module
 
     real = load_run(logged.ids["btcusdt", "quote"], logged.uri)
     config = OmegaConf.merge(real.config, {"strategy": {"family": "toy"}})
+    assert isinstance(config, DictConfig)
     monkeypatch.setattr(run_module, "load_run", lambda *_: dataclasses.replace(real, config=config))
     line = _one_line_error(capsys, real.run_id, "--config", "0", "--tracking-uri", logged.uri)
     assert f"run {real.run_id} is of the 'toy' family; the replay steps quote, threshold" in line
