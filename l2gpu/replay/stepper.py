@@ -179,10 +179,11 @@ class Stepper(ABC):
 
     def finish(self) -> None:
         """Step the remaining rows, then close the config as the sweep does after its last row."""
+        if self.finished:
+            return
         self.advance(self.rows)
-        if not self.finished:
-            self._guarded(self._close)
-            self.finished = True
+        self._guarded(self._close)
+        self.finished = True
 
     def _guarded(self, run: Callable[[], None]) -> None:
         """Run a kernel call; undo and rerun it into larger buffers while its fills overflow."""

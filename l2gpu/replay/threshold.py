@@ -6,7 +6,9 @@ normalised table and parameter encoding, :func:`~l2gpu.backtest.sweep_inputs.boo
 (:func:`l2gpu.kernels.sweep_cpu.sweep_cpu` over a chunk of rows, then ``finish_cpu``) with one
 config, so its trades and metrics are the sweep's (``docs/replay.md``). A recorded trade is a
 round trip; its entry fill is written when it fills and its exit fill when the position closes,
-so the fills so far are two per closed trade plus the entry of an open position.
+so the fills so far are two per closed trade plus the entry of an open position. The kernel
+writes trade ``k`` only while its buffer holds more than ``k`` rows; a step lost nothing exactly
+when, after it, the buffer holds the closed trades plus the open one (``_needed``).
 """
 
 from __future__ import annotations
