@@ -5,6 +5,7 @@
 - ``l2gpu ingest ...``: rebuild a raw recording into the book store.
 - ``l2gpu ui``: the MLflow UI over this folder's runs.
 - ``l2gpu report <run id>``: the run's report as one HTML page.
+- ``l2gpu replay <run id> --config N``: one config stepped event by event, with a live view.
 - ``l2gpu --help``, ``l2gpu --version``.
 """
 
@@ -22,6 +23,7 @@ COMMANDS = {
     "ingest": "rebuild a raw recording (binance, lobster, tardis) into Parquet stores",
     "ui": "serve the MLflow UI over this folder's runs (--host, --port)",
     "report": "write a run's report as one HTML page",
+    "replay": "paper-trade one config of a run event by event, with a live view",
 }
 
 
@@ -91,6 +93,10 @@ def main(argv: list[str] | None = None) -> None:
         from l2gpu.tracking.report import main as report_main
 
         sys.exit(report_main(argv[1:]))
+    if command == "replay":
+        from l2gpu.cli.replay import run_replay
+
+        sys.exit(run_replay(argv[1:], Console()))
     if command == "ui":
         from l2gpu.cli.ui import serve_ui
 
