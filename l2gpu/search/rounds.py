@@ -16,6 +16,7 @@ import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
+from l2gpu.backend.arrays import to_device
 from l2gpu.backtest.result import SweepResult
 from l2gpu.search.objectives import directions as objective_directions
 from l2gpu.search.objectives import objective_values
@@ -287,7 +288,10 @@ def _checked(result: SweepResult, configs: int) -> tuple[pd.DataFrame, np.ndarra
         raise ValueError(
             "evaluate must return the per-bucket pnl: call sweep(..., bucket_returns=True)"
         )
-    bucket_pnl = np.asarray(result.bucket_pnl, dtype=np.float64)
+    # The study keeps each trial's bucket pnl on the host (it is persisted with the trial).
+    bucket_pnl = np.asarray(
+        to_device(result.bucket_pnl, "cpu", "search: trial bucket pnl"), dtype=np.float64
+    )
     if bucket_pnl.ndim != 2 or bucket_pnl.shape[1] != configs:
         raise ValueError(
             f"evaluate returned bucket pnl of shape {bucket_pnl.shape} for {configs} configs"
