@@ -64,7 +64,11 @@ class Scenario:
     transform: Transform
 
     def apply(
-        self, book: Book, trades: Trades | None = None, seed: int = 0, **params: Value
+        self,
+        book: Book,
+        trades: Trades | None = None,
+        seed: int = 0,
+        params: Mapping[str, Value] | None = None,
     ) -> Stressed:
         """Return ``book`` and ``trades`` stressed, with ``numpy.random.default_rng(seed)``.
 
@@ -76,9 +80,10 @@ class Scenario:
             The recording's trades (host arrays).
         seed : int
             Seed of the scenario's random draws (the same seed gives the same book).
-        **params
+        params : mapping of str to int, float or str, optional
             Parameters that replace the defaults; an unknown name is an error.
         """
+        params = dict(params or {})
         unknown = sorted(set(params) - set(self.defaults))
         if unknown:
             raise ValueError(

@@ -82,24 +82,24 @@ def test_seeded_windows_cut_the_span_into_segments_and_place_one_in_each():
 
 def test_liquidity_drought_scales_every_size():
     book = _book()
-    out = SCENARIOS["liquidity_drought"].apply(book, None, factor=0.25).book
+    out = SCENARIOS["liquidity_drought"].apply(book, None, 0, {"factor": 0.25}).book
     asks_sz = [[0.0 if t == 5 else sz for t in range(ROWS)] for sz in (0.5, 1.0)]
     _assert_levels(out, book.bid_px, [[0.5] * ROWS, [1.0] * ROWS], book.ask_px, asks_sz)
     np.testing.assert_array_equal(out.ts, book.ts)
     with pytest.raises(ValueError, match="factor must be in"):
-        SCENARIOS["liquidity_drought"].apply(book, factor=0.0)
+        SCENARIOS["liquidity_drought"].apply(book, None, 0, {"factor": 0.0})
 
 
 def test_spread_widening_moves_bids_down_and_asks_up_by_whole_ticks():
     book = _book()
-    out = SCENARIOS["spread_widening"].apply(book, ticks=2).book
+    out = SCENARIOS["spread_widening"].apply(book, None, 0, {"ticks": 2}).book
     ask_px = [[NAN if t == 5 else px for t in range(ROWS)] for px in (101.5, 102.0)]
     _assert_levels(out, [[98.5] * ROWS, [98.0] * ROWS], book.bid_sz, ask_px, book.ask_sz)
 
 
 def test_spread_widening_makes_a_bid_pushed_to_zero_missing():
     book = hand_book([T0], [[1.0], [0.5]], [[1.0], [3.0]], [[1.5], [2.0]], [[1.0], [1.0]])
-    out = SCENARIOS["spread_widening"].apply(book, ticks=1).book
+    out = SCENARIOS["spread_widening"].apply(book, None, 0, {"ticks": 1}).book
     _assert_levels(out, [[0.5], [NAN]], [[1.0], [0.0]], [[2.0], [2.5]], [[1.0], [1.0]])
 
 
@@ -111,12 +111,15 @@ def test_flash_crash_falls_holds_recovers_and_withdraws_the_touch():
     out = SCENARIOS["flash_crash"].apply(
         book,
         trades,
-        shock_bps=200.0,
-        fall="4s",
-        hold="2s",
-        recovery="4s",
-        withdraw=0.5,
-        levels=1,
+        0,
+        {
+            "shock_bps": 200.0,
+            "fall": "4s",
+            "hold": "2s",
+            "recovery": "4s",
+            "withdraw": 0.5,
+            "levels": 1,
+        },
     )
     ticks = np.array([0, -1, -2, -3, -4, -4, -4, -3, -2, -1, 0])
     bid0 = 99.5 + 0.5 * ticks
@@ -141,7 +144,7 @@ def test_flash_crash_falls_holds_recovers_and_withdraws_the_touch():
 def test_latency_spike_stops_the_clock_for_the_stall():
     book = _book()
     trades = _trades([T0 + 6 * S + S // 2, T0 + 9 * S], [100.0, 100.0])
-    out = SCENARIOS["latency_spike"].apply(book, trades, seed=0, count=1, stall="2s")
+    out = SCENARIOS["latency_spike"].apply(book, trades, 0, {"count": 1, "stall": "2s"})
     # Rows at 6 s and 7 s fall in the stall [START, START + 2 s): they read START. From 8 s on the
     # clock runs 2 s behind.
     expected = [T0 + t * S for t in range(6)] + [START, START] + [T0 + t * S for t in (6, 7, 8)]
@@ -156,7 +159,7 @@ def test_latency_spike_stops_the_clock_for_the_stall():
 def test_stale_gaps_remove_the_rows_of_the_window():
     book = _book()
     trades = _trades([T0 + 6 * S], [100.0])
-    out = SCENARIOS["stale_gaps"].apply(book, trades, seed=0, count=1, width="2s")
+    out = SCENARIOS["stale_gaps"].apply(book, trades, 0, {"count": 1, "width": "2s"})
     kept = [0, 1, 2, 3, 4, 5, 8, 9, 10]  # rows at 6 s and 7 s are in [START, START + 2 s)
     np.testing.assert_array_equal(out.book.ts, [T0 + t * S for t in kept])
     np.testing.assert_array_equal(out.book.seq, kept)
@@ -173,7 +176,9 @@ def test_stale_gaps_remove_the_rows_of_the_window():
 def test_bursts_squeeze_the_window_toward_its_end_and_repeat_its_rows():
     book = _book()
     trades = _trades([T0 + 6 * S + S // 2, T0 + 9 * S], [100.0, 100.0])
-    out = SCENARIOS["bursts"].apply(book, trades, seed=0, count=1, width="2s", compress=4, repeat=3)
+    out = SCENARIOS["bursts"].apply(
+        book, trades, 0, {"count": 1, "width": "2s", "compress": 4, "repeat": 3}
+    )
     # The window ends at END = T0 + 7_095_693_498. Row 6 s: END - (1_095_693_498 // 4);
     # row 7 s: END - (95_693_498 // 4); each delivered 3 times.
     six, seven = T0 + 6_821_770_124, T0 + 7_071_770_124
@@ -190,7 +195,7 @@ def test_bursts_squeeze_the_window_toward_its_end_and_repeat_its_rows():
 
 def test_unknown_parameters_and_names_are_one_line_errors():
     with pytest.raises(ValueError, match=r"has no parameter\(s\) \['shock'\]"):
-        SCENARIOS["flash_crash"].apply(_book(), shock=1)
+        SCENARIOS["flash_crash"].apply(_book(), None, 0, {"shock": 1})
     with pytest.raises(ValueError, match="unknown stress scenario 'tsunami'; known: bursts"):
         SCENARIOS["tsunami"]
     with pytest.raises(ValueError, match="no tick size"):
@@ -204,8 +209,8 @@ def test_every_scenario_keeps_random_books_valid_is_seeded_and_pure(name):
     before = {k: v.copy() for k, v in book.arrays().items()}
     scenario = SCENARIOS[name]
     params = SHORT.get(name, {})
-    one = scenario.apply(book, seed=5, **params).book
-    same = scenario.apply(book, seed=5, **params).book
+    one = scenario.apply(book, None, 5, params).book
+    same = scenario.apply(book, None, 5, params).book
     # The random book's edge cases (zero sizes) already fail some checks; none may be added.
     assert {v.check for v in book_violations(one)} <= {v.check for v in book_violations(book)}
     assert len(one.crossed_rows()) == len(book.crossed_rows()) == 0
@@ -221,9 +226,9 @@ def test_on_the_strict_device_each_scenario_moves_nothing_down_and_equals_the_cp
     book = random_book(np.random.default_rng(4), 3_000, 4)
     device = book.to("gpu")  # the strict device under the simulator; it keeps the host ts
     with transfers.recording() as moves:
-        out = SCENARIOS[name].apply(device, seed=2, **SHORT.get(name, {})).book
+        out = SCENARIOS[name].apply(device, None, 2, SHORT.get(name)).book
     assert out.device == "gpu" and moves.count("d2h") == 0, moves.summary()
-    expected = SCENARIOS[name].apply(book, seed=2, **SHORT.get(name, {})).book
+    expected = SCENARIOS[name].apply(book, None, 2, SHORT.get(name)).book
     for key, value in out.to("cpu").arrays().items():
         np.testing.assert_array_equal(value, expected.arrays()[key], err_msg=key)
     np.testing.assert_array_equal(out.host_ts(), expected.ts)
