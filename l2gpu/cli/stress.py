@@ -20,6 +20,7 @@ from rich.table import Table
 
 from l2gpu.cli.errors import EXPECTED_ERRORS, one_line
 from l2gpu.stress import SCENARIOS
+from l2gpu.stress.scenario import Value
 
 DEFAULT_TOP = 5
 
@@ -49,6 +50,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--seed", type=int, default=0, help="seed of every scenario's draws (default 0)"
     )
     parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SCENARIO.PARAM=VALUE",
+        help="replace a scenario's parameter, e.g. flash_crash.shock_bps=500 or "
+        "stale_gaps.width=5s (repeatable; docs/stress.md lists them)",
+    )
+    parser.add_argument(
         "--tracking-uri",
         default=None,
         help="the MLflow tracking store (default: $MLFLOW_TRACKING_URI, else ./mlflow.db)",
@@ -66,6 +75,37 @@ def scenario_names(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _value(text: str) -> Value:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def scenario_params(names: list[str], settings: list[str]) -> dict[str, dict[str, Value]]:
+    """Return each scenario's parameters given by ``--set`` (checked), by scenario name."""
+    chosen: dict[str, dict[str, Value]] = {name: {} for name in names}
+    for setting in settings:
+        key, equals, text = setting.partition("=")
+        name, dot, param = key.partition(".")
+        if not (equals and dot and param and text):
+            raise ValueError(f"--set {setting!r}: write SCENARIO.PARAM=VALUE")
+        if name not in chosen:
+            raise ValueError(
+                f"--set {setting!r}: {name!r} is not among the scenarios run ({', '.join(names)})"
+            )
+        defaults = SCENARIOS[name].defaults
+        if param not in defaults:
+            raise ValueError(
+                f"--set {setting!r}: {name} has no parameter {param!r}; its parameters: "
+                f"{', '.join(defaults)}"
+            )
+        chosen[name][param] = _value(text)
+    return chosen
+
+
 def stress_command(args: argparse.Namespace, console: Console) -> int:
     """Run ``l2gpu stress`` (errors propagate; :func:`run_stress` words them)."""
     import pandas as pd
@@ -79,7 +119,7 @@ def stress_command(args: argparse.Namespace, console: Console) -> int:
     from l2gpu.stress.robustness import BASELINE, robustness_table, table_metrics
     from l2gpu.tracking.mlflow_run import tracking_uri
 
-    scenarios = scenario_names(args.scenarios)
+    scenarios = scenario_params(scenario_names(args.scenarios), args.set)
     if args.top < 1:
         raise ValueError(f"--top {args.top}: stress at least 1 config")
     uri = args.tracking_uri or tracking_uri(None, Path.cwd())
@@ -105,7 +145,7 @@ def stress_command(args: argparse.Namespace, console: Console) -> int:
         progress,
     )
     metrics = table_metrics(family)
-    medians = log_robustness(run.run_id, uri, table, metrics, args.seed)
+    medians = log_robustness(run.run_id, uri, table, metrics, args.seed, scenarios)
     shown = Table(title=f"run {run.run_id}: median over its top {len(top)} configs by {objective}")
     shown.add_column("scenario")
     for metric in metrics:

@@ -24,10 +24,10 @@ from l2gpu.stress.scenario import (
     Scenario,
     Stressed,
     duration_ns,
-    in_range,
     in_windows,
     seeded_windows,
     take_rows,
+    whole,
     with_times,
 )
 
@@ -50,23 +50,21 @@ def bursts(
 ) -> Stressed:
     """Compress and repeat the rows of seeded windows (see the module doc)."""
     width = duration_ns(NAME, "width", params["width"])
-    compress = in_range(NAME, "compress", params["compress"], 1, 1e12)
-    repeat = in_range(NAME, "repeat", params["repeat"], 1, 1_000)
-    if compress != int(compress) or repeat != int(repeat):
-        raise ValueError(f"stress scenario {NAME!r}: compress and repeat must be whole numbers")
-    starts = seeded_windows(book, int(params["count"]), width, rng, NAME)
+    compress = whole(NAME, "compress", params["compress"], 1)
+    repeat = whole(NAME, "repeat", params["repeat"], 1, 1_000)
+    starts = seeded_windows(book, whole(NAME, "count", params["count"], 1), width, rng, NAME)
     host = book.host_ts()
     timed = with_times(
         book,
-        compressed(book.ts, starts, width, int(compress)),
-        compressed(host, starts, width, int(compress)),
+        compressed(book.ts, starts, width, compress),
+        compressed(host, starts, width, compress),
     )
-    copies = np.where(in_windows(host, starts, width), int(repeat), 1)
+    copies = np.where(in_windows(host, starts, width), repeat, 1)
     rows = np.repeat(np.arange(len(book), dtype=np.int64), copies)
     out = take_rows(timed, rows, "bursts rows repeated")
     moved = None
     if trades is not None:
-        ts = compressed(trades.ts, starts, width, int(compress))
+        ts = compressed(trades.ts, starts, width, compress)
         local = trades.local_ts + (ts - trades.ts)
         moved = Trades(ts, local, trades.px, trades.sz, trades.side, trades.trade_id)
     return Stressed(out, moved)

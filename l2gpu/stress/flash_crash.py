@@ -32,6 +32,7 @@ from l2gpu.stress.scenario import (
     seeded_windows,
     shift_ticks,
     tick_size,
+    whole,
 )
 
 NAME = "flash_crash"
@@ -59,7 +60,7 @@ def flash_crash(
     """Apply a flash crash (see the module doc)."""
     shock = in_range(NAME, "shock_bps", params["shock_bps"], 0.0, 5_000.0) * BPS
     withdraw = in_range(NAME, "withdraw", params["withdraw"], 0.0, 0.99)
-    levels = int(in_range(NAME, "levels", params["levels"], 0, 1e9))
+    levels = whole(NAME, "levels", params["levels"], 0)
     fall = duration_ns(NAME, "fall", params["fall"])
     hold = duration_ns(NAME, "hold", params["hold"], allow_zero=True)
     recovery = duration_ns(NAME, "recovery", params["recovery"])

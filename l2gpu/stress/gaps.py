@@ -23,6 +23,7 @@ from l2gpu.stress.scenario import (
     in_windows,
     seeded_windows,
     take_rows,
+    whole,
 )
 
 NAME = "stale_gaps"
@@ -33,7 +34,7 @@ def stale_gaps(
 ) -> Stressed:
     """Remove the rows in seeded windows (see the module doc)."""
     width = duration_ns(NAME, "width", params["width"])
-    starts = seeded_windows(book, int(params["count"]), width, rng, NAME)
+    starts = seeded_windows(book, whole(NAME, "count", params["count"], 1), width, rng, NAME)
     kept = np.flatnonzero(~in_windows(book.host_ts(), starts, width))
     if kept.shape[0] == 0:
         raise ValueError(f"stress scenario {NAME!r}: the gaps remove every row of the book")

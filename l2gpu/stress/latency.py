@@ -27,6 +27,7 @@ from l2gpu.stress.scenario import (
     Stressed,
     duration_ns,
     seeded_windows,
+    whole,
     with_times,
 )
 
@@ -47,7 +48,7 @@ def latency_spike(
 ) -> Stressed:
     """Stall the clock at seeded times (see the module doc)."""
     stall = duration_ns(NAME, "stall", params["stall"])
-    starts = seeded_windows(book, int(params["count"]), stall, rng, NAME)
+    starts = seeded_windows(book, whole(NAME, "count", params["count"], 1), stall, rng, NAME)
     host = stalled_clock(book.host_ts(), starts, stall)
     out = with_times(book, stalled_clock(book.ts, starts, stall), host)
     moved = None

@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from l2gpu.stress.plot import robustness_plot
 from l2gpu.stress.robustness import summary_metrics
-from l2gpu.stress.scenario import SCENARIOS
+from l2gpu.stress.scenario import SCENARIOS, Value
 
 FOLDER = "stress"
 TABLE = "robustness.csv"
@@ -27,9 +27,17 @@ SETTINGS = "scenarios.json"
 
 
 def log_robustness(
-    run_id: str, uri: str, table: pd.DataFrame, metrics: Sequence[str], seed: int
+    run_id: str,
+    uri: str,
+    table: pd.DataFrame,
+    metrics: Sequence[str],
+    seed: int,
+    scenarios: Mapping[str, Mapping[str, Value]],
 ) -> dict[str, float]:
     """Log ``table`` (with its plot and settings) and its medians to run ``run_id``.
+
+    ``scenarios`` holds each scenario's parameters that replaced its defaults; the settings
+    file records every parameter as used.
 
     Returns
     -------
@@ -40,8 +48,8 @@ def log_robustness(
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(uri)
-    scenarios = [s for s in dict.fromkeys(table["scenario"]) if s in SCENARIOS]
-    settings = {"seed": seed, "scenarios": {s: dict(SCENARIOS[s].defaults) for s in scenarios}}
+    used = {name: {**SCENARIOS[name].defaults, **given} for name, given in scenarios.items()}
+    settings = {"seed": seed, "scenarios": used}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         table.to_csv(folder / TABLE, index=False)

@@ -20,7 +20,7 @@ from l2gpu.data.book import Book
 from l2gpu.data.trades import Trades
 from l2gpu.features import compute
 from l2gpu.pipeline.progress import Progress
-from l2gpu.stress.scenario import SCENARIOS
+from l2gpu.stress.scenario import SCENARIOS, Value
 
 BASELINE = "baseline"
 """The scenario name of the book unchanged."""
@@ -39,7 +39,7 @@ def robustness_table(
     signals: Mapping[str, Any],
     family: StrategyFamily,
     params: pd.DataFrame,
-    scenarios: Sequence[str],
+    scenarios: Mapping[str, Mapping[str, Value]],
     seed: int,
     sharpe_bucket: str,
     progress: Progress,
@@ -57,8 +57,9 @@ def robustness_table(
         The run's strategy family.
     params : pandas.DataFrame
         The configs, one per row, indexed by their row in the run's results table.
-    scenarios : sequence of str
-        Names in :data:`~l2gpu.stress.scenario.SCENARIOS`, with their default parameters.
+    scenarios : mapping of str to mapping
+        Names in :data:`~l2gpu.stress.scenario.SCENARIOS`, each with the parameters that replace
+        its defaults (an empty mapping for none).
     seed : int
         Seed of every scenario.
     sharpe_bucket : str
@@ -79,13 +80,13 @@ def robustness_table(
     configs = params.reset_index(drop=True)
     parts = []
     for name in (BASELINE, *scenarios):
-        title = f"{name}: {len(configs)} configs x {len(book):,} rows"
-        with progress.step(title, len(book), "rows") as update:
-            if name == BASELINE:
-                stressed_book, stressed_trades, stressed_signals = book, trades, signals
-            else:
-                stressed = SCENARIOS[name].apply(book, trades, seed)
-                stressed_book, stressed_trades = stressed.book, stressed.trades
+        stressed_book, stressed_trades, stressed_signals = book, trades, signals
+        if name != BASELINE:
+            stressed = SCENARIOS[name].apply(book, trades, seed, scenarios[name])
+            stressed_book, stressed_trades = stressed.book, stressed.trades
+        title = f"{name}: {len(configs)} configs x {len(stressed_book):,} rows"
+        with progress.step(title, len(stressed_book), "rows") as update:
+            if name != BASELINE:
                 stressed_signals = compute(
                     stressed_book, names, engine=engine, trades=stressed_trades
                 )

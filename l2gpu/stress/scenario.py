@@ -114,12 +114,25 @@ def duration_ns(scenario: str, name: str, value: Value, allow_zero: bool = False
 
 def in_range(scenario: str, name: str, value: Value, low: float, high: float) -> float:
     """Parameter ``name`` as a float in ``[low, high]``, else a one-line error."""
-    number = float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
     if not low <= number <= high:
         raise ValueError(
             f"stress scenario {scenario!r}: {name} must be in [{low:g}, {high:g}], got {value!r}"
         )
     return number
+
+
+def whole(scenario: str, name: str, value: Value, low: int, high: int = 10**12) -> int:
+    """Parameter ``name`` as a whole number in ``[low, high]``, else a one-line error."""
+    number = in_range(scenario, name, value, low, high)
+    if number != int(number):
+        raise ValueError(
+            f"stress scenario {scenario!r}: {name} must be a whole number, got {value!r}"
+        )
+    return int(number)
 
 
 def tick_size(book: Book, scenario: str) -> str:

@@ -22,9 +22,9 @@ from l2gpu.stress.scenario import (
     Scenario,
     Stressed,
     above_zero,
-    in_range,
     shift_ticks,
     tick_size,
+    whole,
 )
 
 NAME = "spread_widening"
@@ -34,9 +34,7 @@ def spread_widening(
     book: Book, trades: Trades | None, rng: np.random.Generator, params: Mapping[str, Any]
 ) -> Stressed:
     """Widen the book by ``ticks`` on each side (see the module doc)."""
-    ticks = in_range(NAME, "ticks", params["ticks"], 0, 1e9)
-    if ticks != int(ticks):
-        raise ValueError(f"stress scenario {NAME!r}: ticks must be a whole number, got {ticks}")
+    ticks = whole(NAME, "ticks", params["ticks"], 0)
     tick = tick_size(book, NAME)
     bid_px, bid_sz = above_zero(shift_ticks(book.bid_px, -ticks, tick), book.bid_sz)
     out = dataclasses.replace(

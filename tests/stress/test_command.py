@@ -5,6 +5,7 @@ run's own results table, its configs against the run's best by pnl, its medians 
 run's metrics.
 """
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -97,6 +98,29 @@ def test_a_scenario_changes_what_the_configs_see(stress_runs, capsys):
     assert (wide.pnl[traded] < base.pnl[traded]).all()
 
 
+def test_set_replaces_parameters_and_neutral_ones_give_the_baseline(stress_runs, capsys):
+    ids, uri = stress_runs
+    code, _, err = _stress(
+        capsys, ids["threshold"], "--top", "3", "--scenarios", "flash_crash,liquidity_drought",
+        "--set", "flash_crash.shock_bps=0", "--set", "flash_crash.withdraw=0",
+        "--set", "liquidity_drought.factor=1", "--tracking-uri", uri,
+    )  # fmt: skip
+    assert code == 0, err
+    _, folder, _ = _artifacts(uri, ids["threshold"])
+    table = pd.read_csv(folder / "robustness.csv")
+    base = table[table.scenario == "baseline"].drop(columns="scenario").reset_index(drop=True)
+    for scenario in ("flash_crash", "liquidity_drought"):
+        rows = table[table.scenario == scenario].drop(columns="scenario").reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, base)
+    settings = json.loads((folder / "scenarios.json").read_text())
+    assert settings["seed"] == 0
+    assert settings["scenarios"]["flash_crash"] == {
+        "shock_bps": 0, "fall": "10s", "hold": "5s", "recovery": "30s", "withdraw": 0,
+        "levels": 5,
+    }  # fmt: skip
+    assert settings["scenarios"]["liquidity_drought"] == {"factor": 1}
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -104,6 +128,14 @@ def test_a_scenario_changes_what_the_configs_see(stress_runs, capsys):
         (["RUN", "--scenarios", "tsunami"], "unknown stress scenario 'tsunami'; known: bursts"),
         (["RUN", "--scenarios", ","], "names no scenario"),
         (["RUN", "--top", "0"], "--top 0: stress at least 1 config"),
+        (["RUN", "--set", "flash_crash.shock=1"], "flash_crash has no parameter 'shock'"),
+        (["RUN", "--set", "flash_crash"], "write SCENARIO.PARAM=VALUE"),
+        (
+            ["RUN", "--scenarios", "bursts", "--set", "stale_gaps.width=5s"],
+            "'stale_gaps' is not among the scenarios run (bursts)",
+        ),
+        (["RUN", "--set", "flash_crash.shock_bps=abc"], "shock_bps must be in [0, 5000]"),
+        (["RUN", "--set", "stale_gaps.width=5"], "width 5 must be a duration such as '10s'"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(stress_runs, capsys, argv, message):
