@@ -6,7 +6,11 @@ on the baseline book and under each scenario and logs a robustness table and plo
 MLflow run (:mod:`l2gpu.stress.robustness`, :mod:`l2gpu.cli.stress`).
 """
 
-from l2gpu.stress import bursts, drought, flash_crash, gaps, latency, spread
+# isort: off
+# Registration order is the order of the robustness table and of docs/stress.md.
+from l2gpu.stress import flash_crash, drought, spread, latency, gaps, bursts
+
+# isort: on
 from l2gpu.stress.scenario import SCENARIOS, Scenario, Stressed
 
 __all__ = [
