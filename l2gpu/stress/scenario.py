@@ -184,7 +184,8 @@ def seeded_windows(
     if width_ns > segment:
         raise ValueError(
             f"stress scenario {scenario!r}: {count} windows of {width_ns / 1e9:g} s do not fit "
-            f"in the book's {(last - first) / 1e9:g} s (at most one per {segment / 1e9:g} s)"
+            f"in the book's {(last - first) / 1e9:g} s (at most one per {segment / 1e9:g} s): "
+            "shorten them or ask for fewer"
         )
     u = rng.random(count)
     offsets = np.floor(u * (segment - width_ns))
