@@ -17,6 +17,7 @@ from mlflow.tracking import MlflowClient
 from l2gpu.cli.main import main
 from l2gpu.replay.run import load_run
 from l2gpu.stress import SCENARIOS
+from l2gpu.tracking.report import report_from_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -119,6 +120,19 @@ def test_set_replaces_parameters_and_neutral_ones_give_the_baseline(stress_runs,
         "levels": 5,
     }  # fmt: skip
     assert settings["scenarios"]["liquidity_drought"] == {"factor": 1}
+
+
+def test_the_run_report_shows_the_robustness_table(stress_runs, capsys, tmp_path):
+    ids, uri = stress_runs
+    code, _, err = _stress(
+        capsys, ids["quote"], "--top", "1", "--scenarios", "bursts", "--tracking-uri", uri
+    )
+    assert code == 0, err
+    page = report_from_run(ids["quote"], uri, tmp_path / "report.html").read_text()
+    # The section runs to the run's own plots (each under an <h3>).
+    section = page.split("<h2>Top configs under stress scenarios</h2>")[1].split("<h3>")[0]
+    assert "<td>bursts</td>" in section and "<td>baseline</td>" in section
+    assert section.count("<img src='data:image/png;base64,") == 1
 
 
 @pytest.mark.parametrize(
