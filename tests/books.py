@@ -70,3 +70,29 @@ def random_trades(rng: np.random.Generator, book: Book, n: int) -> Trades:
         side=rng.choice(np.array([-1, 1], np.int8), n),
         trade_id=np.arange(n),
     )
+
+
+def hand_book(
+    ts: list[int],
+    bid_px: list[list[float]],
+    bid_sz: list[list[float]],
+    ask_px: list[list[float]],
+    ask_sz: list[list[float]],
+    *,
+    tick: str = "0.5",
+) -> Book:
+    """A small book written out by hand: times in ns, each side as ``[K][T]`` nested lists.
+
+    ``local_ts`` is ``ts + 1000`` and ``seq`` counts the rows.
+    """
+    times = np.asarray(ts, dtype=np.int64)
+    return Book(
+        times,
+        times + 1000,
+        np.arange(times.shape[0], dtype=np.int64),
+        np.asarray(bid_px, dtype=np.float64),
+        np.asarray(bid_sz, dtype=np.float64),
+        np.asarray(ask_px, dtype=np.float64),
+        np.asarray(ask_sz, dtype=np.float64),
+        meta=BookMeta(source="hand", symbol="HAND", tick_size=tick),
+    )

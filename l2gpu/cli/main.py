@@ -6,6 +6,7 @@
 - ``l2gpu ui``: the MLflow UI over this folder's runs.
 - ``l2gpu report <run id>``: the run's report as one HTML page.
 - ``l2gpu replay <run id> --config N``: one config stepped event by event, with a live view.
+- ``l2gpu stress <run id>``: a run's top configs under stress scenarios, logged to the run.
 - ``l2gpu --help``, ``l2gpu --version``.
 """
 
@@ -24,6 +25,7 @@ COMMANDS = {
     "ui": "serve the MLflow UI over this folder's runs (--host, --port)",
     "report": "write a run's report as one HTML page",
     "replay": "paper-trade one config of a run event by event, with a live view",
+    "stress": "rerun a run's top configs under stress scenarios; log a robustness table",
 }
 
 
@@ -97,6 +99,10 @@ def main(argv: list[str] | None = None) -> None:
         from l2gpu.cli.replay import run_replay
 
         sys.exit(run_replay(argv[1:], Console()))
+    if command == "stress":
+        from l2gpu.cli.stress import run_stress
+
+        sys.exit(run_stress(argv[1:], Console()))
     if command == "ui":
         from l2gpu.cli.ui import serve_ui
 

@@ -2,7 +2,8 @@
 
 Sections: the summary (the best configs with the thresholds as typed, the parameters that vary,
 units, the scale and Sharpe convention), the overfitting reading (DSR, PBO), the top configs'
-risk metrics, in-sample against out-of-sample when a walk-forward ran, and every PNG of the run.
+risk metrics, in-sample against out-of-sample when a walk-forward ran, the robustness table of
+``l2gpu stress`` when it ran, and every PNG of the run.
 Times are shown as UTC date-times. Every run writes it as ``report.html``; ``l2gpu report <run
 id>`` rebuilds it from a logged run.
 """
@@ -39,6 +40,12 @@ def _table(frame: pd.DataFrame) -> str:
     return f"<div class='wide'>{page}</div>"
 
 
+def _image(png: Path) -> str:
+    if not png.exists():
+        return ""
+    return f"<img src='data:image/png;base64,{base64.b64encode(png.read_bytes()).decode()}'/>"
+
+
 def report_html(folder: Path, title: str) -> str:
     """Build the report page from the artifacts in ``folder``."""
     parts = [f"<h1>{html.escape(title)}</h1>"]
@@ -70,6 +77,14 @@ def report_html(folder: Path, title: str) -> str:
         parts.append(
             "<h2>In sample against out of sample (walk-forward)</h2>" + _table(pd.read_csv(folds))
         )
+    stress = folder / "stress" / "robustness.csv"
+    if stress.exists():
+        parts.append(
+            "<h2>Top configs under stress scenarios</h2>"
+            "<p>Written by <code>l2gpu stress</code>; scenarios defined in docs/stress.md.</p>"
+            + _table(pd.read_csv(stress))
+            + _image(folder / "stress" / "robustness.png")
+        )
     pngs = sorted(
         folder.glob("*.png"),
         key=lambda p: (
@@ -78,12 +93,9 @@ def report_html(folder: Path, title: str) -> str:
             p.name,
         ),
     )
-    for png in pngs:
-        data64 = base64.b64encode(png.read_bytes()).decode()
-        parts.append(
-            f"<h3>{html.escape(png.stem.replace('_', ' '))}</h3>"
-            f"<img src='data:image/png;base64,{data64}'/>"
-        )
+    parts.extend(
+        f"<h3>{html.escape(png.stem.replace('_', ' '))}</h3>" + _image(png) for png in pngs
+    )
     style = (
         "body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
         ".grid{border-collapse:collapse;font-size:0.85em}"
