@@ -1,7 +1,7 @@
 """One sweep in shards of configs, merged exactly (``docs/distributed.md``).
 
 Every strategy family's sweep takes ``workers=N`` (CPU processes) or ``devices=[...]`` (GPU ids)
-and hands its normalised table of configs to :func:`l2gpu.backtest.shard_run.sharded`; a cluster
+and hands its configs, as given and normalised, to :func:`l2gpu.backtest.shard_run.sharded`; a cluster
 runner does the same with its own executor (:mod:`l2gpu.backtest.dist`). Here:
 
 - the configs are cut into contiguous shards, as even as possible (:func:`plan`: the first
@@ -63,7 +63,8 @@ class Shard:
     source : Source
         Its inputs.
     params : pandas.DataFrame
-        Its configs (normalised by the parent).
+        Its configs, as given (its sweep normalises them; the parent keeps the normalised
+        parameter columns of the whole table).
     record : tuple of int
         Its configs to record trades of, by index in the shard.
     options : dict
@@ -91,18 +92,18 @@ def plan(n_configs: int, n_shards: int) -> list[range]:
 def shards_of(
     family: str,
     source: Source,
-    table: pd.DataFrame,
+    configs: pd.DataFrame,
     record: Sequence[int],
     options: Mapping[str, Any],
     n_shards: int,
 ) -> tuple[list[range], list[Shard]]:
-    """Cut ``table`` into shards, each with its recorded configs re-based to the shard."""
-    ranges = plan(len(table), n_shards)
+    """Cut ``configs`` (as given) into shards, each with its recorded configs re-based to it."""
+    ranges = plan(len(configs), n_shards)
     shards = [
         Shard(
             family,
             source,
-            table.iloc[r.start : r.stop].reset_index(drop=True),
+            configs.iloc[r.start : r.stop].reset_index(drop=True),
             tuple(i - r.start for i in record if i in r),
             dict(options),
         )
@@ -182,13 +183,16 @@ def host_signals(signals: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def join_columns(parts: Sequence[Any]) -> Any:
     """Join ``[buckets, configs]`` matrices along configs, on the first one's device and layout.
 
-    A part on another GPU than the current one comes through the host (explicitly). A first part
-    that is a transposed view of a ``[configs, buckets]`` matrix gives one again.
+    A part on another GPU than the current one comes through the host (explicitly). Parts that
+    are transposed views of ``[configs, buckets]`` matrices (configs the slow axis, as the
+    threshold kernel writes them) give one again; the first part with more than one config
+    tells (a one-config part has both layouts once pickled).
     """
     device = array_device(parts[0])
     placed = [_to_current(part, device) for part in parts]
     xp = array_namespace(placed[0])
-    if placed[0].flags.f_contiguous and not placed[0].flags.c_contiguous:
+    wide = [part for part in placed if part.shape[1] > 1] or placed
+    if wide[0].strides[1] >= wide[0].strides[0]:
         return xp.concatenate([part.T for part in placed], axis=0).T
     return xp.concatenate(placed, axis=1)
 

@@ -10,7 +10,8 @@ their inputs and the exact merge are :mod:`l2gpu.backtest.shard`.
 - GPUs get one thread each, with the device current for CuPy (``cupy.cuda.Device(i)``) and for
   Numba (``cuda.gpus[i]``). A shard on the GPU that holds the book reads it there; a shard on
   another GPU gets one host copy of the book, which its sweep streams up in chunks. Under Numba's
-  simulator the ids are labels of the one simulated device.
+  simulator the ids are labels of the one simulated device, and the shards run one after another
+  on one thread (the simulator's kernel launches are not thread-safe).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def sharded(
     book: Book,
     signals: Mapping[str, Any] | None,
     trades: Trades | None,
+    configs: pd.DataFrame,
     table: pd.DataFrame,
     record: Sequence[int],
     options: Mapping[str, Any],
@@ -57,7 +59,7 @@ def sharded(
     devices: Sequence[int] | None = None,
     progress: Progress | None = None,
 ) -> SweepResult:
-    """Sweep ``table`` (normalised configs of ``family``) in shards; see the module doc.
+    """Sweep the configs of ``family`` in shards; see the module doc.
 
     Parameters
     ----------
@@ -65,8 +67,11 @@ def sharded(
         The strategy family's name.
     book, signals, trades
         The family sweep's inputs; with ``workers`` they go to the processes from the host.
+    configs : pandas.DataFrame
+        The configs as given, one per row (each shard's sweep normalises its own).
     table : pandas.DataFrame
-        The configs, normalised as the single-process sweep would.
+        The same configs normalised as the single-process sweep does: the parameter columns of
+        the result.
     record : sequence of int
         Configs (rows of ``table``) whose trades to keep.
     options : mapping
@@ -99,13 +104,14 @@ def sharded(
         n_shards = workers or 1
     run_options = {**options, "engine": where}
     source = InMemory(book, signals, trades)
-    ranges, shards = shards_of(family, source, table, record, run_options, n_shards)
+    ranges, shards = shards_of(family, source, configs, record, run_options, n_shards)
     started = time.perf_counter()
     report = _reporter(progress, ranges, rows)
     if devices is not None:
         parts = _run_devices(shards, list(devices), report)
     elif len(shards) == 1:
         parts = [run_shard(shards[0])]
+        report(0)
     else:
         host = InMemory(book.to("cpu"), host_signals(signals), trades)
         parts = _run_processes([dataclasses.replace(s, source=host) for s in shards], report)
@@ -148,7 +154,7 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 def _init_process(threads: int) -> None:
     import numba
 
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    numba.set_num_threads(max(1, min(threads, numba.get_num_threads())))
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -213,7 +219,8 @@ def _run_devices(
         return copies[0]
 
     placed = [_placed(shard, device, host) for shard, device in zip(shards, devices, strict=False)]
-    with ThreadPoolExecutor(len(placed), thread_name_prefix="l2gpu-device") as pool:
+    threads = 1 if gpu_status().simulator else len(placed)  # the simulator is not thread-safe
+    with ThreadPoolExecutor(threads, thread_name_prefix="l2gpu-device") as pool:
         futures = [
             pool.submit(_on_device, device, shard)
             for shard, device in zip(placed, devices, strict=False)

@@ -129,7 +129,8 @@ def sweep(
     where = resolve_engine(engine)
     work = book if where == "gpu" and book.device == "gpu" else book.to("cpu")
     names, matrix = signal_matrix(signals, rows, work.device)
-    table = normalise(_configs(grid, params), names)
+    configs = _configs(grid, params)
+    table = normalise(configs, names)
     par = encode(table, names)
     record = sorted(set(record))
     for i in record:
@@ -142,7 +143,7 @@ def sweep(
             "sharpe_bucket": sharpe_bucket,
             "bucket_returns": bucket_returns,
         }
-        args = (book, signals, None, table, record, options, workers, devices, progress)
+        args = (book, signals, None, configs, table, record, options, workers, devices, progress)
         return sharded("threshold", *args)
     first_ns, last_ns = book.span_ns()
     inputs = book_arrays(work, bucket.ns)

@@ -203,7 +203,8 @@ def quote_sweep(
     if bucket.ns is None:
         raise ValueError(f"sharpe_bucket must be a duration such as '1s', got {sharpe_bucket!r}")
     names, inputs = prepare(book, trades, signals, bucket.ns, tick_size)
-    table = normalise(_configs(grid, params), names[1:])
+    configs = _configs(grid, params)
+    table = normalise(configs, names[1:])
     par = encode(table, names)
     record = sorted(set(record))
     for i in record:
@@ -217,7 +218,7 @@ def quote_sweep(
             "bucket_returns": bucket_returns,
             "tick_size": tick_size,
         }
-        args = (book, signals, trades, table, record, options, workers, devices, progress)
+        args = (book, signals, trades, configs, table, record, options, workers, devices, progress)
         return sharded("quote", *args)
     where = resolve_engine(engine)
     rows = len(inputs.book)
