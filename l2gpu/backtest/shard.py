@@ -1,8 +1,8 @@
 """One sweep in shards of configs, merged exactly (``docs/distributed.md``).
 
 Every strategy family's sweep takes ``workers=N`` (CPU processes) or ``devices=[...]`` (GPU ids)
-and hands its configs, as given and normalised, to :func:`l2gpu.backtest.shard_run.sharded`; a cluster
-runner does the same with its own executor (:mod:`l2gpu.backtest.dist`). Here:
+and hands its configs, as given and normalised, to :func:`l2gpu.backtest.shard_run.sharded`; the
+cluster runner (:mod:`l2gpu.backtest.cluster`) does the same on a Dask cluster. Here:
 
 - the configs are cut into contiguous shards, as even as possible (:func:`plan`: the first
   ``n % k`` shards one config longer; never an empty shard, so more workers than configs run
