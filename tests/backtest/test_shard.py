@@ -92,7 +92,12 @@ def test_a_quote_sweep_over_three_processes_equals_one_process(btcusdt):
 
 def test_more_workers_than_configs_run_one_config_each(btcusdt):
     book, trades, signals = btcusdt
-    grid = {"signal": ["ofi_2s"], "entry": [0.5, 2.0], "max_hold": ["1s"], "latency": ["5ms"]}
+    grid: dict[str, list] = {
+        "signal": ["ofi_2s"],
+        "entry": [0.5, 2.0],
+        "max_hold": ["1s"],
+        "latency": ["5ms"],
+    }
     single = sweep(book, signals, grid=grid, engine="cpu", record=[1], bucket_returns=True)
     sharded = sweep(
         book, signals, grid=grid, engine="cpu", record=[1], bucket_returns=True, workers=5
