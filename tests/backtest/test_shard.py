@@ -1,7 +1,6 @@
 """A sweep sharded over processes or devices equals the single-process sweep, exactly."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from l2gpu.backend import is_device_array, to_device
@@ -13,24 +12,9 @@ from l2gpu.data.ingest import ingest
 from l2gpu.features import compute
 from tests.backtest import configs as threshold_cases
 from tests.backtest import quote_cases
+from tests.backtest.sharding import assert_identical
 from tests.books import random_book, random_trades
 from tests.samples import BTCUSDT
-
-
-def assert_identical(sharded, single, layout=True):
-    """Tables with exact values and dtypes, recorded trades, bucket pnl: all equal."""
-    pd.testing.assert_frame_equal(sharded.table, single.table, check_exact=True)
-    assert list(sharded.recorded) == list(single.recorded)
-    for config, trades in single.recorded.items():
-        pd.testing.assert_frame_equal(sharded.trades(config), trades, check_exact=True)
-    if single.bucket_pnl is None:
-        assert sharded.bucket_pnl is None
-        return
-    got, want = to_device(sharded.bucket_pnl, "cpu"), to_device(single.bucket_pnl, "cpu")
-    assert got.shape == want.shape
-    assert np.array_equal(got, want, equal_nan=True)
-    if layout:  # one config per shard: both layouts, once pickled
-        assert (got.strides[1] > got.strides[0]) == (want.strides[1] > want.strides[0])
 
 
 def naive_plan(n_configs, n_shards):
