@@ -87,7 +87,7 @@ def wait_for(url, process, seconds=240):
 
 def test_no_credentials_are_committed_and_the_context_is_clean():
     password = COMPOSE["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"]
-    with pytest.raises(KeyError, match="POSTGRES_PASSWORD: set POSTGRES_PASSWORD in docker/.env"):
+    with pytest.raises(KeyError, match=r"POSTGRES_PASSWORD: set POSTGRES_PASSWORD in docker/\.env"):
         interpolate(password, {})
     text = (DOCKER / "compose.yaml").read_text()
     assert not re.search(r"://[^$/\s]+:[^$@\s]+@", text), "a URL with a literal password"
