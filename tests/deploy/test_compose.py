@@ -130,6 +130,7 @@ def test_the_mlflow_server_and_a_worker_run_as_compose_starts_them(tmp_path):
 
         client = MlflowClient(env["L2GPU_TRACKING_URI"])
         experiment = client.get_experiment_by_name("l2gpu")
+        assert experiment is not None
         runs = client.search_runs([experiment.experiment_id])
         assert runs and {run.info.status for run in runs} == {"FINISHED"}
         assert any((tmp_path / "mlruns").rglob("*")), "artifacts go to the shared artifact root"
