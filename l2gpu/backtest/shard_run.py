@@ -6,7 +6,8 @@ their inputs and the exact merge are :mod:`l2gpu.backtest.shard`.
 - Processes come from a ``spawn`` pool (Numba's threads and ``fork`` do not mix), started once
   per process and worker count and reused by later sweeps; each process runs Numba on its share
   of the cores. The inputs travel from the host with each shard (pickled). A process that dies
-  fails the sweep with one line, and the next sweep starts a fresh pool.
+  fails the sweep with one line, and the next sweep starts a fresh pool; a process whose parent
+  died (killed, even with SIGKILL) exits within a second.
 - GPUs get one thread each, with the device current for CuPy (``cupy.cuda.Device(i)``) and for
   Numba (``cuda.gpus[i]``). A shard on the GPU that holds the book reads it there; a shard on
   another GPU gets one host copy of the book, which its sweep streams up in chunks. Under Numba's
@@ -19,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
@@ -151,10 +153,21 @@ def collect(
 _POOLS: dict[int, ProcessPoolExecutor] = {}
 
 
-def _init_process(threads: int) -> None:
+ORPHAN_POLL_S = 1.0
+"""Seconds between a pool process's looks at whether its parent is still alive."""
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_POLL_S)
+    os._exit(1)
+
+
+def _init_process(threads: int, parent: int) -> None:
     import numba
 
     numba.set_num_threads(max(1, min(threads, numba.get_num_threads())))
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -164,7 +177,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
             workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_process,
-            initargs=((os.cpu_count() or 1) // workers,),
+            initargs=((os.cpu_count() or 1) // workers, os.getpid()),
         )
     return _POOLS[workers]
 

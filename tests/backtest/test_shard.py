@@ -1,5 +1,11 @@
 """A sweep sharded over processes or devices equals the single-process sweep, exactly."""
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -156,3 +162,48 @@ def test_a_quote_sweep_over_three_devices_equals_one_device():
     options = dict(params=configs, engine="gpu", record=[1, 2, 3, 6], bucket_returns=True)
     single = quote_sweep(book, trades, signals, **options)
     assert_identical(quote_sweep(book, trades, signals, devices=[0, 1, 2], **options), single)
+
+
+KILLED_PARENT = """
+import multiprocessing, os, signal
+import numpy as np
+from l2gpu.backtest import sweep
+from tests.books import random_book
+
+if __name__ == "__main__":
+    rng = np.random.default_rng(1)
+    book = random_book(rng, rows=50, depth=2)
+    signals = {"a": rng.normal(size=len(book))}
+    sweep(book, signals, grid={"signal": ["a"], "entry": [0.5, 1.0]}, engine="cpu", workers=2)
+    print(*[child.pid for child in multiprocessing.active_children()], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def running(pid):
+    """Whether ``pid`` is a live process (a zombie waiting for its reaper is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc to see the processes")
+def test_the_pool_processes_exit_when_their_parent_is_killed(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_PARENT],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == -9, done.stderr
+    children = [int(pid) for pid in done.stdout.split()]
+    assert len(children) == 2
+    deadline = time.monotonic() + 30
+    while any(running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(running(pid) for pid in children), "orphaned pool processes are left"
