@@ -63,7 +63,7 @@ $(VENV)/.installed-base: pyproject.toml | $(VENV)/.python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/.python
-	$(PIP) install -e ".[dev,gpu-compile]"
+	$(PIP) install -e ".[dev,gpu-compile,dist]"
 	touch $@ $(VENV)/.installed-base
 
 clean:

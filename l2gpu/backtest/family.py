@@ -12,7 +12,9 @@ config selects it. It holds:
   columns of the results table;
 - its **run**: the sweep of the family, whose kernel composes the execution models
   (:mod:`l2gpu.kernels.execution`): ``run(book, signals, params, trades=..., engine=...,
-  record=..., chunk_rows=..., sharpe_bucket=..., progress=..., bucket_returns=...)``;
+  record=..., chunk_rows=..., sharpe_bucket=..., progress=..., bucket_returns=...,
+  workers=..., devices=...)``; the last two shard the sweep over CPU processes or GPUs
+  (its sweep hands its configs to :func:`l2gpu.backtest.shard_run.sharded`);
 - its **horizon**: how far a config can look ahead, in ns (walk-forward's purge);
 - its **metrics**: all of them, those that are integers (exact across engines), the headline
   ones a person reads first, and the activity metric (a config traded when it is above 0);

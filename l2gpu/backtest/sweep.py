@@ -47,6 +47,7 @@ from l2gpu.backend.engine import resolve_engine
 from l2gpu.backtest.cpu_driver import record_cpu, run_cpu
 from l2gpu.backtest.params import config_table, encode, expand_grid, normalise
 from l2gpu.backtest.result import SweepResult, metrics_from_state, trades_frame
+from l2gpu.backtest.shard_run import sharded
 from l2gpu.backtest.sweep_inputs import book_arrays, signal_matrix
 from l2gpu.backtest.validation import check_sweep_inputs
 from l2gpu.core.spans import Window
@@ -76,6 +77,8 @@ def sweep(
     sharpe_bucket: str = "1s",
     progress: Progress | None = None,
     bucket_returns: bool = False,
+    workers: int | None = None,
+    devices: Sequence[int] | None = None,
 ) -> SweepResult:
     """Backtest every config of the threshold family against ``book`` (see the module doc).
 
@@ -106,6 +109,11 @@ def sweep(
         0), the input of the overfitting statistics. It lives on the book's device and is a
         transposed view of the kernel's ``[configs, buckets]`` matrix (column ``j`` is
         contiguous), not a copy.
+    workers : int, optional
+        Shard the configs over this many CPU processes (``docs/distributed.md``); the result is
+        the same, exactly.
+    devices : sequence of int, optional
+        Shard the configs over these GPUs, one shard each; the result is the same, exactly.
 
     Returns
     -------
@@ -121,12 +129,22 @@ def sweep(
     where = resolve_engine(engine)
     work = book if where == "gpu" and book.device == "gpu" else book.to("cpu")
     names, matrix = signal_matrix(signals, rows, work.device)
-    table = normalise(_configs(grid, params), names)
+    configs = _configs(grid, params)
+    table = normalise(configs, names)
     par = encode(table, names)
     record = sorted(set(record))
     for i in record:
         if not 0 <= i < len(table):
             raise ValueError(f"record={i} is not a config (there are {len(table)})")
+    if workers is not None or devices is not None:
+        options = {
+            "engine": engine,
+            "chunk_rows": chunk_rows,
+            "sharpe_bucket": sharpe_bucket,
+            "bucket_returns": bucket_returns,
+        }
+        args = (book, signals, None, configs, table, record, options, workers, devices, progress)
+        return sharded("threshold", *args)
     first_ns, last_ns = book.span_ns()
     inputs = book_arrays(work, bucket.ns)
     n_buckets = (last_ns - first_ns) // bucket.ns + 1 if bucket_returns else 0

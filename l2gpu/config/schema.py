@@ -34,9 +34,11 @@ class DataConfig:
 
 @dataclass
 class BackendConfig:
-    """Where the kernels run."""
+    """Where the kernels run, and over how many CPU processes or GPUs a sweep is sharded."""
 
     engine: str = "auto"
+    workers: int = 1
+    devices: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -201,6 +201,32 @@ def _evaluation(cfg: AppConfig) -> None:
     _require(ev.top_k >= 1, "eval.top_k", f"{ev.top_k}; carry at least 1 config out of sample")
 
 
+def _sharding(cfg: AppConfig) -> None:
+    backend = cfg.backend
+    workers, devices = backend.workers, list(backend.devices)
+    _require(workers >= 1, "backend.workers", f"{workers}; use 1 (this process) or more")
+    _require(
+        all(d >= 0 for d in devices) and len(set(devices)) == len(devices),
+        "backend.devices",
+        f"{devices} must be distinct GPU ids (0, 1, ...), or [] for the current GPU",
+    )
+    _require(
+        workers == 1 or not devices,
+        "backend.workers",
+        f"{workers} CPU processes and devices {devices}: shard over one or the other",
+    )
+    _require(
+        workers == 1 or backend.engine != "gpu",
+        "backend.workers",
+        f"{workers} CPU processes with engine 'gpu'; shard over GPUs with backend.devices",
+    )
+    _require(
+        not devices or backend.engine != "cpu",
+        "backend.devices",
+        f"{devices} with engine 'cpu'; use engine 'gpu' (or 'auto'), or backend.workers",
+    )
+
+
 def validate(cfg: AppConfig) -> None:
     """Raise :class:`ConfigError` for the first value of ``cfg`` that cannot work."""
     _require(
@@ -208,6 +234,7 @@ def validate(cfg: AppConfig) -> None:
         "backend.engine",
         f"{cfg.backend.engine!r}; use one of {', '.join(ENGINES)}",
     )
+    _sharding(cfg)
     _data(cfg)
     _signals(cfg)
     _fees(cfg)

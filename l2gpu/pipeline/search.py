@@ -62,6 +62,11 @@ def _evaluator(
     inputs: BookInputs, signals: Signals, cfg: AppConfig, update: Callable[[int, int], None]
 ) -> Callable[[pd.DataFrame], SweepResult]:
     family = family_of(cfg)
+    backend = cfg.backend
+    sharding = {
+        "workers": backend.workers if backend.workers > 1 else None,
+        "devices": list(backend.devices) or None,
+    }
 
     def run(params: pd.DataFrame) -> SweepResult:
         return family.run(
@@ -74,6 +79,7 @@ def _evaluator(
             sharpe_bucket=cfg.sweep.sharpe_bucket,
             progress=update,
             bucket_returns=True,
+            **sharding,
         )
 
     return run

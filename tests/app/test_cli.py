@@ -24,6 +24,11 @@ REFUSED = [
     ("strategy.direction=[up]", "strategy.direction: direction 'up' is not one of"),
     ("sweep.sharpe_bucket=100", "sweep.sharpe_bucket: '100' must be a duration"),
     ("data.paths=[]", "data.paths: the list is empty"),
+    ("backend.workers=0", "backend.workers: 0; use 1 (this process) or more"),
+    ("backend.devices=[0,0]", "backend.devices: [0, 0] must be distinct GPU ids"),
+    ("backend.workers=2 backend.devices=[0]", "shard over one or the other"),
+    ("backend.workers=2 backend.engine=gpu", "shard over GPUs with backend.devices"),
+    ("backend.devices=[1] backend.engine=cpu", "backend.devices: [1] with engine 'cpu'"),
 ]
 
 

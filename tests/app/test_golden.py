@@ -31,3 +31,12 @@ def test_a_bundled_run_reproduces_its_stored_results_bit_for_bit(name, isolated)
     stored = pd.read_parquet(GOLDEN / f"{name}.parquet")
     assert list(table.columns) == list(stored.columns)
     pd.testing.assert_frame_equal(table, stored, check_exact=True, check_dtype=True)
+
+
+@pytest.mark.parametrize("name", ["btcusdt_grid", "btcusdt_optuna"])
+def test_a_bundled_run_sharded_over_processes_reproduces_its_stored_results(name, isolated):
+    sharded = ["backend.engine=cpu", "backend.workers=3"]
+    cfg = composed([*isolated, "logger=none", *sharded, *RUNS[name]])
+    table = as_text_where_mixed(run_job(cfg, Console(width=150)).table)
+    stored = pd.read_parquet(GOLDEN / f"{name}.parquet")
+    pd.testing.assert_frame_equal(table, stored, check_exact=True, check_dtype=True)

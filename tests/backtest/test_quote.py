@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from l2gpu.backtest.quote import METRICS, quote_sweep
@@ -56,3 +57,15 @@ def test_kernel_agrees_with_the_reference_on_larger_random_books(seed):
     signals = {"a": rng.normal(size=len(book)), "b": np.cumsum(rng.normal(size=len(book)))}
     configs = random_configs(rng, 150, signals)
     assert_agrees_with_reference(book, trades, signals, configs, record=range(0, 150, 10))
+
+
+def test_a_holding_limit_in_rows_beside_none_stays_rows():
+    rng = np.random.default_rng(12)
+    book = stretched(random_book(rng, rows=200, depth=3), 8)
+    trades = random_trades(rng, book, 300)
+    configs = pd.DataFrame({"max_hold": pd.Series([None, 16], dtype=object)})
+    both = quote_sweep(book, trades, params=configs, engine="cpu")
+    alone = quote_sweep(book, trades, params=[{"max_hold": 16}], engine="cpu")
+    assert both.table.max_hold.tolist() == [None, 16]
+    second = both.table.iloc[1:].reset_index(drop=True)
+    pd.testing.assert_frame_equal(second, alone.table, check_exact=True, check_dtype=False)

@@ -131,8 +131,11 @@ def normalise(table: pd.DataFrame, signal_names: Sequence[str]) -> pd.DataFrame:
             out[name] = [default] * len(out)
     out = out[list(NAMES)].astype(object).reset_index(drop=True)
     for name, default in DEFAULTS.items():
-        # A config that leaves a parameter out (NaN in its column) takes the default.
-        out[name] = [default if _missing(v) else v for v in out[name]]
+        # A config that leaves a parameter out (NaN in its column) takes the default. A span
+        # column keeps its rows (ints) beside None (no limit), which pandas would make floats.
+        values = [default if _missing(v) else v for v in out[name]]
+        keep = name in SPANS and any(v is None for v in values)
+        out[name] = pd.Series(values, index=out.index, dtype=object) if keep else values
     for row, cfg in enumerate(out.itertuples(index=False)):
         _check(cfg, row, signal_names)
     return out

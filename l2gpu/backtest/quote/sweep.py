@@ -23,6 +23,7 @@ from l2gpu.backtest.quote.params import NO_SIGNAL, encode, normalise
 from l2gpu.backtest.quote.result import fills_frame, metrics_from_state
 from l2gpu.backtest.result import SweepResult
 from l2gpu.backtest.row_trades import RowTrades, align_trades
+from l2gpu.backtest.shard_run import sharded
 from l2gpu.core.spans import Window
 from l2gpu.core.units import NS_PER_S
 from l2gpu.data.book import Book
@@ -157,6 +158,8 @@ def quote_sweep(
     progress: Progress | None = None,
     bucket_returns: bool = False,
     tick_size: str | None = None,
+    workers: int | None = None,
+    devices: Sequence[int] | None = None,
 ) -> SweepResult:
     """Backtest every config of the quote family against ``book`` and ``trades``.
 
@@ -186,6 +189,11 @@ def quote_sweep(
         Also return each config's equity change per ``sharpe_bucket`` (``bucket_pnl``).
     tick_size : str, optional
         The tick as a decimal string, for a book without one in its metadata.
+    workers : int, optional
+        Shard the configs over this many CPU processes (``docs/distributed.md``); the result is
+        the same, exactly.
+    devices : sequence of int, optional
+        Shard the configs over these GPUs, one shard each; the result is the same, exactly.
 
     Returns
     -------
@@ -195,12 +203,23 @@ def quote_sweep(
     if bucket.ns is None:
         raise ValueError(f"sharpe_bucket must be a duration such as '1s', got {sharpe_bucket!r}")
     names, inputs = prepare(book, trades, signals, bucket.ns, tick_size)
-    table = normalise(_configs(grid, params), names[1:])
+    configs = _configs(grid, params)
+    table = normalise(configs, names[1:])
     par = encode(table, names)
     record = sorted(set(record))
     for i in record:
         if not 0 <= i < len(table):
             raise ValueError(f"record={i} is not a config (there are {len(table)})")
+    if workers is not None or devices is not None:
+        options = {
+            "engine": engine,
+            "chunk_rows": chunk_rows,
+            "sharpe_bucket": sharpe_bucket,
+            "bucket_returns": bucket_returns,
+            "tick_size": tick_size,
+        }
+        args = (book, signals, trades, configs, table, record, options, workers, devices, progress)
+        return sharded("quote", *args)
     where = resolve_engine(engine)
     rows = len(inputs.book)
     fstate = np.zeros((len(table), layout.N_FLOAT))
