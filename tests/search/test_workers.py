@@ -129,10 +129,16 @@ def test_a_dead_workers_trial_is_reclaimed_and_a_live_ones_is_waited_for(
     assert evaluate.calls[0].entry.tolist() == [0.3], "the reclaimed trial runs in its own batch"
 
 
-@pytest.mark.parametrize("storage", [None, "sqlite"])
-def test_three_workers_share_one_study_and_run_each_trial_once(tmp_path, storage):
+@pytest.mark.parametrize(
+    "storage", [None, "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_three_workers_share_one_study_and_run_each_trial_once(tmp_path, storage, request):
     log = tmp_path / "evaluations.jsonl"
-    url = f"sqlite:///{tmp_path}/optuna.db" if storage == "sqlite" else None
+    url = {
+        None: None,
+        "sqlite": f"sqlite:///{tmp_path}/optuna.db",
+        "postgres": request.getfixturevalue("postgres_url") if storage == "postgres" else None,
+    }[storage]
     args = {
         "folder": str(tmp_path),
         "log": str(log),
