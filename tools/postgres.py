@@ -7,16 +7,19 @@
     python -m tools.postgres stop         # stops the cluster in $L2GPU_PG_DIR and deletes it
 
 ``start`` initialises a cluster in a new temporary folder (``--dir`` to choose), starts it on a
-free port of 127.0.0.1 (``--port``), creates the user and database ``l2gpu`` and prints shell
-``export`` lines: ``L2GPU_PG_URL`` (``postgresql+psycopg://l2gpu@127.0.0.1:<port>/l2gpu``,
-without the password), ``PGPASSWORD`` (``$L2GPU_PG_PASSWORD`` if set, else a new random one,
-read by psycopg and by ``psql``) and ``L2GPU_PG_DIR``; the same lines go to ``<dir>/env``
-(mode 600). Nothing is written outside the folder and nothing is committed. PostgreSQL refuses
-to run as root: as root, the cluster belongs to the ``postgres`` system user (made by the
-Debian package) and its commands run through ``runuser``. The server binaries are looked for in
-``/usr/lib/postgresql/<version>/bin`` (the newest) and on ``PATH``; ``install`` (and ``start
---install``) runs ``apt-get install -y postgresql`` when they are missing, which needs root.
-Standard library only. See ``docs/distributed-workers.md``.
+free port of 127.0.0.1 (``--port``), creates the user ``l2gpu`` and two databases, ``l2gpu`` for
+Optuna studies and ``mlflow`` for an MLflow server's runs (each program keeps its own
+``alembic_version`` table, so they cannot share one), and prints shell ``export`` lines:
+``L2GPU_PG_URL`` (``postgresql+psycopg://l2gpu@127.0.0.1:<port>/l2gpu``, without the password),
+``L2GPU_MLFLOW_STORE_URL`` (the same server, database ``mlflow``), ``PGPASSWORD``
+(``$L2GPU_PG_PASSWORD`` if set, else a new random one, read by psycopg and by ``psql``) and
+``L2GPU_PG_DIR``; the same lines go to ``<dir>/env`` (mode 600). Nothing is written outside the
+folder and nothing is committed. PostgreSQL refuses to run as root: as root, the cluster belongs
+to the ``postgres`` system user (made by the Debian package) and its commands run through
+``runuser``. The server binaries are looked for in ``/usr/lib/postgresql/<version>/bin`` (the
+newest) and on ``PATH``; ``install`` (and ``start --install``) runs ``apt-get install -y
+postgresql`` when they are missing, which needs root. Standard library only. See
+``docs/distributed-workers.md``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 USER = DATABASE = "l2gpu"
+MLFLOW_DATABASE = "mlflow"
 OWNER = "postgres"
 """The system user that owns the cluster when this runs as root."""
 START_TIMEOUT_S = 60
@@ -101,6 +105,7 @@ class Cluster:
         """Return the variables a client needs: the URL, the password, the folder."""
         return {
             "L2GPU_PG_URL": self.url(),
+            "L2GPU_MLFLOW_STORE_URL": self.url(MLFLOW_DATABASE),
             "PGPASSWORD": self.password,
             "L2GPU_PG_DIR": str(self.folder),
         }
@@ -149,7 +154,7 @@ def free_port() -> int:
 def start(
     folder: Path | None = None, port: int | None = None, install_missing: bool = False
 ) -> Cluster:
-    """Initialise and start a cluster with user and database ``l2gpu``; return it.
+    """Initialise and start a cluster with user ``l2gpu`` and its two databases; return it.
 
     Parameters
     ----------
@@ -221,6 +226,7 @@ def start(
     )
     cluster = Cluster(folder, port, password)
     cluster.create_database(DATABASE)
+    cluster.create_database(MLFLOW_DATABASE)
     lines = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in cluster.env().items())
     env_file = folder / "env"
     env_file.write_text(lines)

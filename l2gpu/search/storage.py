@@ -41,6 +41,8 @@ from l2gpu.search.pglock import SCHEMA_LOCK, AdvisoryLock
 
 SQLITE_BUSY_TIMEOUT_S = 60
 JOURNAL_FILE = "journal.log"
+UNSET_PREFIX = "unset:"
+"""``sweep.storage`` of ``sweep=postgres`` when its environment variable is missing."""
 RDB_PREFIXES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
 
 
@@ -75,6 +77,12 @@ def storage_kind(url: str | None) -> str:
         return "journal"
     if url == "memory":
         return "memory"
+    if url.startswith(UNSET_PREFIX):  # sweep=postgres without its environment variable
+        variable = url[len(UNSET_PREFIX) :]
+        raise ValueError(
+            f"sweep.storage: ${variable} is not set; export it (python -m tools.postgres start "
+            "prints it) or give sweep.storage=postgresql+psycopg://user@host:port/db"
+        )
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme.split("+", 1)[0] in RDB_PREFIXES:
         return "rdb"
@@ -125,19 +133,24 @@ def make_storage(url: str | None, study_folder: Path) -> StudyStorage:
     if url.split("://", 1)[0].split("+", 1)[0] == "postgresql":
         return _postgres(url, study_folder.name)
     return StudyStorage(
-        optuna.storages.RDBStorage(url), contextlib.nullcontext, _without_password(url), True
+        optuna.storages.RDBStorage(url), contextlib.nullcontext, without_password(url), True
     )
 
 
 def _postgres(url: str, name: str) -> StudyStorage:
     """Optuna's RDB storage on PostgreSQL, locked per study by an advisory lock."""
-    shown = _without_password(url)
+    shown = without_password(url)
     try:
         with AdvisoryLock(url, SCHEMA_LOCK)():  # workers started at once create the tables once
             rdb = optuna.storages.RDBStorage(url)
     except ModuleNotFoundError as exc:
         raise ValueError(
             f"sweep.storage: {shown} needs the PostgreSQL driver ({exc}); pip install 'l2gpu[dist]'"
+        ) from None
+    except RuntimeError as exc:  # Optuna: the tables' schema is not one it can use
+        raise ValueError(
+            f"sweep.storage: {shown}: {exc} Is the database another program's? (MLflow needs a "
+            "database of its own: both keep an alembic_version table)"
         ) from None
     except Exception as exc:  # SQLAlchemy's OperationalError and kin: no server, refused login
         if type(exc).__module__.split(".")[0] not in ("sqlalchemy", "psycopg"):
@@ -161,7 +174,7 @@ def _file_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
     """Return ``url`` with any password replaced by ``***``, for messages."""
     scheme, _, rest = url.partition("://")
     credentials, at, location = rest.rpartition("@")

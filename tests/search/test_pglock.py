@@ -52,6 +52,7 @@ def test_the_lock_excludes_another_process_until_its_holder_is_killed(postgres_u
             [sys.executable, "-c", HOLD, postgres_url], stdout=subprocess.PIPE, text=True
         )
         try:
+            assert waiter.stdout is not None
             ready, _, _ = select.select([waiter.stdout], [], [], 3.0)
             assert not ready and waiter.poll() is None, "the second process waits for the lock"
             holder.send_signal(signal.SIGKILL)
