@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import optuna
 import pandas as pd
@@ -61,8 +60,10 @@ def tracking_server(postgres_cluster: Cluster, tmp_path):
     store = postgres_cluster.create_database("mlflow_workers")
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "l2gpu.cli.main", "server", "--port", str(port)]
-        + ["--backend-store-uri", store, "--artifacts-destination", str(tmp_path / "artifacts")],
+        [
+            *(sys.executable, "-m", "l2gpu.cli.main", "server", "--port", str(port)),
+            *("--backend-store-uri", store, "--artifacts-destination", str(tmp_path / "artifacts")),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
