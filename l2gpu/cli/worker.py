@@ -141,7 +141,9 @@ def run_workers(argv: list[str]) -> int:
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, forward)
-    while any(p.poll() is None for p in processes):
+    # Poll every worker each time (not `any`, which stops at the first live one), so a killed
+    # worker is reaped at once: until then it is a zombie whose pid still exists.
+    while [p.poll() for p in processes].count(None):
         time.sleep(POLL_S)
     for relay in relays:
         relay.join()

@@ -25,6 +25,8 @@ import mlflow
 from filelock import FileLock
 from mlflow.tracking import MlflowClient
 
+from l2gpu.search.workers import pid_alive
+
 SQLITE_PREFIX = "sqlite:///"
 SERVER_PREFIXES = ("http://", "https://")
 SECRET_KEYS = (("sweep", "storage"), ("logger", "tracking_uri"))
@@ -115,16 +117,6 @@ def find_experiment(uri: str, name: str) -> str | None:
     return None if experiment is None else str(experiment.experiment_id)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def close_orphaned_runs(uri: str, experiment_id: str) -> list[str]:
     """Mark KILLED every RUNNING run of this host whose process no longer exists."""
     client = MlflowClient(uri)
@@ -132,7 +124,7 @@ def close_orphaned_runs(uri: str, experiment_id: str) -> list[str]:
     for run in client.search_runs([experiment_id], "attributes.status = 'RUNNING'"):
         pid = run.data.tags.get(PID_TAG)
         host = run.data.tags.get(HOST_TAG)
-        if pid is not None and host == platform.node() and not _alive(int(pid)):
+        if pid is not None and host == platform.node() and not pid_alive(int(pid)):
             client.set_terminated(run.info.run_id, status="KILLED")
             closed.append(run.info.run_id)
     return closed
