@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: run test lint typecheck pytest pytest-cudasim gpu-compile gpu-check gpu-wheels bench clean
+.PHONY: run test test-postgres lint typecheck pytest pytest-cudasim gpu-compile gpu-check gpu-wheels bench clean
 
 run: $(VENV)/.installed-base
 	$(BIN)/l2gpu
@@ -26,6 +26,13 @@ pytest: $(VENV)/.installed-dev
 # CUDA kernels under Numba's simulator: tiny inputs, no GPU needed.
 pytest-cudasim: $(VENV)/.installed-dev
 	NUMBA_ENABLE_CUDASIM=1 $(BIN)/pytest -m cuda_kernel
+
+# The PostgreSQL tests (`.ci/run` runs them after `make test`): the server installed with apt-get
+# when missing (needs root), a throwaway cluster per session, three workers of one study with one
+# SIGKILLed, an MLflow server. L2GPU_PG_REQUIRED=1 makes a missing server a failure, not a skip.
+test-postgres: $(VENV)/.installed-dist
+	$(BIN)/python -m tools.postgres install
+	L2GPU_PG_REQUIRED=1 $(BIN)/pytest -m postgres --postgres
 
 # Every CUDA kernel compiled for sm_90 and sm_80 with ptxas -v: registers, spills, occupancy and
 # fused multiply-adds in one table; fails on a compile error, a spill or a budget overrun.
@@ -65,6 +72,10 @@ $(VENV)/.installed-base: pyproject.toml | $(VENV)/.python
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/.python
 	$(PIP) install -e ".[dev,gpu-compile,dist]"
 	touch $@ $(VENV)/.installed-base
+
+$(VENV)/.installed-dist: pyproject.toml | $(VENV)/.installed-dev
+	$(PIP) install -e ".[dist]"
+	touch $@
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .gpu-site

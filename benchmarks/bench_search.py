@@ -11,7 +11,9 @@ sampler and storage runs after a warm-up, ``--repeat`` times, and the median is 
 Also printed: plain Optuna ask/tell with the space's ``suggest_*`` calls (what the job did
 before, one storage operation per parameter), TPE's own cost per ask against the size of the
 history, and one study with the real sweep on the bundled BTCUSDT sample, for scale.
-Run: ``.venv/bin/python -m benchmarks.bench_search [--quick]``.
+Run: ``.venv/bin/python -m benchmarks.bench_search [--quick]``. The ``postgres`` storage uses
+``$L2GPU_PG_URL`` (``eval "$(python -m tools.postgres start)"``; a new study per run), e.g.
+``--storages postgres sqlite --samplers random qmc --trials 1000 --rows-only``.
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ def check_resume(folder: Path, n_trials: int, batch: int) -> None:
 
 
 def storage_url(name: str, folder: Path) -> str | None:
+    if name == "postgres":  # `eval "$(python -m tools.postgres start)"` exports it
+        return os.environ["L2GPU_PG_URL"]
     return {"journal": None, "memory": "memory", "sqlite": f"sqlite:///{folder}/optuna.db"}[name]
 
 
@@ -127,7 +131,9 @@ def run_once(folder: Path, sampler: str, storage: str, n_trials: int, batch: int
             sampler=sampler,
         )
     else:
-        handle = open_study(spec(folder, sampler, storage_url(storage, folder), "bench"))
+        # A study on PostgreSQL outlives the folder: a new name makes a fresh one.
+        tag = f"bench{time.time_ns()}" if storage == "postgres" else "bench"
+        handle = open_study(spec(folder, sampler, storage_url(storage, folder), tag))
     result = complete_study(handle, n_trials, batch, SPACE, evaluate)
     seconds = time.perf_counter() - start - evaluate.seconds
     assert len(result.table) == n_trials
@@ -235,6 +241,11 @@ def main() -> None:
         help="most trials for the slow runs: sqlite, Optuna's journal backend, tpe",
     )
     parser.add_argument("--quick", action="store_true", help="1,000 trials, batch 100, once")
+    parser.add_argument(
+        "--rows-only",
+        action="store_true",
+        help="only the sampler x storage rows (no Optuna-journal row, plain loop, TPE, sweep)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.trials, args.batches, args.repeat = [1000], [100], 1
@@ -249,11 +260,11 @@ def main() -> None:
             run_once(root / "warm", sampler, "journal", 200, 100)
         header = ("sampler", 8), ("storage", 15), ("trials", 7), ("batch", 6), ("ms/trial", 9)
         print(" ".join(f"{name:>{width}}" for name, width in header), f"{'trials/s':>9}")
-        storages = [*args.storages, "optuna-journal"]
+        storages = [*args.storages, *([] if args.rows_only else ["optuna-journal"])]
         for sampler in args.samplers:
             for storage in storages:
                 for n_trials in args.trials:
-                    slow = storage in ("sqlite", "optuna-journal") or sampler == "tpe"
+                    slow = storage in ("sqlite", "postgres", "optuna-journal") or sampler == "tpe"
                     if slow and n_trials > args.slow_max_trials:
                         continue
                     for batch in args.batches:
@@ -268,6 +279,8 @@ def main() -> None:
                             f"{seconds * 1e3:>9.3f} {1 / seconds:>9.0f}",
                             flush=True,
                         )
+        if args.rows_only:
+            return
         for storage in ("sqlite", "journal"):
             seconds = plain_optuna(root / "plain", storage, 200)
             print(

@@ -21,6 +21,7 @@ from rich.markup import escape
 from l2gpu.cli.errors import EXPECTED_ERRORS, one_line
 from l2gpu.cli.job import CONSOLE_WIDTH, run_job
 from l2gpu.config import register_configs
+from l2gpu.config.schema import AppConfig
 from l2gpu.config.validate import typed_config
 
 QUIET_LOGGERS = ("mlflow", "alembic", "optuna")
@@ -62,6 +63,21 @@ def check_overrides(argv: list[str]) -> str:
     """
     if any(arg.startswith("-") for arg in argv):
         return ""
+    try:
+        composed_app(argv)
+    except ValueError as exc:
+        return one_line(exc)
+    return ""
+
+
+def composed_app(argv: list[str]) -> AppConfig:
+    """Return the checked config ``argv``'s overrides compose (Hydra's own are left out).
+
+    Raises
+    ------
+    ValueError
+        The overrides do not compose (the words of Hydra's error), or a value is refused.
+    """
     overrides = [arg for arg in argv if not arg.startswith("hydra")]
     try:
         with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
@@ -69,9 +85,5 @@ def check_overrides(argv: list[str]) -> str:
     except Exception as exc:  # Hydra raises several types; all mean a config that cannot compose
         text = "\n".join(str(e) for e in (exc, exc.__cause__) if e is not None)
         lines = [line.strip() for line in text.splitlines() if line.strip()]
-        return " ".join(line for line in lines if not line.startswith(NOISE))
-    try:
-        typed_config(cfg)
-    except ValueError as exc:
-        return one_line(exc)
-    return ""
+        raise ValueError(" ".join(line for line in lines if not line.startswith(NOISE))) from None
+    return typed_config(cfg)

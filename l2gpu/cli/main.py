@@ -7,6 +7,8 @@
 - ``l2gpu report <run id>``: the run's report as one HTML page.
 - ``l2gpu replay <run id> --config N``: one config stepped event by event, with a live view.
 - ``l2gpu stress <run id>``: a run's top configs under stress scenarios, logged to the run.
+- ``l2gpu worker --workers N [overrides]``: N job processes on one shared Optuna study.
+- ``l2gpu server``: an MLflow tracking server on PostgreSQL for many workers.
 - ``l2gpu --help``, ``l2gpu --version``.
 """
 
@@ -26,6 +28,8 @@ COMMANDS = {
     "report": "write a run's report as one HTML page",
     "replay": "paper-trade one config of a run event by event, with a live view",
     "stress": "rerun a run's top configs under stress scenarios; log a robustness table",
+    "worker": "run N job processes on one shared Optuna study (--workers N [overrides])",
+    "server": "serve MLflow tracking on PostgreSQL for many workers (--port, --host)",
 }
 
 
@@ -57,6 +61,7 @@ def help_text(config_dir: Path) -> str:
         "  l2gpu strategy=quote execution/queue=probabilistic",
         "  l2gpu sweep=optuna sweep.n_trials=5000 sweep.sampler=cmaes",
         "  l2gpu -m data=btcusdt,ethusdt hydra/launcher=joblib",
+        "  l2gpu worker --workers 3 sweep=postgres logger=server sweep.n_trials=5000",
         "  l2gpu --cfg job          # print the composed config (Hydra's own flags work)",
         "",
         "docs: docs/getting-started.md and docs/config.md in the repository.",
@@ -107,6 +112,14 @@ def main(argv: list[str] | None = None) -> None:
         from l2gpu.cli.ui import serve_ui
 
         sys.exit(serve_ui(argv[1:]))
+    if command == "worker":
+        from l2gpu.cli.worker import run_workers
+
+        sys.exit(run_workers(argv[1:]))
+    if command == "server":
+        from l2gpu.cli.server import serve
+
+        sys.exit(serve(argv[1:]))
     if command == "run":
         argv = argv[1:]
     from l2gpu.cli.app import check_overrides, fail, hydra_app

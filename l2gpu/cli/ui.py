@@ -63,7 +63,15 @@ def serve_ui(argv: list[str]) -> int:
     if experiment is not None:
         url += f"/#/experiments/{experiment}/runs?viewStateShareKey={mlflow_run.VIEW_KEY}"
     Console().print(f"MLflow UI for {uri} on {url} (Ctrl-C stops it)", soft_wrap=True)
-    server = subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
+    return run_group(command, os.environ.copy())
+
+
+def run_group(command: list[str], env: dict[str, str]) -> int:
+    """Run ``command`` in a process group of its own until it ends; return its exit code.
+
+    SIGINT or SIGTERM stops the whole group (:func:`_stop_group`) and returns 0.
+    """
+    server = subprocess.Popen(command, env=env, start_new_session=True)
     stopping: list[int] = []
 
     def stop(signum: int, _frame: Any) -> None:

@@ -10,15 +10,18 @@
                                      benchmarks)
 ``"sqlite:///<path>"``               Optuna's RDB storage on SQLite, one transaction per
                                      operation, waiting up to 60 s for other writers
-any other SQLAlchemy URL             Optuna's RDB storage, e.g.
-                                     ``postgresql+psycopg://user@host/db`` (``pip install
-                                     'l2gpu[dist]'``)
+``"postgresql+psycopg://..."``       Optuna's RDB storage on PostgreSQL (``pip install
+                                     'l2gpu[dist]'``); a password may come from
+                                     ``PGPASSWORD`` or ``~/.pgpass`` instead of the URL
+any other SQLAlchemy URL             Optuna's RDB storage, without a study lock
 ===================================  ==========================================================
 
 The lock is held while a worker counts the trials of the study and creates its next batch, and
 while it tells a batch, so two workers never both take the last trials, nor both reclaim the
-same trial. The journal locks its own file; SQLite uses a lock file beside the database. Other
-RDB URLs get no lock yet: two workers there may run up to one batch too many between them.
+same trial, nor both take the same worker ordinal. The journal locks its own file; SQLite uses
+a lock file beside the database; PostgreSQL an advisory lock on a key derived from the study
+name (:mod:`l2gpu.search.pglock`). Other RDB URLs (MySQL...) get no lock: two workers there may
+run up to one batch too many between them.
 """
 
 from __future__ import annotations
@@ -34,9 +37,12 @@ from pathlib import Path
 import optuna
 
 from l2gpu.search.journal import JournalFile
+from l2gpu.search.pglock import SCHEMA_LOCK, AdvisoryLock
 
 SQLITE_BUSY_TIMEOUT_S = 60
 JOURNAL_FILE = "journal.log"
+UNSET_PREFIX = "unset:"
+"""``sweep.storage`` of ``sweep=postgres`` when its environment variable is missing."""
 RDB_PREFIXES = ("sqlite", "postgresql", "mysql", "oracle", "mssql")
 
 
@@ -71,6 +77,12 @@ def storage_kind(url: str | None) -> str:
         return "journal"
     if url == "memory":
         return "memory"
+    if url.startswith(UNSET_PREFIX):  # sweep=postgres without its environment variable
+        variable = url[len(UNSET_PREFIX) :]
+        raise ValueError(
+            f"sweep.storage: ${variable} is not set; export it (python -m tools.postgres start "
+            "prints it) or give sweep.storage=postgresql+psycopg://user@host:port/db"
+        )
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme.split("+", 1)[0] in RDB_PREFIXES:
         return "rdb"
@@ -118,9 +130,37 @@ def make_storage(url: str | None, study_folder: Path) -> StudyStorage:
                 url, engine_kwargs={"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
             )
         return StudyStorage(rdb, lambda: _file_lock(lock_path), f"SQLite {database}", True)
+    if url.split("://", 1)[0].split("+", 1)[0] == "postgresql":
+        return _postgres(url, study_folder.name)
     return StudyStorage(
-        optuna.storages.RDBStorage(url), contextlib.nullcontext, _without_password(url), True
+        optuna.storages.RDBStorage(url), contextlib.nullcontext, without_password(url), True
     )
+
+
+def _postgres(url: str, name: str) -> StudyStorage:
+    """Optuna's RDB storage on PostgreSQL, locked per study by an advisory lock."""
+    shown = without_password(url)
+    try:
+        with AdvisoryLock(url, SCHEMA_LOCK)():  # workers started at once create the tables once
+            rdb = optuna.storages.RDBStorage(url)
+    except ModuleNotFoundError as exc:
+        raise ValueError(
+            f"sweep.storage: {shown} needs the PostgreSQL driver ({exc}); pip install 'l2gpu[dist]'"
+        ) from None
+    except RuntimeError as exc:  # Optuna: the tables' schema is not one it can use
+        raise ValueError(
+            f"sweep.storage: {shown}: {exc} Is the database another program's? (MLflow needs a "
+            "database of its own: both keep an alembic_version table)"
+        ) from None
+    except Exception as exc:  # SQLAlchemy's OperationalError and kin: no server, refused login
+        if type(exc).__module__.split(".")[0] not in ("sqlalchemy", "psycopg"):
+            raise
+        first = next((line for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise ValueError(
+            f"sweep.storage: cannot open {shown}: {first.strip()}; check that the server "
+            "is up and the login is right (user in the URL, PGPASSWORD or ~/.pgpass)"
+        ) from None
+    return StudyStorage(rdb, AdvisoryLock(url, name), f"PostgreSQL {shown}", True)
 
 
 @contextmanager
@@ -134,7 +174,7 @@ def _file_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _without_password(url: str) -> str:
+def without_password(url: str) -> str:
     """Return ``url`` with any password replaced by ``***``, for messages."""
     scheme, _, rest = url.partition("://")
     credentials, at, location = rest.rpartition("@")

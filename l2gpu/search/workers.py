@@ -54,14 +54,19 @@ def process_started(pid: int) -> int | None:
 
 
 def pid_alive(pid: int) -> bool:
-    """Return whether a process ``pid`` exists on this host."""
+    """Return whether process ``pid`` runs on this host (a zombie, dead, unreaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): the pid exists
+    return state != b"Z"
 
 
 def worker_seed(base_seed: int, ordinal: int) -> int:

@@ -8,7 +8,6 @@ run is then nested under it.
 from __future__ import annotations
 
 import os
-import platform
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +32,9 @@ class MultirunParent(Callback):
         experiment = mlflow_run.ensure_experiment(
             uri, config.logger.experiment, root / config.logger.artifact_dir
         )
-        client = mlflow.MlflowClient(uri)
-        run = client.create_run(
-            experiment,
-            run_name="multirun",
-            tags={mlflow_run.PID_TAG: str(os.getpid()), mlflow_run.HOST_TAG: platform.node()},
-        )
-        os.environ[PARENT_ENV] = run.info.run_id
-        self._uri, self._run_id = uri, run.info.run_id
+        run_id = mlflow_run.start_parent(uri, experiment, "multirun")
+        os.environ[PARENT_ENV] = run_id
+        self._uri, self._run_id = uri, run_id
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """End the parent run."""

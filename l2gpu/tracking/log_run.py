@@ -38,7 +38,9 @@ def write_artifacts(record: RunRecord, folder: Path) -> None:
     cfg = record.cfg
     for path in (record.saved.results, *record.saved.trades.values()):
         shutil.copy2(path, folder / path.name)
-    (folder / "config.yaml").write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
+    resolved = OmegaConf.to_container(OmegaConf.structured(cfg))
+    assert isinstance(resolved, dict)
+    (folder / "config.yaml").write_text(OmegaConf.to_yaml(mlflow_run.public(resolved)))
     stores = record.inputs.stores
     (folder / "fingerprints.json").write_text(
         json.dumps({"book_store": stores.fingerprint, "inputs": stores.inputs}, indent=2)
@@ -85,7 +87,8 @@ def open_job_run(
 ) -> Iterator[str]:
     """Open the job's MLflow run before any work (params, commit, name); yield its id.
 
-    Runs that killed processes left RUNNING in the experiment are marked KILLED first.
+    Runs that killed processes of this host left RUNNING in the experiment are marked KILLED
+    first, and again when the job ends (workers of one study killed while this one ran).
     """
     uri = mlflow_run.tracking_uri(cfg.logger.tracking_uri, root)
     experiment = mlflow_run.ensure_experiment(
@@ -99,9 +102,12 @@ def open_job_run(
     with mlflow_run.tracked_run(name, {"l2gpu.data": cfg.data.name}) as run:
         resolved = OmegaConf.to_container(OmegaConf.structured(cfg))
         assert isinstance(resolved, dict)
-        mlflow.log_params(mlflow_run.flatten(resolved))
+        mlflow.log_params(mlflow_run.flatten(mlflow_run.public(resolved)))
         mlflow.set_tag("git_commit", mlflow_run.git_commit(root))
         yield str(run.info.run_id)
+    closed = mlflow_run.close_orphaned_runs(uri, experiment)
+    if closed:
+        console.print(f"marked {len(closed)} run(s) of killed processes KILLED: {closed}")
 
 
 def log_run(record: RunRecord) -> None:

@@ -1,9 +1,11 @@
 """One MLflow run per job: params, metrics, artifacts, nested runs of the top configs.
 
 The tracking URI is ``logger.tracking_uri``, else ``$MLFLOW_TRACKING_URI``, else
-``sqlite:///<project root>/mlflow.db``; artifacts go to ``<project root>/mlruns``. A run that a
-killed process left RUNNING is marked KILLED the next time a job starts (a process that is
-stopped by a signal it can catch ends its own run as KILLED).
+``sqlite:///<project root>/mlflow.db``; artifacts go to ``<project root>/mlruns``, or, on a
+tracking server (an ``http(s)://`` URI, ``l2gpu server``), wherever the server keeps them. A run
+that a killed process left RUNNING is marked KILLED when a job of the same host starts or ends,
+and when ``l2gpu worker`` has seen its workers end (a process that is stopped by a signal it can
+catch ends its own run as KILLED). Passwords in the config's URLs are not logged.
 """
 
 from __future__ import annotations
@@ -23,7 +25,12 @@ import mlflow
 from filelock import FileLock
 from mlflow.tracking import MlflowClient
 
+from l2gpu.search.workers import pid_alive
+
 SQLITE_PREFIX = "sqlite:///"
+SERVER_PREFIXES = ("http://", "https://")
+SECRET_KEYS = (("sweep", "storage"), ("logger", "tracking_uri"))
+"""Config values that are URLs and may hold a password."""
 STORE_LOCK_TIMEOUT_S = 120
 EXPERIMENT_KIND_TAG = "mlflow.experimentKind"
 """MLflow 3 opens an experiment of kind ``custom_model_development`` on its runs table."""
@@ -87,10 +94,11 @@ def ensure_experiment(uri: str, name: str, artifacts: Path) -> str:
         experiment = client.get_experiment_by_name(name)
         if experiment is not None:
             return str(experiment.experiment_id)
+        served = uri.startswith(SERVER_PREFIXES)  # the server decides where artifacts go
         created = str(
             client.create_experiment(
                 name,
-                artifact_location=artifacts.resolve().as_uri(),
+                artifact_location=None if served else artifacts.resolve().as_uri(),
                 tags={EXPERIMENT_KIND_TAG: "custom_model_development"},
             )
         )
@@ -109,16 +117,6 @@ def find_experiment(uri: str, name: str) -> str | None:
     return None if experiment is None else str(experiment.experiment_id)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def close_orphaned_runs(uri: str, experiment_id: str) -> list[str]:
     """Mark KILLED every RUNNING run of this host whose process no longer exists."""
     client = MlflowClient(uri)
@@ -126,10 +124,33 @@ def close_orphaned_runs(uri: str, experiment_id: str) -> list[str]:
     for run in client.search_runs([experiment_id], "attributes.status = 'RUNNING'"):
         pid = run.data.tags.get(PID_TAG)
         host = run.data.tags.get(HOST_TAG)
-        if pid is not None and host == platform.node() and not _alive(int(pid)):
+        if pid is not None and host == platform.node() and not pid_alive(int(pid)):
             client.set_terminated(run.info.run_id, status="KILLED")
             closed.append(run.info.run_id)
     return closed
+
+
+def start_parent(uri: str, experiment: str, name: str) -> str:
+    """Create a parent run ``name`` of this process (host and pid tagged); return its id.
+
+    Jobs started with its id in ``MLFLOW_PARENT_RUN_ID`` nest their runs under it.
+    """
+    run = MlflowClient(uri).create_run(
+        experiment, run_name=name, tags={PID_TAG: str(os.getpid()), HOST_TAG: platform.node()}
+    )
+    return str(run.info.run_id)
+
+
+def public(config: Mapping[Any, Any]) -> dict[str, Any]:
+    """Return the resolved config with any password in its URLs replaced by ``***``."""
+    from l2gpu.search.storage import without_password
+
+    shown = {str(g): dict(v) if isinstance(v, Mapping) else v for g, v in config.items()}
+    for group, key in SECRET_KEYS:
+        values = shown.get(group)
+        if isinstance(values, dict) and isinstance(values.get(key), str):
+            values[key] = without_password(values[key])
+    return shown
 
 
 def flatten(config: Mapping[Any, Any], prefix: str = "") -> dict[str, str]:

@@ -12,7 +12,7 @@ import pytest
 from l2gpu.search import complete_study, make_storage, open_study, study_name
 from l2gpu.search.journal import JournalFile
 from l2gpu.search.results import WORKER_COLUMN, FolderStore, assemble
-from l2gpu.search.storage import _without_password, storage_kind
+from l2gpu.search.storage import storage_kind, without_password
 from tests.search.toy import SPACE, Recorder, spec
 
 
@@ -86,7 +86,7 @@ def test_storage_urls():
     ]
     for url in ("sqlite:///o.db", "postgresql+psycopg://u@h/db", "mysql://u@h/db"):
         assert storage_kind(url) == "rdb"
-    assert _without_password("postgresql+psycopg://me:secret@db:5432/l2") == (
+    assert without_password("postgresql+psycopg://me:secret@db:5432/l2") == (
         "postgresql+psycopg://me:***@db:5432/l2"
     )
 

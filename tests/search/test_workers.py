@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import optuna
@@ -26,6 +28,7 @@ from l2gpu.search.workers import (
     WORKER_KEY,
     Judge,
     Worker,
+    pid_alive,
     process_started,
     worker_seed,
 )
@@ -67,6 +70,21 @@ def test_a_worker_is_gone_when_its_process_is(dead_pid, live_pid):
     assert started is not None
     records = {"l2gpu.worker.5": {"host": ME.host, "pid": live_pid, "started": started + 1}}
     assert judge(records).owner_gone(owner(5, pid=live_pid)), "a reused pid is not the owner"
+
+
+def test_a_killed_worker_not_reaped_yet_is_gone():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert pid_alive(child.pid)
+        os.kill(child.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert not pid_alive(child.pid), "a zombie (dead, its parent has not waited) is gone"
+        assert judge().owner_gone(owner(3, pid=child.pid))
+    finally:
+        child.wait()
 
 
 def test_another_host_is_judged_by_its_heartbeat():
@@ -129,10 +147,16 @@ def test_a_dead_workers_trial_is_reclaimed_and_a_live_ones_is_waited_for(
     assert evaluate.calls[0].entry.tolist() == [0.3], "the reclaimed trial runs in its own batch"
 
 
-@pytest.mark.parametrize("storage", [None, "sqlite"])
-def test_three_workers_share_one_study_and_run_each_trial_once(tmp_path, storage):
+@pytest.mark.parametrize(
+    "storage", [None, "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_three_workers_share_one_study_and_run_each_trial_once(tmp_path, storage, request):
     log = tmp_path / "evaluations.jsonl"
-    url = f"sqlite:///{tmp_path}/optuna.db" if storage == "sqlite" else None
+    url = {
+        None: None,
+        "sqlite": f"sqlite:///{tmp_path}/optuna.db",
+        "postgres": request.getfixturevalue("postgres_url") if storage == "postgres" else None,
+    }[storage]
     args = {
         "folder": str(tmp_path),
         "log": str(log),
