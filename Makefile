@@ -30,7 +30,7 @@ pytest-cudasim: $(VENV)/.installed-dev
 # The PostgreSQL tests (`.ci/run` runs them after `make test`): the server installed with apt-get
 # when missing (needs root), a throwaway cluster per session, three workers of one study with one
 # SIGKILLed, an MLflow server. L2GPU_PG_REQUIRED=1 makes a missing server a failure, not a skip.
-test-postgres: $(VENV)/.installed-dist
+test-postgres: $(VENV)/.installed-dev
 	$(BIN)/python -m tools.postgres install
 	L2GPU_PG_REQUIRED=1 $(BIN)/pytest -m postgres --postgres
 
@@ -72,10 +72,6 @@ $(VENV)/.installed-base: pyproject.toml | $(VENV)/.python
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/.python
 	$(PIP) install -e ".[dev,gpu-compile,dist]"
 	touch $@ $(VENV)/.installed-base
-
-$(VENV)/.installed-dist: pyproject.toml | $(VENV)/.installed-dev
-	$(PIP) install -e ".[dist]"
-	touch $@
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .gpu-site
