@@ -6,7 +6,9 @@ Arguments are bundled (:mod:`l2gpu.kernels.sweep_args`): ``book`` (:class:`BookA
 
 The bundles are unpacked before the ``prange`` loop: with Numba 0.68, a view taken through a
 named tuple's attribute inside a ``prange`` body and written by an inlined function lost its
-writes (``tests/backtest/test_sweep.py`` would catch it).
+writes (``tests/backtest/test_sweep.py`` would catch it). Each config's rows run in a function
+of their own (``_run_config``), its hot state in locals (``docs/kernels.md``): Numba's parfor
+array analysis fails on the state tuples when they are inlined into the ``prange`` body.
 """
 
 from __future__ import annotations
@@ -18,49 +20,67 @@ from l2gpu.kernels.sweep import make_sweep_ops
 from l2gpu.kernels.sweep_layout import P_SIGNAL
 from l2gpu.kernels.unfused import mul_cpu
 
-_step_row_cpu, _finish_cpu = make_sweep_ops(cpu_device_jit, mul_cpu)
+_load_cpu, _step_cpu, _store_cpu, _finish_inline, _ = make_sweep_ops(cpu_device_jit, mul_cpu)
+_finish_cpu = numba.njit(cache=True)(_finish_inline.py_func)
+
+
+@numba.njit(cache=True)
+def _run_config(
+    first, stop, ts, mid, row_bucket, levels, signal, par, fs, ist, rec_f, rec_i, buckets
+):
+    """Advance one config over rows ``first .. stop-1``, its hot state in locals."""
+    q, h = _load_cpu(par, fs, ist)
+    for t in range(first, stop):
+        h = _step_cpu(
+            t,
+            0,
+            ts[t],
+            mid[t],
+            signal[t],
+            row_bucket[t],
+            levels,
+            q,
+            h,
+            fs,
+            ist,
+            rec_f,
+            rec_i,
+            buckets,
+        )
+    _store_cpu(h, fs, ist)
 
 
 @numba.njit(parallel=True, cache=True)
 def sweep_cpu(book, signals, state, out, first, stop):
     """Advance every config over rows ``first .. stop-1``, configs in parallel."""
     ts, mid, row_bucket, bid_px, bid_sz, ask_px, ask_sz = book
+    levels = (bid_px, bid_sz, ask_px, ask_sz)
     params, fstate, istate = state
     rec_f, rec_i, bucket_pnl = out
     for p in numba.prange(params.shape[0]):
-        # Views of this config's rows, taken once: not once per row.
         par = params[p]
-        fs = fstate[p]
-        ist = istate[p]
-        trades_f = rec_f[p]
-        trades_i = rec_i[p]
-        buckets = bucket_pnl[p]
-        signal = signals[int(par[P_SIGNAL])]
-        for t in range(first, stop):
-            _step_row_cpu(
-                t,
-                0,
-                ts[t],
-                mid[t],
-                signal[t],
-                bid_px,
-                bid_sz,
-                ask_px,
-                ask_sz,
-                row_bucket[t],
-                par,
-                fs,
-                ist,
-                trades_f,
-                trades_i,
-                buckets,
-            )
+        _run_config(
+            first,
+            stop,
+            ts,
+            mid,
+            row_bucket,
+            levels,
+            signals[int(par[P_SIGNAL])],
+            par,
+            fstate[p],
+            istate[p],
+            rec_f[p],
+            rec_i[p],
+            bucket_pnl[p],
+        )
 
 
 @numba.njit(parallel=True, cache=True)
 def finish_cpu(book, state, out):
     """Close every config after the last row (see ``finish``)."""
     ts, mid, _, bid_px, bid_sz, ask_px, ask_sz = book
+    levels = (bid_px, bid_sz, ask_px, ask_sz)
     params, fstate, istate = state
     rec_f, rec_i, bucket_pnl = out
     last = ts.shape[0] - 1
@@ -70,10 +90,7 @@ def finish_cpu(book, state, out):
             0,
             ts[last],
             mid[last],
-            bid_px,
-            bid_sz,
-            ask_px,
-            ask_sz,
+            levels,
             params[p],
             fstate[p],
             istate[p],
