@@ -203,7 +203,24 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         return peak, max_dd, start_eq, equity, bucket
 
     @jit
-    def fill(t, col, ts_t, kind, side, decision, q, acct, book, fs, ist, rec_f, rec_i):
+    def fill(
+        t,
+        col,
+        ts_t,
+        kind,
+        side,
+        decision,
+        q,
+        acct,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        fs,
+        ist,
+        rec_f,
+        rec_i,
+    ):
         """Fill the pending order at row ``t`` (book column ``col``).
 
         ``acct`` is ``(cash, position, entry_px, entry_row, entry_ts, next_entry)``; returns it
@@ -211,7 +228,7 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         """
         cash, position, entry_px, entry_row, entry_ts, next_entry = acct
         qty = q[8]
-        vwap, exhausted = taker_fill(side, qty, col, book[0], book[1], book[2], book[3])
+        vwap, exhausted = taker_fill(side, qty, col, bid_px, bid_sz, ask_px, ask_sz)
         if math.isnan(vwap):
             return acct
         notional = mul(vwap, qty)
@@ -274,11 +291,28 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         return leave
 
     @jit
-    def step(t, offset, ts_t, mid_t, x, bucket_t, book, q, h, fs, ist, rec_f, rec_i, buckets):
+    def step(
+        t,
+        offset,
+        ts_t,
+        mid_t,
+        x,
+        bucket_t,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        q,
+        h,
+        fs,
+        ist,
+        rec_f,
+        rec_i,
+        buckets,
+    ):
         """Advance one config by row ``t``; returns the new hot state.
 
-        ``x`` is its signal at ``t``, ``book`` the tuple ``(bid_px, bid_sz, ask_px, ask_sz)``
-        (book column ``t - offset``).
+        ``x`` is its signal at ``t``; the book's column ``t - offset`` is row ``t``.
         """
         cash, position, entry_px, peak, max_dd, start_eq, last_eq, exposure = h[:8]
         pending, side, target, target_is_time, entry_row, entry_ts, next_entry = h[8:15]
@@ -288,7 +322,22 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         if pending != PENDING_NONE and is_due(t, ts_t, target, target_is_time):
             acct = (cash, position, entry_px, entry_row, entry_ts, next_entry)
             acct = fill(
-                t, t - offset, ts_t, pending, side, decision, q, acct, book, fs, ist, rec_f, rec_i
+                t,
+                t - offset,
+                ts_t,
+                pending,
+                side,
+                decision,
+                q,
+                acct,
+                bid_px,
+                bid_sz,
+                ask_px,
+                ask_sz,
+                fs,
+                ist,
+                rec_f,
+                rec_i,
             )
             cash, position, entry_px, entry_row, entry_ts, next_entry = acct
             pending = PENDING_NONE
@@ -310,7 +359,22 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
                 if q[9] <= 0.0:
                     acct = (cash, position, entry_px, entry_row, entry_ts, next_entry)
                     acct = fill(
-                        t, t - offset, ts_t, kind, side, t, q, acct, book, fs, ist, rec_f, rec_i
+                        t,
+                        t - offset,
+                        ts_t,
+                        kind,
+                        side,
+                        t,
+                        q,
+                        acct,
+                        bid_px,
+                        bid_sz,
+                        ask_px,
+                        ask_sz,
+                        fs,
+                        ist,
+                        rec_f,
+                        rec_i,
                     )
                     cash, position, entry_px, entry_row, entry_ts, next_entry = acct
                     pending = PENDING_NONE
@@ -345,7 +409,22 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         )
 
     @jit
-    def finish(last, offset, ts_last, mid_last, book, par, fs, ist, rec_f, rec_i, buckets):
+    def finish(
+        last,
+        offset,
+        ts_last,
+        mid_last,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        par,
+        fs,
+        ist,
+        rec_f,
+        rec_i,
+        buckets,
+    ):
         """After the last row: drop a pending order, close a position, close the last bucket."""
         q, h = load(par, fs, ist)
         cash, position, entry_px, peak, max_dd, start_eq, last_eq = h[:7]
@@ -363,7 +442,10 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
                 last,
                 q,
                 acct,
-                book,
+                bid_px,
+                bid_sz,
+                ask_px,
+                ask_sz,
                 fs,
                 ist,
                 rec_f,

@@ -13,24 +13,45 @@ array analysis fails on the state tuples when they are inlined into the ``prange
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 
 from l2gpu.kernels.jit import cpu_device_jit
 from l2gpu.kernels.sweep import make_sweep_ops
-from l2gpu.kernels.sweep_layout import P_SIGNAL
+from l2gpu.kernels.sweep_layout import P_SIGNAL, PENDING_NONE
+from l2gpu.kernels.sweep_skip import make_skip_ops
 from l2gpu.kernels.unfused import mul_cpu
 
-_load_cpu, _step_cpu, _store_cpu, _finish_inline, _ = make_sweep_ops(cpu_device_jit, mul_cpu)
-_finish_cpu = numba.njit(cache=True)(_finish_inline.py_func)
+_NO_NRT: dict[str, Any] = {"_nrt": False}
+"""Compile without reference counting (Numba's private option): for code that allocates nothing."""
+
+_load_cpu, _step_cpu, _store_cpu, _finish_inline, _mark_cpu = make_sweep_ops(
+    cpu_device_jit, mul_cpu
+)
+_finish_cpu = numba.njit(cache=True, **_NO_NRT)(_finish_inline.py_func)
+_next_entry_cpu, _skip_flat_cpu = make_skip_ops(cpu_device_jit, mul_cpu, _mark_cpu)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, **_NO_NRT)
 def _run_config(
-    first, stop, ts, mid, row_bucket, levels, signal, par, fs, ist, rec_f, rec_i, buckets
+    first, stop, book, levels, signal, tree, index, par, fs, ist, rec_f, rec_i, buckets
 ):
-    """Advance one config over rows ``first .. stop-1``, its hot state in locals."""
+    """Advance one config over rows ``first .. stop-1``, its hot state in locals.
+
+    Compiled without reference counting (``_nrt=False``; it allocates nothing): the state
+    machine is inlined here, and counting the references to the state rows at every row made
+    the scan four times slower. (Inlined into the ``prange`` body instead, the state tuples
+    fail Numba's parfor array analysis.) With ``index[0]``, a flat config with no order pending
+    jumps to the next row where its entry can fire (``tree``: its signal's block maxima),
+    marking only the rows in between that change something (:mod:`l2gpu.kernels.sweep_skip`).
+    """
+    ts, mid, row_bucket = book
+    bid_px, bid_sz, ask_px, ask_sz = levels
+    skip, offsets, change_at, valid_at = index
     q, h = _load_cpu(par, fs, ist)
-    for t in range(first, stop):
+    t = first
+    while t < stop:
         h = _step_cpu(
             t,
             0,
@@ -38,7 +59,10 @@ def _run_config(
             mid[t],
             signal[t],
             row_bucket[t],
-            levels,
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
             q,
             h,
             fs,
@@ -47,26 +71,40 @@ def _run_config(
             rec_i,
             buckets,
         )
+        t += 1
+        if skip and t < stop and h[8] == PENDING_NONE and h[1] == 0.0:
+            f = _next_entry_cpu(signal, tree, offsets, max(t, h[14]), stop, q)
+            if f > t:
+                h = _skip_flat_cpu(
+                    t, f, h, ts, mid, row_bucket, change_at, valid_at, fs, ist, buckets
+                )
+                t = f
     _store_cpu(h, fs, ist)
 
 
 @numba.njit(parallel=True, cache=True)
-def sweep_cpu(book, signals, state, out, first, stop):
-    """Advance every config over rows ``first .. stop-1``, configs in parallel."""
+def sweep_cpu(book, signals, state, out, first, stop, index):
+    """Advance every config over rows ``first .. stop-1``, configs in parallel.
+
+    ``index`` (:class:`~l2gpu.kernels.sweep_args.SkipIndex`) says which configs skip flat rows.
+    """
     ts, mid, row_bucket, bid_px, bid_sz, ask_px, ask_sz = book
+    rows = (ts, mid, row_bucket)
     levels = (bid_px, bid_sz, ask_px, ask_sz)
     params, fstate, istate = state
     rec_f, rec_i, bucket_pnl = out
+    flags, tree, offsets, change_at, valid_at = index
     for p in numba.prange(params.shape[0]):
         par = params[p]
+        s = int(par[P_SIGNAL])
         _run_config(
             first,
             stop,
-            ts,
-            mid,
-            row_bucket,
+            rows,
             levels,
-            signals[int(par[P_SIGNAL])],
+            signals[s],
+            tree[s],
+            (flags[p], offsets, change_at, valid_at),
             par,
             fstate[p],
             istate[p],
@@ -80,7 +118,6 @@ def sweep_cpu(book, signals, state, out, first, stop):
 def finish_cpu(book, state, out):
     """Close every config after the last row (see ``finish``)."""
     ts, mid, _, bid_px, bid_sz, ask_px, ask_sz = book
-    levels = (bid_px, bid_sz, ask_px, ask_sz)
     params, fstate, istate = state
     rec_f, rec_i, bucket_pnl = out
     last = ts.shape[0] - 1
@@ -90,7 +127,10 @@ def finish_cpu(book, state, out):
             0,
             ts[last],
             mid[last],
-            levels,
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
             params[p],
             fstate[p],
             istate[p],

@@ -77,7 +77,6 @@ def _sweep_kernel(book, signals, order, state, out, offset):
     rows = book.ts.shape[0]
     lead = min(cuda.blockIdx.x * cuda.blockDim.x, configs - 1)
     block_signal = int(params[order[lead], P_SIGNAL])
-    levels = (book.bid_px, book.bid_sz, book.ask_px, book.ask_sz)
     # This thread's config rows, taken once, and its hot state in registers until the end (a
     # thread past the last config loads the last config's rows but never steps or stores them).
     row = order[min(p, configs - 1)]
@@ -109,7 +108,10 @@ def _sweep_kernel(book, signals, order, state, out, offset):
                     mid_tile[k],
                     x,
                     bucket_tile[k],
-                    levels,
+                    book.bid_px,
+                    book.bid_sz,
+                    book.ask_px,
+                    book.ask_sz,
                     q,
                     h,
                     fs,
@@ -139,7 +141,10 @@ def _finish_kernel(book, state, out, offset):
             offset,
             book.ts[last],
             book.mid[last],
-            (book.bid_px, book.bid_sz, book.ask_px, book.ask_sz),
+            book.bid_px,
+            book.bid_sz,
+            book.ask_px,
+            book.ask_sz,
             params[p],
             fstate[p],
             istate[p],

@@ -35,6 +35,7 @@ per-bucket pnl on the book's device.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -47,6 +48,7 @@ from l2gpu.backend.engine import resolve_engine
 from l2gpu.backtest.cpu_driver import record_cpu, run_cpu
 from l2gpu.backtest.params import config_table, encode, expand_grid, normalise
 from l2gpu.backtest.result import SweepResult, metrics_from_state, trades_frame
+from l2gpu.backtest.skip_plan import Skipping
 from l2gpu.backtest.sweep_inputs import book_arrays, signal_matrix
 from l2gpu.backtest.validation import check_sweep_inputs
 from l2gpu.core.spans import Window
@@ -76,6 +78,7 @@ def sweep(
     sharpe_bucket: str = "1s",
     progress: Progress | None = None,
     bucket_returns: bool = False,
+    skipping: Skipping = "auto",
 ) -> SweepResult:
     """Backtest every config of the threshold family against ``book`` (see the module doc).
 
@@ -106,6 +109,11 @@ def sweep(
         0), the input of the overfitting statistics. It lives on the book's device and is a
         transposed view of the kernel's ``[configs, buckets]`` matrix (column ``j`` is
         contiguous), not a copy.
+    skipping : {"auto", "always", "never"}
+        On the CPU, which configs jump over the rows where, flat, their entry cannot fire
+        (the results are the same bits either way; ``docs/engines.md``): ``"auto"`` those with
+        few entries by an estimate of their trade density (:mod:`l2gpu.backtest.skip_plan`).
+        The GPU scans every row.
 
     Returns
     -------
@@ -134,7 +142,10 @@ def sweep(
         from l2gpu.backtest.gpu_driver import record_gpu as record_pass
         from l2gpu.backtest.gpu_driver import run_gpu as main_pass
     else:
-        main_pass, record_pass = run_cpu, record_cpu
+        if skipping not in ("auto", "always", "never"):
+            raise ValueError(f"skipping must be 'auto', 'always' or 'never', got {skipping!r}")
+        main_pass = functools.partial(run_cpu, skipping=skipping)
+        record_pass = functools.partial(record_cpu, skipping=skipping)
     started = time.perf_counter()
     fstate, istate, bucket_pnl = main_pass(inputs, matrix, par, n_buckets, chunk_rows, progress)
     seconds = time.perf_counter() - started
