@@ -163,16 +163,35 @@ def check_workload(w: sweep_workloads.Workload, configs: int = 6, rows: int = 40
         np.testing.assert_allclose(table.pnl[i], want["pnl"], rtol=1e-10, atol=1e-12)
 
 
+def check_skipping(w: sweep_workloads.Workload, rows: int = 100_000) -> None:
+    """Skipping (every config) against the dense scan on the head of ``w``: the same bits."""
+    import pandas as pd
+
+    head = w.book[:rows]
+    signals = {k: v[:rows] for k, v in w.signals.items()}
+    dense, skipped = (
+        sweep(head, signals, grid=w.grid, engine="cpu", skipping=mode, bucket_returns=True)
+        for mode in ("never", "always")
+    )
+    pd.testing.assert_frame_equal(dense.table, skipped.table, check_exact=True)
+    assert dense.bucket_pnl is not None and skipped.bucket_pnl is not None
+    assert np.array_equal(dense.bucket_pnl, skipped.bucket_pnl)
+
+
 def time_workload(w: sweep_workloads.Workload, engine: str, **options: Any) -> dict[str, Any]:
-    """Median wall seconds of the sweep of ``w`` (``options`` go to ``sweep``), its density."""
+    """Median wall and CPU seconds of the sweep of ``w`` (``options`` go to ``sweep``), density.
+
+    CPU seconds (all threads) say more than wall seconds on a machine shared with other jobs.
+    """
     n, rows = w.configs, len(w.book)
     sweep(w.book[:1000], {k: v[:1000] for k, v in w.signals.items()}, grid=w.grid, engine=engine)
-    results = []
-
-    def run() -> None:
+    results, walls, cpus = [], [], []
+    for _ in range(repeats(n * rows)):
+        wall, cpu = time.perf_counter(), time.process_time()
         results.append(sweep(w.book, w.signals, grid=w.grid, engine=engine, **options))
-
-    seconds = median_seconds(run, repeat=repeats(n * rows), warmup=0)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    seconds = statistics.median(walls)
     return {
         "workload": w.name,
         "rows": rows,
@@ -180,25 +199,35 @@ def time_workload(w: sweep_workloads.Workload, engine: str, **options: Any) -> d
         "engine": engine,
         **{k: str(v) for k, v in options.items()},
         "seconds": seconds,
+        "cpu_seconds": statistics.median(cpus),
         "steps_per_s": n * rows / seconds,
         **sweep_workloads.density(results[-1].table, rows),
     }
 
 
 def run_workloads(names: list[str], engines: list[str], has_vectorbt: bool) -> list[dict]:
-    """Check, then time each named workload on each engine (vectorbt beside the dense one)."""
+    """Check, then time each named workload on each engine (vectorbt beside the dense one).
+
+    On the CPU each is timed twice: the dense scan (``skipping="never"``) and the default.
+    """
     out = []
     for name in names:
         w = getattr(sweep_workloads, name)()
         check_workload(w)
-        print(f"{name}: engine vs plain-Python event loop: ok")
+        check_skipping(w)
+        print(f"{name}: engine vs plain-Python event loop, skipping vs dense scan: ok")
+        vbt = float("nan")
+        if name == "dense" and has_vectorbt:
+            vbt = time_vectorbt(w.book, w.signals["imb"], w.configs)
         for engine in engines:
-            row = time_workload(w, engine)
-            if name == "dense" and has_vectorbt:
-                row["vectorbt_seconds"] = time_vectorbt(w.book, w.signals["imb"], w.configs)
-                row["vectorbt_ratio"] = row["vectorbt_seconds"] / row["seconds"]
-            print(json.dumps(row))
-            out.append(row)
+            for options in (
+                ({"skipping": "never"}, {"skipping": "auto"}) if engine == "cpu" else ({},)
+            ):
+                row = time_workload(w, engine, **options)
+                row["vectorbt_seconds"] = vbt
+                row["vectorbt_ratio"] = vbt / row["seconds"]
+                print(json.dumps(row))
+                out.append(row)
     return out
 
 
