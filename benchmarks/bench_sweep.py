@@ -13,7 +13,9 @@ runs above ``--cpu-budget`` steps are skipped (they are a GPU's job); the GPU ru
 finds a device. Each figure is the median of 5 timed runs (3 above 10**8 steps) after a warm-up;
 ``kernel steps/s`` leaves out the host-side preparation of the configs.
 Run: ``.venv/bin/python -m benchmarks.bench_sweep`` (``pip install -e '.[bench]'`` for vectorbt);
-the GPU rows alone: ``--engines gpu --configs 1000 10000 100000 --rows 10000000``.
+the GPU rows alone: ``--engines gpu --configs 1000 10000 100000 --rows 10000000``. The named
+workloads of :mod:`benchmarks.sweep_workloads` (the dense sweep and the research grid, with
+their trade density and exposure): ``--workloads dense research``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks import sweep_workloads
 from benchmarks.common import machine, median_seconds
 from l2gpu.backend.engine import gpu_status
 from l2gpu.backtest import METRICS, sweep
@@ -35,20 +38,14 @@ from l2gpu.data import Book, synthetic
 from l2gpu.features import compute
 from tests.reference_sweep import backtest
 
-FEE_BPS = 5.0
-SIZE = 0.01
+FEE_BPS = sweep_workloads.FEE_BPS
+SIZE = sweep_workloads.SIZE
 INTEGER_METRICS = ("n_trades", "depth_exhausted", "open_position")
 
 
 def configs_for(n: int) -> dict[str, list[object]]:
-    return {
-        "signal": ["imb"],
-        "entry": list(np.linspace(0.2, 0.95, n)),
-        "exit": [0.0],
-        "size": [SIZE],
-        "direction": ["long"],
-        "taker_fee_bps": [FEE_BPS],
-    }
+    """``n`` long-only configs on ``imb`` (the dense workload's grid)."""
+    return sweep_workloads.dense_grid(n)
 
 
 def book_and_signal(rows: int, seed: int = 11) -> tuple[Book, np.ndarray]:
@@ -153,6 +150,87 @@ def time_vectorbt(book: Book, signal: np.ndarray, n: int) -> float:
     return median_seconds(lambda: run(len(book)), repeat=repeats(n * len(book)), warmup=0)
 
 
+def check_workload(w: sweep_workloads.Workload, configs: int = 6, rows: int = 4000) -> None:
+    """The engine against the plain-Python event loop on the head of ``w``, a few configs."""
+    head = w.book[:rows]
+    signals = {k: v[:rows] for k, v in w.signals.items()}
+    table = sweep(head, signals, grid=w.grid, engine="cpu").table
+    step = max(1, len(table) // configs)
+    for i in range(0, len(table), step):
+        cfg = {k: table[k][i] for k in w.grid}
+        want, _ = backtest(head, signals[cfg["signal"]], cfg)
+        assert table.n_trades[i] == want["n_trades"], (w.name, i)
+        np.testing.assert_allclose(table.pnl[i], want["pnl"], rtol=1e-10, atol=1e-12)
+
+
+def check_skipping(w: sweep_workloads.Workload, rows: int = 100_000) -> None:
+    """Skipping (every config) against the dense scan on the head of ``w``: the same bits."""
+    import pandas as pd
+
+    head = w.book[:rows]
+    signals = {k: v[:rows] for k, v in w.signals.items()}
+    dense, skipped = (
+        sweep(head, signals, grid=w.grid, engine="cpu", skipping=mode, bucket_returns=True)
+        for mode in ("never", "always")
+    )
+    pd.testing.assert_frame_equal(dense.table, skipped.table, check_exact=True)
+    assert dense.bucket_pnl is not None and skipped.bucket_pnl is not None
+    assert np.array_equal(dense.bucket_pnl, skipped.bucket_pnl)
+
+
+def time_workload(w: sweep_workloads.Workload, engine: str, **options: Any) -> dict[str, Any]:
+    """Median wall and CPU seconds of the sweep of ``w`` (``options`` go to ``sweep``), density.
+
+    CPU seconds (all threads) say more than wall seconds on a machine shared with other jobs.
+    """
+    n, rows = w.configs, len(w.book)
+    sweep(w.book[:1000], {k: v[:1000] for k, v in w.signals.items()}, grid=w.grid, engine=engine)
+    results, walls, cpus = [], [], []
+    for _ in range(repeats(n * rows)):
+        wall, cpu = time.perf_counter(), time.process_time()
+        results.append(sweep(w.book, w.signals, grid=w.grid, engine=engine, **options))
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    seconds = statistics.median(walls)
+    return {
+        "workload": w.name,
+        "rows": rows,
+        "configs": n,
+        "engine": engine,
+        **{k: str(v) for k, v in options.items()},
+        "seconds": seconds,
+        "cpu_seconds": statistics.median(cpus),
+        "steps_per_s": n * rows / seconds,
+        **sweep_workloads.density(results[-1].table, rows),
+    }
+
+
+def run_workloads(names: list[str], engines: list[str], has_vectorbt: bool) -> list[dict]:
+    """Check, then time each named workload on each engine (vectorbt beside the dense one).
+
+    On the CPU each is timed twice: the dense scan (``skipping="never"``) and the default.
+    """
+    out = []
+    for name in names:
+        w = getattr(sweep_workloads, name)()
+        check_workload(w)
+        check_skipping(w)
+        print(f"{name}: engine vs plain-Python event loop, skipping vs dense scan: ok")
+        vbt = float("nan")
+        if name == "dense" and has_vectorbt:
+            vbt = time_vectorbt(w.book, w.signals["imb"], w.configs)
+        for engine in engines:
+            for options in (
+                ({"skipping": "never"}, {"skipping": "auto"}) if engine == "cpu" else ({},)
+            ):
+                row = time_workload(w, engine, **options)
+                row["vectorbt_seconds"] = vbt
+                row["vectorbt_ratio"] = vbt / row["seconds"]
+                print(json.dumps(row))
+                out.append(row)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, nargs="+", default=[10**5, 10**6, 10**7])
@@ -166,12 +244,23 @@ def main() -> None:
         help="largest configs x rows matrix handed to vectorbt",
     )
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument(
+        "--workloads",
+        nargs="+",
+        choices=["dense", "research"],
+        help="time these named workloads (benchmarks/sweep_workloads.py) instead of the table",
+    )
     args = parser.parse_args()
     status = gpu_status()
     on_gpu = status.usable and not status.simulator
     engines = [e for e in args.engines if e == "cpu" or on_gpu]
     has_vectorbt = importlib.util.find_spec("vectorbt") is not None
     print(f"machine: {machine()}; GPU: {status.device_name or status.reason}")
+    if args.workloads:
+        rows_out = run_workloads(args.workloads, engines, has_vectorbt)
+        if args.json:
+            args.json.write_text(json.dumps(rows_out, indent=1))
+        return
     big, signal_all = book_and_signal(max(args.rows))
     check_engine(big, signal_all)
     print("engine vs plain-Python event loop: ok")

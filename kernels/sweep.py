@@ -13,9 +13,16 @@ One config walks the rows in order; at each row ``t``:
 An order meeting an empty book side does not fill (an entry is dropped; an exit is retried by
 the exit rules on later rows). :func:`finish` drops an order still pending after the last row
 and closes an open position against the last row; when that side of the last row is empty the
-position stays open (``F_POSITION`` is left as it is, and the results report it). All state lives
-in the rows of ``fstate`` and ``istate`` (layout in :mod:`l2gpu.kernels.sweep_layout`), so rows
-can be fed in chunks.
+position stays open (``F_POSITION`` is left as it is, and the results report it).
+
+State lives in the rows of ``fstate`` and ``istate`` (layout in :mod:`l2gpu.kernels.sweep_layout`)
+between chunks of rows. Within a chunk a driver keeps it in locals: :func:`load` reads a config's
+parameters once (as the tuple ``q``) and its hot state (what every row reads or writes: cash,
+position, the pending order, the drawdown and bucket marks, the clock) as the tuple ``h``;
+``step`` takes and returns ``h``, row after row; :func:`store` writes ``h`` back at the end of
+the chunk. Fields only fills and bucket closes touch (fees, turnover, round-trip statistics,
+the Sharpe accumulators) stay in the arrays, written where they change. Registers can then hold
+the hot state: the compiler need not prove that stores to the state rows do not alias.
 
 Every product that feeds a sum is taken with ``mul``, the target's unfused product
 (:mod:`l2gpu.kernels.unfused`): the CUDA twin then rounds money exactly as the CPU does, so
@@ -97,7 +104,7 @@ from l2gpu.kernels.sweep_layout import (
 
 
 def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
-    """Compile the state machine with ``jit``; return ``(step_row, finish)``.
+    """Compile the state machine with ``jit``; return ``(load, step, store, finish, mark)``.
 
     ``mul`` is the target's unfused product (``mul_cpu`` or ``mul_cuda``). The execution models
     it composes (:mod:`l2gpu.kernels.execution`): the taker fill, one latency (decision to
@@ -108,13 +115,64 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
     due_at, is_due = make_latency_ops(jit)
 
     @jit
-    def add_buckets(fs, ist, change, zeros, buckets):
-        """Welford update with the closed bucket's ``change``, then ``zeros`` empty buckets.
+    def load(par, fs, ist):
+        """``(q, h)``: the parameters and the hot state of one config (see the module doc)."""
+        q = (
+            par[P_ENTRY],
+            par[P_EXIT],
+            par[P_DIRECTION] >= 0.0,  # longs allowed
+            par[P_DIRECTION] <= 0.0,  # shorts allowed
+            par[P_MAX_HOLD],
+            par[P_MAX_HOLD_IS_TIME] > 0.0,
+            mul(par[P_STOP_BPS], 1e-4),
+            mul(par[P_TAKE_PROFIT_BPS], 1e-4),
+            par[P_SIZE],
+            par[P_LATENCY],
+            1 if par[P_LATENCY_IS_TIME] > 0.0 else 0,
+            par[P_FEE_BPS],
+            int(par[P_COOLDOWN]),
+        )
+        h = (
+            fs[F_CASH],
+            fs[F_POSITION],
+            fs[F_ENTRY_PX],
+            fs[F_PEAK],
+            fs[F_MAX_DRAWDOWN],
+            fs[F_BUCKET_START_EQUITY],
+            fs[F_LAST_EQUITY],
+            fs[F_EXPOSURE_NS],
+            ist[I_PENDING],
+            ist[I_PENDING_SIDE],
+            ist[I_TARGET],
+            ist[I_TARGET_IS_TIME],
+            ist[I_ENTRY_ROW],
+            ist[I_ENTRY_TS],
+            ist[I_NEXT_ENTRY_ROW],
+            ist[I_BUCKET],
+            ist[I_LAST_TS],
+            ist[I_STARTED],
+            ist[I_DECISION_ROW],
+        )
+        return q, h
 
-        The change is also written to ``buckets[bucket]`` unless ``buckets`` is empty.
+    @jit
+    def store(h, fs, ist):
+        """Write the hot state ``h`` back into the config's state rows."""
+        fs[F_CASH], fs[F_POSITION], fs[F_ENTRY_PX], fs[F_PEAK] = h[0], h[1], h[2], h[3]
+        fs[F_MAX_DRAWDOWN], fs[F_BUCKET_START_EQUITY], fs[F_LAST_EQUITY] = h[4], h[5], h[6]
+        fs[F_EXPOSURE_NS] = h[7]
+        ist[I_PENDING], ist[I_PENDING_SIDE], ist[I_TARGET], ist[I_TARGET_IS_TIME] = h[8:12]
+        ist[I_ENTRY_ROW], ist[I_ENTRY_TS], ist[I_NEXT_ENTRY_ROW], ist[I_BUCKET] = h[12:16]
+        ist[I_LAST_TS], ist[I_STARTED], ist[I_DECISION_ROW] = h[16], h[17], h[18]
+
+    @jit
+    def add_buckets(fs, ist, index, change, zeros, buckets):
+        """Welford update with bucket ``index``'s ``change``, then ``zeros`` empty buckets.
+
+        The change is also written to ``buckets[index]`` unless ``buckets`` is empty.
         """
         if buckets.shape[0] > 0:
-            buckets[ist[I_BUCKET]] = change
+            buckets[index] = change
         n = ist[I_BUCKETS] + 1
         delta = change - fs[F_SHARPE_MEAN]
         fs[F_SHARPE_MEAN] += delta / n
@@ -128,45 +186,73 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
             ist[I_BUCKETS] = total
 
     @jit
-    def fill(t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i):
-        """Fill the pending order at row ``t`` (book index ``t - offset``).
+    def mark(bucket_t, equity, peak, max_dd, start_eq, last_eq, bucket, fs, ist, buckets):
+        """Mark ``equity`` at a row of bucket ``bucket_t``: drawdown and the Sharpe buckets.
 
-        Returns False, filling nothing, when that side of the book is empty.
+        Returns the new ``(peak, max_dd, start_eq, last_eq, bucket)``.
         """
-        side = ist[I_PENDING_SIDE]
-        qty = par[P_SIZE]
-        vwap, exhausted = taker_fill(side, qty, t - offset, bid_px, bid_sz, ask_px, ask_sz)
-        kind = ist[I_PENDING]
-        ist[I_PENDING] = PENDING_NONE
+        if equity > peak:
+            peak = equity
+        drawdown = peak - equity
+        if drawdown > max_dd:
+            max_dd = drawdown
+        if bucket_t != bucket:
+            add_buckets(fs, ist, bucket, last_eq - start_eq, bucket_t - bucket - 1, buckets)
+            start_eq = last_eq
+            bucket = bucket_t
+        return peak, max_dd, start_eq, equity, bucket
+
+    @jit
+    def fill(
+        t,
+        col,
+        ts_t,
+        kind,
+        side,
+        decision,
+        q,
+        acct,
+        bid_px,
+        bid_sz,
+        ask_px,
+        ask_sz,
+        fs,
+        ist,
+        rec_f,
+        rec_i,
+    ):
+        """Fill the pending order at row ``t`` (book column ``col``).
+
+        ``acct`` is ``(cash, position, entry_px, entry_row, entry_ts, next_entry)``; returns it
+        updated, or unchanged when that side of the book is empty (nothing fills).
+        """
+        cash, position, entry_px, entry_row, entry_ts, next_entry = acct
+        qty = q[8]
+        vwap, exhausted = taker_fill(side, qty, col, bid_px, bid_sz, ask_px, ask_sz)
         if math.isnan(vwap):
-            return False
+            return acct
         notional = mul(vwap, qty)
-        fee = fee_of(notional, par[P_FEE_BPS])
-        fs[F_CASH] -= mul(float(side), notional) + fee
+        fee = fee_of(notional, q[11])
+        cash -= mul(float(side), notional) + fee
         fs[F_FEES] += fee
         fs[F_TURNOVER] += notional
         if exhausted:
             ist[I_DEPTH_EXHAUSTED] += 1
         # Record buffers hold the round trips the sweep counted: a position still open at the
         # end (its exit never filled) has no row to write its entry into.
-        recording = rec_f.shape[0] > ist[I_TRADES]
+        k = ist[I_TRADES]
+        recording = rec_f.shape[0] > k
         if kind == PENDING_ENTRY:
-            fs[F_POSITION] = side * qty
-            fs[F_ENTRY_PX] = vwap
             fs[F_ENTRY_FEE] = fee
-            ist[I_ENTRY_ROW] = t
-            ist[I_ENTRY_TS] = ts_t
             if recording:
-                k = ist[I_TRADES]
                 rec_f[k, R_SIZE] = side * qty
                 rec_f[k, R_ENTRY_PX] = vwap
                 rec_f[k, R_ENTRY_FEE] = fee
                 rec_i[k, R_ENTRY_ROW] = t
                 rec_i[k, R_ENTRY_TS] = ts_t
-                rec_i[k, R_ENTRY_DECISION_ROW] = ist[I_DECISION_ROW]
-            return True
-        position = fs[F_POSITION]
-        gross = mul(position, vwap - fs[F_ENTRY_PX])
+                rec_i[k, R_ENTRY_DECISION_ROW] = decision
+            return cash, side * qty, vwap, t, ts_t, next_entry
+        gross = mul(position, vwap - entry_px)
         net = gross - fs[F_ENTRY_FEE] - fee
         fs[F_GROSS] += gross
         if net > 0.0:
@@ -174,151 +260,153 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
             fs[F_SUM_WIN] += net
         elif net < 0.0:
             fs[F_SUM_LOSS] -= net
-        fs[F_HOLD_NS] += ts_t - ist[I_ENTRY_TS]
+        fs[F_HOLD_NS] += ts_t - entry_ts
         if recording:
-            k = ist[I_TRADES]
             rec_f[k, R_EXIT_PX] = vwap
             rec_f[k, R_EXIT_FEE] = fee
             rec_f[k, R_NET] = net
             rec_i[k, R_EXIT_ROW] = t
             rec_i[k, R_EXIT_TS] = ts_t
-            rec_i[k, R_EXIT_DECISION_ROW] = ist[I_DECISION_ROW]
-        ist[I_TRADES] += 1
-        fs[F_POSITION] = 0.0
-        ist[I_NEXT_ENTRY_ROW] = t + 1 + int(par[P_COOLDOWN])
-        return True
+            rec_i[k, R_EXIT_DECISION_ROW] = decision
+        ist[I_TRADES] = k + 1
+        return cash, 0.0, entry_px, entry_row, entry_ts, t + 1 + q[12]
 
     @jit
-    def place(
-        t, offset, ts_t, kind, side, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i
-    ):
-        """Place an order decided at row ``t``; with zero latency it fills at ``t``."""
-        ist[I_PENDING] = kind
-        ist[I_DECISION_ROW] = t
-        ist[I_PENDING_SIDE] = side
-        latency = par[P_LATENCY]
-        if latency <= 0.0:
-            fill(t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
+    def leaves(t, ts_t, mid_t, x, q, position, entry_px, entry_row, entry_ts):
+        """Whether an exit rule fires at row ``t`` for the open ``position``."""
+        if position > 0.0:
+            leave = x <= q[1]
         else:
-            is_time = 1 if par[P_LATENCY_IS_TIME] > 0.0 else 0
-            ist[I_TARGET] = due_at(t, ts_t, latency, is_time)
-            ist[I_TARGET_IS_TIME] = is_time
+            leave = x >= -q[1]
+        if q[4] >= 0.0:
+            held = float(ts_t - entry_ts) if q[5] else float(t - entry_row)
+            leave = leave or held >= q[4]
+        stop, take = q[6], q[7]
+        if position > 0.0:
+            leave = leave or (stop > 0.0 and mid_t <= entry_px * (1.0 - stop))
+            leave = leave or (take > 0.0 and mid_t >= entry_px * (1.0 + take))
+        else:
+            leave = leave or (stop > 0.0 and mid_t >= entry_px * (1.0 + stop))
+            leave = leave or (take > 0.0 and mid_t <= entry_px * (1.0 - take))
+        return leave
 
     @jit
-    def mark(bucket, equity, fs, ist, buckets):
-        """Mark equity at a row: drawdown and the per-bucket changes behind the Sharpe ratio."""
-        if equity > fs[F_PEAK]:
-            fs[F_PEAK] = equity
-        drawdown = fs[F_PEAK] - equity
-        if drawdown > fs[F_MAX_DRAWDOWN]:
-            fs[F_MAX_DRAWDOWN] = drawdown
-        if bucket != ist[I_BUCKET]:
-            add_buckets(
-                fs,
-                ist,
-                fs[F_LAST_EQUITY] - fs[F_BUCKET_START_EQUITY],
-                bucket - ist[I_BUCKET] - 1,
-                buckets,
-            )
-            fs[F_BUCKET_START_EQUITY] = fs[F_LAST_EQUITY]
-            ist[I_BUCKET] = bucket
-        fs[F_LAST_EQUITY] = equity
-
-    @jit
-    def step_row(
+    def step(
         t,
         offset,
         ts_t,
         mid_t,
         x,
+        bucket_t,
         bid_px,
         bid_sz,
         ask_px,
         ask_sz,
-        bucket_t,
-        par,
+        q,
+        h,
         fs,
         ist,
         rec_f,
         rec_i,
         buckets,
     ):
-        """Advance one config by row ``t`` (``x`` is its signal at ``t``)."""
-        if ist[I_STARTED] > 0 and fs[F_POSITION] != 0.0:
-            fs[F_EXPOSURE_NS] += ts_t - ist[I_LAST_TS]
-        ist[I_LAST_TS] = ts_t
-        ist[I_STARTED] = 1
-        if ist[I_PENDING] != PENDING_NONE and is_due(t, ts_t, ist[I_TARGET], ist[I_TARGET_IS_TIME]):
-            fill(t, offset, ts_t, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
-        if ist[I_PENDING] == PENDING_NONE:
-            position = fs[F_POSITION]
+        """Advance one config by row ``t``; returns the new hot state.
+
+        ``x`` is its signal at ``t``; the book's column ``t - offset`` is row ``t``.
+        """
+        cash, position, entry_px, peak, max_dd, start_eq, last_eq, exposure = h[:8]
+        pending, side, target, target_is_time, entry_row, entry_ts, next_entry = h[8:15]
+        bucket, last_ts, started, decision = h[15:]
+        if started > 0 and position != 0.0:
+            exposure += ts_t - last_ts
+        if pending != PENDING_NONE and is_due(t, ts_t, target, target_is_time):
+            acct = (cash, position, entry_px, entry_row, entry_ts, next_entry)
+            acct = fill(
+                t,
+                t - offset,
+                ts_t,
+                pending,
+                side,
+                decision,
+                q,
+                acct,
+                bid_px,
+                bid_sz,
+                ask_px,
+                ask_sz,
+                fs,
+                ist,
+                rec_f,
+                rec_i,
+            )
+            cash, position, entry_px, entry_row, entry_ts, next_entry = acct
+            pending = PENDING_NONE
+        if pending == PENDING_NONE:
+            kind, new_side = PENDING_NONE, 0
             if position == 0.0:
-                if t >= ist[I_NEXT_ENTRY_ROW]:
-                    direction = par[P_DIRECTION]
-                    side = 0
-                    if x >= par[P_ENTRY] and direction >= 0.0:
-                        side = 1
-                    elif x <= -par[P_ENTRY] and direction <= 0.0:
-                        side = -1
-                    if side != 0:
-                        place(
-                            t,
-                            offset,
-                            ts_t,
-                            PENDING_ENTRY,
-                            side,
-                            bid_px,
-                            bid_sz,
-                            ask_px,
-                            ask_sz,
-                            par,
-                            fs,
-                            ist,
-                            rec_f,
-                            rec_i,
-                        )
-            elif t > ist[I_ENTRY_ROW]:
-                entry_px = fs[F_ENTRY_PX]
-                if position > 0.0:
-                    leave = x <= par[P_EXIT]
-                else:
-                    leave = x >= -par[P_EXIT]
-                if par[P_MAX_HOLD] >= 0.0:
-                    if par[P_MAX_HOLD_IS_TIME] > 0.0:
-                        held = float(ts_t - ist[I_ENTRY_TS])
-                    else:
-                        held = float(t - ist[I_ENTRY_ROW])
-                    leave = leave or held >= par[P_MAX_HOLD]
-                stop = mul(par[P_STOP_BPS], 1e-4)
-                take = mul(par[P_TAKE_PROFIT_BPS], 1e-4)
-                if position > 0.0:
-                    leave = leave or (stop > 0.0 and mid_t <= entry_px * (1.0 - stop))
-                    leave = leave or (take > 0.0 and mid_t >= entry_px * (1.0 + take))
-                else:
-                    leave = leave or (stop > 0.0 and mid_t >= entry_px * (1.0 + stop))
-                    leave = leave or (take > 0.0 and mid_t <= entry_px * (1.0 - take))
-                if leave:
-                    side = -1 if position > 0.0 else 1
-                    place(
+                if t >= next_entry:
+                    if x >= q[0] and q[2]:
+                        kind, new_side = PENDING_ENTRY, 1
+                    elif x <= -q[0] and q[3]:
+                        kind, new_side = PENDING_ENTRY, -1
+            elif t > entry_row and leaves(
+                t, ts_t, mid_t, x, q, position, entry_px, entry_row, entry_ts
+            ):
+                kind, new_side = PENDING_EXIT, -1 if position > 0.0 else 1
+            if kind != PENDING_NONE:
+                # Place the order decided at t; with zero latency it fills at t.
+                pending, side, decision = kind, new_side, t
+                if q[9] <= 0.0:
+                    acct = (cash, position, entry_px, entry_row, entry_ts, next_entry)
+                    acct = fill(
                         t,
-                        offset,
+                        t - offset,
                         ts_t,
-                        PENDING_EXIT,
+                        kind,
                         side,
+                        t,
+                        q,
+                        acct,
                         bid_px,
                         bid_sz,
                         ask_px,
                         ask_sz,
-                        par,
                         fs,
                         ist,
                         rec_f,
                         rec_i,
                     )
-        equity = fs[F_LAST_EQUITY]
+                    cash, position, entry_px, entry_row, entry_ts, next_entry = acct
+                    pending = PENDING_NONE
+                else:
+                    target_is_time = q[10]
+                    target = due_at(t, ts_t, q[9], target_is_time)
+        equity = last_eq
         if not math.isnan(mid_t):
-            equity = fs[F_CASH] + mul(fs[F_POSITION], mid_t)
-        mark(bucket_t, equity, fs, ist, buckets)
+            equity = cash + mul(position, mid_t)
+        marks = mark(bucket_t, equity, peak, max_dd, start_eq, last_eq, bucket, fs, ist, buckets)
+        peak, max_dd, start_eq, last_eq, bucket = marks
+        return (
+            cash,
+            position,
+            entry_px,
+            peak,
+            max_dd,
+            start_eq,
+            last_eq,
+            exposure,
+            pending,
+            side,
+            target,
+            target_is_time,
+            entry_row,
+            entry_ts,
+            next_entry,
+            bucket,
+            ts_t,
+            1,
+            decision,
+        )
 
     @jit
     def finish(
@@ -338,22 +426,43 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         buckets,
     ):
         """After the last row: drop a pending order, close a position, close the last bucket."""
-        ist[I_PENDING] = PENDING_NONE
-        position = fs[F_POSITION]
+        q, h = load(par, fs, ist)
+        cash, position, entry_px, peak, max_dd, start_eq, last_eq = h[:7]
+        side, decision = h[9], h[18]
+        acct = (cash, position, entry_px, h[12], h[13], h[14])
         if position != 0.0:
-            ist[I_PENDING] = PENDING_EXIT
-            ist[I_DECISION_ROW] = last
-            ist[I_PENDING_SIDE] = -1 if position > 0.0 else 1
+            side, decision = -1 if position > 0.0 else 1, last
             # Where that side of the last row is empty, nothing fills: the position stays open.
-            fill(last, offset, ts_last, bid_px, bid_sz, ask_px, ask_sz, par, fs, ist, rec_f, rec_i)
-        equity = fs[F_CASH] + mul(fs[F_POSITION], mid_last)
+            acct = fill(
+                last,
+                last - offset,
+                ts_last,
+                PENDING_EXIT,
+                side,
+                last,
+                q,
+                acct,
+                bid_px,
+                bid_sz,
+                ask_px,
+                ask_sz,
+                fs,
+                ist,
+                rec_f,
+                rec_i,
+            )
+        cash, position, entry_px = acct[:3]
+        equity = cash + mul(position, mid_last)
         if math.isnan(equity):
-            equity = fs[F_LAST_EQUITY]
-        if equity > fs[F_PEAK]:
-            fs[F_PEAK] = equity
-        if fs[F_PEAK] - equity > fs[F_MAX_DRAWDOWN]:
-            fs[F_MAX_DRAWDOWN] = fs[F_PEAK] - equity
-        add_buckets(fs, ist, equity - fs[F_BUCKET_START_EQUITY], 0, buckets)
-        fs[F_LAST_EQUITY] = equity
+            equity = last_eq
+        if equity > peak:
+            peak = equity
+        if peak - equity > max_dd:
+            max_dd = peak - equity
+        add_buckets(fs, ist, h[15], equity - start_eq, 0, buckets)
+        fs[F_CASH], fs[F_POSITION], fs[F_ENTRY_PX] = cash, position, entry_px
+        fs[F_PEAK], fs[F_MAX_DRAWDOWN], fs[F_LAST_EQUITY] = peak, max_dd, equity
+        ist[I_ENTRY_ROW], ist[I_ENTRY_TS], ist[I_NEXT_ENTRY_ROW] = acct[3:]
+        ist[I_PENDING], ist[I_PENDING_SIDE], ist[I_DECISION_ROW] = PENDING_NONE, side, decision
 
-    return step_row, finish
+    return load, step, store, finish, mark

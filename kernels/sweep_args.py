@@ -10,6 +10,10 @@
   ``[P, N, N_REC_INT]`` (config ``p``'s first ``N`` trades; ``N = 0`` records nothing) and
   ``bucket_pnl`` float64 ``[P, B]`` (each config's equity change per bucket; ``B = 0`` for none).
 
+- :class:`SkipIndex` (CPU): what event skipping reads (:mod:`l2gpu.kernels.sweep_skip`):
+  ``skip`` bool ``[P]`` (which configs skip), ``tree`` float64 ``[S, 2, W]`` and ``offsets``
+  int64 (the signals' block maxima), ``change_at`` and ``valid_at`` int64 ``[T]``.
+
 Config ``p`` of a driver reads and writes row ``p`` of every state and output array. They are
 built in one place, :mod:`l2gpu.backtest.sweep_inputs`.
 """
@@ -57,3 +61,13 @@ class SweepOutputs(NamedTuple):
     rec_f: Any
     rec_i: Any
     bucket_pnl: Any
+
+
+class SkipIndex(NamedTuple):
+    """Which configs skip flat rows, and the structures they skip with (see the module doc)."""
+
+    skip: Any
+    tree: Any
+    offsets: Any
+    change_at: Any
+    valid_at: Any

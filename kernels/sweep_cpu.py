@@ -6,55 +6,112 @@ Arguments are bundled (:mod:`l2gpu.kernels.sweep_args`): ``book`` (:class:`BookA
 
 The bundles are unpacked before the ``prange`` loop: with Numba 0.68, a view taken through a
 named tuple's attribute inside a ``prange`` body and written by an inlined function lost its
-writes (``tests/backtest/test_sweep.py`` would catch it).
+writes (``tests/backtest/test_sweep.py`` would catch it). Each config's rows run in a function
+of their own (``_run_config``), its hot state in locals (``docs/kernels.md``): Numba's parfor
+array analysis fails on the state tuples when they are inlined into the ``prange`` body.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numba
 
 from l2gpu.kernels.jit import cpu_device_jit
 from l2gpu.kernels.sweep import make_sweep_ops
-from l2gpu.kernels.sweep_layout import P_SIGNAL
+from l2gpu.kernels.sweep_layout import P_SIGNAL, PENDING_NONE
+from l2gpu.kernels.sweep_skip import make_skip_ops
 from l2gpu.kernels.unfused import mul_cpu
 
-_step_row_cpu, _finish_cpu = make_sweep_ops(cpu_device_jit, mul_cpu)
+_NO_NRT: dict[str, Any] = {"_nrt": False}
+"""Compile without reference counting (Numba's private option): for code that allocates nothing."""
+
+_load_cpu, _step_cpu, _store_cpu, _finish_inline, _mark_cpu = make_sweep_ops(
+    cpu_device_jit, mul_cpu
+)
+_finish_cpu = numba.njit(cache=True, **_NO_NRT)(_finish_inline.py_func)
+_next_entry_cpu, _skip_flat_cpu = make_skip_ops(cpu_device_jit, mul_cpu, _mark_cpu)
+
+
+@numba.njit(cache=True, **_NO_NRT)
+def _run_config(
+    first, stop, book, levels, signal, tree, index, par, fs, ist, rec_f, rec_i, buckets
+):
+    """Advance one config over rows ``first .. stop-1``, its hot state in locals.
+
+    Compiled without reference counting (``_nrt=False``; it allocates nothing): the state
+    machine is inlined here, and counting the references to the state rows at every row made
+    the scan four times slower. (Inlined into the ``prange`` body instead, the state tuples
+    fail Numba's parfor array analysis.) With ``index[0]``, a flat config with no order pending
+    jumps to the next row where its entry can fire (``tree``: its signal's block maxima),
+    marking only the rows in between that change something (:mod:`l2gpu.kernels.sweep_skip`).
+    """
+    ts, mid, row_bucket = book
+    bid_px, bid_sz, ask_px, ask_sz = levels
+    skip, offsets, change_at, valid_at = index
+    q, h = _load_cpu(par, fs, ist)
+    t = first
+    while t < stop:
+        h = _step_cpu(
+            t,
+            0,
+            ts[t],
+            mid[t],
+            signal[t],
+            row_bucket[t],
+            bid_px,
+            bid_sz,
+            ask_px,
+            ask_sz,
+            q,
+            h,
+            fs,
+            ist,
+            rec_f,
+            rec_i,
+            buckets,
+        )
+        t += 1
+        if skip and t < stop and h[8] == PENDING_NONE and h[1] == 0.0:
+            f = _next_entry_cpu(signal, tree, offsets, max(t, h[14]), stop, q)
+            if f > t:
+                h = _skip_flat_cpu(
+                    t, f, h, ts, mid, row_bucket, change_at, valid_at, fs, ist, buckets
+                )
+                t = f
+    _store_cpu(h, fs, ist)
 
 
 @numba.njit(parallel=True, cache=True)
-def sweep_cpu(book, signals, state, out, first, stop):
-    """Advance every config over rows ``first .. stop-1``, configs in parallel."""
+def sweep_cpu(book, signals, state, out, first, stop, index):
+    """Advance every config over rows ``first .. stop-1``, configs in parallel.
+
+    ``index`` (:class:`~l2gpu.kernels.sweep_args.SkipIndex`) says which configs skip flat rows.
+    """
     ts, mid, row_bucket, bid_px, bid_sz, ask_px, ask_sz = book
+    rows = (ts, mid, row_bucket)
+    levels = (bid_px, bid_sz, ask_px, ask_sz)
     params, fstate, istate = state
     rec_f, rec_i, bucket_pnl = out
+    flags, tree, offsets, change_at, valid_at = index
     for p in numba.prange(params.shape[0]):
-        # Views of this config's rows, taken once: not once per row.
         par = params[p]
-        fs = fstate[p]
-        ist = istate[p]
-        trades_f = rec_f[p]
-        trades_i = rec_i[p]
-        buckets = bucket_pnl[p]
-        signal = signals[int(par[P_SIGNAL])]
-        for t in range(first, stop):
-            _step_row_cpu(
-                t,
-                0,
-                ts[t],
-                mid[t],
-                signal[t],
-                bid_px,
-                bid_sz,
-                ask_px,
-                ask_sz,
-                row_bucket[t],
-                par,
-                fs,
-                ist,
-                trades_f,
-                trades_i,
-                buckets,
-            )
+        s = int(par[P_SIGNAL])
+        _run_config(
+            first,
+            stop,
+            rows,
+            levels,
+            signals[s],
+            tree[s],
+            (flags[p], offsets, change_at, valid_at),
+            par,
+            fstate[p],
+            istate[p],
+            rec_f[p],
+            rec_i[p],
+            bucket_pnl[p],
+        )
 
 
 @numba.njit(parallel=True, cache=True)

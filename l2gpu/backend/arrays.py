@@ -121,6 +121,19 @@ def free_device_bytes() -> int:
     return int(free) + int(cupy.get_default_memory_pool().free_bytes())
 
 
+SIMULATED_MULTIPROCESSORS = 132
+"""What :func:`multiprocessors` says under the simulator: an H100's or H200's count."""
+
+
+def multiprocessors() -> int:
+    """Streaming multiprocessors of the GPU (:data:`SIMULATED_MULTIPROCESSORS` when simulated)."""
+    if gpu_status().simulator:
+        return SIMULATED_MULTIPROCESSORS
+    import cupy
+
+    return int(cupy.cuda.Device().attributes["MultiProcessorCount"])
+
+
 def from_dlpack(arr: Any, library: Literal["numpy", "cupy", "torch"]) -> Any:
     """Hand ``arr`` to another library through DLPack, without a copy through the host.
 

@@ -2,7 +2,9 @@
 
 The same two passes as on the GPU (:mod:`l2gpu.backtest.gpu_driver`): :func:`run_cpu` advances
 every config over every row and closes it; :func:`record_cpu` replays the configs whose trades
-are wanted with record buffers sized by their trade counts.
+are wanted with record buffers sized by their trade counts. Both skip the flat rows of the
+configs :mod:`l2gpu.backtest.skip_plan` picks (exactly: the results are the dense scan's),
+with block maxima of the signals and an index of the rows built once per call.
 """
 
 from __future__ import annotations
@@ -11,11 +13,25 @@ from collections.abc import Callable
 
 import numpy as np
 
+from l2gpu.backtest.skip_plan import Skipping, skip_flags
 from l2gpu.kernels import sweep_layout as layout
-from l2gpu.kernels.sweep_args import BookArrays, SweepOutputs, SweepState
+from l2gpu.kernels.sweep_args import BookArrays, SkipIndex, SweepOutputs, SweepState
 from l2gpu.kernels.sweep_cpu import finish_cpu, sweep_cpu
+from l2gpu.kernels.sweep_skip import block_maxima, row_index
 
 Progress = Callable[[int, int], None]
+
+
+def skip_index(
+    book: BookArrays, signals: np.ndarray, params: np.ndarray, skipping: Skipping
+) -> SkipIndex:
+    """Return the skip flags, and the structures to skip with where a config skips."""
+    flags = skip_flags(signals, params, skipping)
+    if not flags.any():
+        empty = np.zeros(0, np.int64)
+        return SkipIndex(flags, np.zeros((signals.shape[0], 2, 0)), empty, empty, empty)
+    tree, offsets = block_maxima(signals)
+    return SkipIndex(flags, tree, offsets, *row_index(book.mid, book.row_bucket))
 
 
 def _advance(
@@ -25,12 +41,14 @@ def _advance(
     out: SweepOutputs,
     chunk_rows: int | None,
     progress: Progress | None,
+    skipping: Skipping,
 ) -> None:
     rows = book.ts.shape[0]
     step = chunk_rows or rows
+    index = skip_index(book, signals, state.params, skipping)
     for first in range(0, rows, step):
         stop = min(first + step, rows)
-        sweep_cpu(book, signals, state, out, first, stop)
+        sweep_cpu(book, signals, state, out, first, stop, index)
         if progress:
             progress(stop, rows)
     finish_cpu(book, state, out)
@@ -43,8 +61,9 @@ def run_cpu(
     n_buckets: int,
     chunk_rows: int | None,
     progress: Progress | None,
+    skipping: Skipping = "auto",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Advance every config over all rows and close it.
+    """Advance every config over all rows and close it (``skipping``: which configs skip).
 
     Returns
     -------
@@ -62,12 +81,17 @@ def run_cpu(
         np.zeros((configs, 0, layout.N_REC_INT), np.int64),
         np.zeros((configs, n_buckets)),
     )
-    _advance(book, signals, state, out, chunk_rows, progress)
+    _advance(book, signals, state, out, chunk_rows, progress, skipping)
     return state.fstate, state.istate, out.bucket_pnl
 
 
 def record_cpu(
-    book: BookArrays, signals: np.ndarray, params: np.ndarray, capacity: int, chunk_rows: int | None
+    book: BookArrays,
+    signals: np.ndarray,
+    params: np.ndarray,
+    capacity: int,
+    chunk_rows: int | None,
+    skipping: Skipping = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Replay ``params`` (the recorded configs), keeping up to ``capacity`` trades of each.
 
@@ -84,5 +108,5 @@ def record_cpu(
         np.zeros((configs, capacity, layout.N_REC_INT), np.int64),
         np.zeros((configs, 0)),
     )
-    _advance(book, signals, state, out, chunk_rows, None)
+    _advance(book, signals, state, out, chunk_rows, None, skipping)
     return out.rec_f, out.rec_i

@@ -35,6 +35,7 @@ per-bucket pnl on the book's device.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -48,6 +49,7 @@ from l2gpu.backtest.cpu_driver import record_cpu, run_cpu
 from l2gpu.backtest.params import config_table, encode, expand_grid, normalise
 from l2gpu.backtest.result import SweepResult, metrics_from_state, trades_frame
 from l2gpu.backtest.shard_run import sharded
+from l2gpu.backtest.skip_plan import Skipping
 from l2gpu.backtest.sweep_inputs import book_arrays, signal_matrix
 from l2gpu.backtest.validation import check_sweep_inputs
 from l2gpu.core.spans import Window
@@ -79,6 +81,7 @@ def sweep(
     bucket_returns: bool = False,
     workers: int | None = None,
     devices: Sequence[int] | None = None,
+    skipping: Skipping = "auto",
 ) -> SweepResult:
     """Backtest every config of the threshold family against ``book`` (see the module doc).
 
@@ -114,6 +117,11 @@ def sweep(
         the same, exactly.
     devices : sequence of int, optional
         Shard the configs over these GPUs, one shard each; the result is the same, exactly.
+    skipping : {"auto", "always", "never"}
+        On the CPU, which configs jump over the rows where, flat, their entry cannot fire
+        (the results are the same bits either way; ``docs/engines.md``): ``"auto"`` those with
+        few entries by an estimate of their trade density (:mod:`l2gpu.backtest.skip_plan`).
+        The GPU scans every row.
 
     Returns
     -------
@@ -142,6 +150,7 @@ def sweep(
             "chunk_rows": chunk_rows,
             "sharpe_bucket": sharpe_bucket,
             "bucket_returns": bucket_returns,
+            "skipping": skipping,
         }
         args = (book, signals, None, configs, table, record, options, workers, devices, progress)
         return sharded("threshold", *args)
@@ -152,7 +161,10 @@ def sweep(
         from l2gpu.backtest.gpu_driver import record_gpu as record_pass
         from l2gpu.backtest.gpu_driver import run_gpu as main_pass
     else:
-        main_pass, record_pass = run_cpu, record_cpu
+        if skipping not in ("auto", "always", "never"):
+            raise ValueError(f"skipping must be 'auto', 'always' or 'never', got {skipping!r}")
+        main_pass = functools.partial(run_cpu, skipping=skipping)
+        record_pass = functools.partial(record_cpu, skipping=skipping)
     started = time.perf_counter()
     fstate, istate, bucket_pnl = main_pass(inputs, matrix, par, n_buckets, chunk_rows, progress)
     seconds = time.perf_counter() - started

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from l2gpu.backtest.cpu_driver import skip_index
 from l2gpu.backtest.params import config_table, encode, normalise
 from l2gpu.backtest.result import metrics_from_state, trades_frame
 from l2gpu.backtest.sweep_inputs import book_arrays, signal_matrix
@@ -70,6 +71,7 @@ class ThresholdStepper(Stepper):
         self._is2 = np.zeros((1, layout.N_INT), np.int64)
         self.fstate, self.istate = self._fs2[0], self._is2[0]
         self._no_buckets = np.zeros((1, 0))
+        self._dense = skip_index(self.inputs, self.signals, self.params, "never")
 
     def _bundles(self) -> tuple[SweepState, SweepOutputs]:
         return (
@@ -79,7 +81,7 @@ class ThresholdStepper(Stepper):
 
     def _step(self, first: int, stop: int) -> None:
         state, out = self._bundles()
-        sweep_cpu(self.inputs, self.signals, state, out, first, stop)
+        sweep_cpu(self.inputs, self.signals, state, out, first, stop, self._dense)
 
     def _close(self) -> None:
         state, out = self._bundles()

@@ -1,0 +1,144 @@
+"""Event skipping gives the dense scan's results exactly: random books, signals, configs, samples.
+
+``skipping="always"`` jumps every flat config to its next possible entry; ``"never"`` steps
+every row. Tables, per-bucket pnl and recorded trades must be the same bits, chunked or not.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from l2gpu.backtest import sweep
+from l2gpu.backtest.skip_plan import entry_rates
+from l2gpu.data import read_book
+from l2gpu.data.ingest import ingest
+from l2gpu.features import compute
+from l2gpu.kernels.sweep_cpu import _next_entry_cpu
+from l2gpu.kernels.sweep_skip import block_maxima
+from tests.backtest.configs import random_configs
+from tests.books import random_book
+from tests.samples import BTCUSDT
+
+
+@pytest.fixture(scope="module")
+def btcusdt(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("btc")
+    ingest(BTCUSDT, format="binance", out=tmp / "b.parquet", depth=10)
+    book = read_book(tmp / "b.parquet", engine="cpu")
+    return book, compute(book, ["imbalance_5", "ofi_2s"], engine="cpu")
+
+
+def assert_identical(a, b, record):
+    pd.testing.assert_frame_equal(a.table, b.table, check_exact=True)
+    np.testing.assert_array_equal(a.bucket_pnl, b.bucket_pnl)
+    for i in record:
+        pd.testing.assert_frame_equal(a.trades(i), b.trades(i), check_exact=True)
+
+
+def spiky(rng, rows):
+    """A signal that is mostly small with rare spikes, NaN here and there."""
+    x = rng.normal(scale=0.2, size=rows)
+    spikes = rng.random(rows) < rng.uniform(0.002, 0.05)
+    x[spikes] = rng.choice([-1.0, 1.0], spikes.sum()) * rng.uniform(1, 4, spikes.sum())
+    x[rng.random(rows) < 0.03] = np.nan
+    return x
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    rows=st.integers(2, 900),
+    bucket=st.sampled_from(["1ms", "20ms", "1s"]),
+    chunk=st.one_of(st.none(), st.integers(1, 300)),
+)
+def test_skipping_equals_the_dense_scan_on_random_books(seed, rows, bucket, chunk):
+    rng = np.random.default_rng(seed)
+    book = random_book(rng, rows=rows, depth=3)
+    signals = {"a": spiky(rng, rows), "b": np.cumsum(rng.normal(size=rows)) / 5}
+    configs = random_configs(rng, 24, signals)
+    record = [0, 5, 11]
+    runs = [
+        sweep(
+            book,
+            signals,
+            params=configs,
+            engine="cpu",
+            record=record,
+            bucket_returns=True,
+            sharpe_bucket=bucket,
+            chunk_rows=chunk,
+            skipping=mode,
+        )
+        for mode in ("never", "always")
+    ]
+    assert_identical(*runs, record)
+
+
+def test_skipping_equals_the_dense_scan_on_the_btcusdt_sample(btcusdt):
+    book, signals = btcusdt
+    configs = random_configs(np.random.default_rng(8), 120, signals)
+    record = [0, 3, 50, 119]
+    runs = {
+        (mode, chunk): sweep(
+            book,
+            signals,
+            params=configs,
+            engine="cpu",
+            record=record,
+            bucket_returns=True,
+            chunk_rows=chunk,
+            skipping=mode,
+        )
+        for mode in ("never", "always", "auto")
+        for chunk in (None, 777)
+    }
+    dense = runs["never", None]
+    assert (dense.table.n_trades > 0).mean() > 0.5
+    for run in runs.values():
+        assert_identical(dense, run, record)
+
+
+def naive_first(x, sign, start, stop, e):
+    for i in range(start, stop):
+        if sign * x[i] >= e:
+            return i
+    return stop
+
+
+@pytest.mark.parametrize("rows", [1, 15, 16, 17, 300, 5000, 70000])
+def test_the_block_maxima_find_the_first_row_at_or_past_the_entry(rows):
+    rng = np.random.default_rng(rows)
+    x = rng.normal(size=rows)
+    x[rng.random(rows) < 0.1] = np.nan
+    tree, offsets = block_maxima(x[None, :])
+    for _ in range(200):
+        start = int(rng.integers(0, rows))
+        stop = int(rng.integers(start, rows + 1))
+        e = float(abs(x[int(rng.integers(0, rows))])) if rng.random() < 0.5 else 2.5
+        if np.isnan(e) or e <= 0:
+            e = 3.0
+        for long, short in ((True, False), (False, True), (True, True)):
+            q = (e, 0.0, long, short)
+            want = stop
+            if long:
+                want = naive_first(x, 1.0, start, stop, e)
+            if short:
+                want = min(want, naive_first(x, -1.0, start, stop, e))
+            assert _next_entry_cpu(x, tree[0], offsets, start, stop, q) == want
+
+
+def test_the_density_estimate_counts_the_sampled_rows_where_an_entry_fires():
+    rng = np.random.default_rng(3)
+    signals = np.stack([rng.normal(size=1000), rng.normal(size=1000)])
+    signals[0, ::7] = np.nan
+    params = np.zeros((4, 13))
+    params[:, 0] = [0, 0, 1, 1]  # signal
+    params[:, 1] = [0.5, 1.0, 2.0, 0.1]  # entry
+    params[:, 12] = [1, 0, -1, 0]  # direction
+    got = entry_rates(signals, params)
+    for p in range(4):
+        x, e, d = signals[int(params[p, 0])], params[p, 1], params[p, 12]
+        fires = ((x >= e) & (d >= 0)) | ((x <= -e) & (d <= 0))
+        assert got[p] == fires.sum() / x.size
