@@ -34,7 +34,8 @@ class ModelRun:
     model, label, trainer : str
         The model, the label it was trained on, ``"numpy"`` or ``"torch"``.
     scores : array [T]
-        Out-of-sample scores on the book's device; NaN where no model trained only on rows
+        Out-of-sample scores on the book's device (the predicted label in its unit, or the
+        logistic model's logit); NaN where no model trained only on rows
         before the row's block (purged and embargoed) could score it.
     folds : pandas.DataFrame
         One row per block after the first: its span (ns), rows trained on and scored, the

@@ -79,7 +79,11 @@ def _fit_block(
     rows: tuple[np.ndarray, np.ndarray, np.ndarray],
     training: Training,
 ) -> tuple[FoldFit, Scaling]:
-    """Standardise on the training rows, fit, and score: ``rows`` = (train, judged, scored)."""
+    """Standardise on the training rows, fit, and score: ``rows`` = (train, judged, scored).
+
+    A squared-loss model's scores are its predictions of the label, in the label's unit; a
+    logistic model's are its logits.
+    """
     train, judged, scored = rows
     at = train_with.index(train, x)
     standard, target, scaling = fit_scaling(train_with.xp, x, y, at, model.loss, train_with.host)
@@ -100,6 +104,8 @@ def _fit_block(
         windows(scored),
         training,
     )
+    if model.loss == "squared":  # back to the label's unit, so blocks' scores compare
+        fit.scores = fit.scores * scaling.target_scale + scaling.target_mean
     return fit, scaling
 
 

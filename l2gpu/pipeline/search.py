@@ -99,9 +99,8 @@ def study_spec(cfg: AppConfig, root: Path) -> StudySpec:
 
     Its identity holds everything that changes a trial's results (the data and how it is
     ingested and cut, the signals and any model, the family's lists, execution, the Sharpe
-    bucket), plus the
-    objectives, the sampler and the seed; ``n_trials`` and ``batch_size`` are not part of it, so
-    a rerun with more trials carries the study on (``docs/search.md``).
+    bucket), plus the objectives, the sampler and the seed; ``n_trials`` and ``batch_size`` are
+    not part of it, so a rerun with more trials carries the study on (``docs/search.md``).
     """
     searched = {
         "data": asdict(cfg.data),
