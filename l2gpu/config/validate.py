@@ -212,6 +212,10 @@ def _model(cfg: AppConfig) -> None:
         "model.name",
         f"{model.name!r} is not a model; the models are none, {', '.join(MODELS)}",
     )
+    try:
+        check_inputs([name for name in model.features if is_label(name)])
+    except LeakageError as exc:
+        raise ConfigError("model.features", str(exc)) from None
     _names(model.features, "model.features", parse_name, allow_empty=True)
     try:
         check_inputs(model.features)
