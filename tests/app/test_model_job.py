@@ -30,7 +30,9 @@ def test_a_model_run_logs_its_ic_curves_and_params_and_sweeps_its_score(isolated
     done = _cli([*isolated, *QUICK, "model=logistic", "model.epochs=20"], tmp_path)
     assert done.returncode == 0, done.stderr
     client = MlflowClient(f"sqlite:///{tmp_path}/mlflow.db")
-    runs = client.search_runs([client.get_experiment_by_name("l2gpu").experiment_id])
+    experiment = client.get_experiment_by_name("l2gpu")
+    assert experiment is not None
+    runs = client.search_runs([experiment.experiment_id])
     (run,) = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]  # not the top configs
     metrics = run.data.metrics
     assert np.isfinite(metrics["ic.model_logistic.fwd_ret_2s"])
