@@ -1,9 +1,10 @@
 """The torch trainer (the ``[ml]`` extra): the same gradient steps, by autograd, where the data is.
 
 Features reach torch without a host copy: a CuPy array through DLPack (``torch.from_dlpack``),
-a NumPy array through ``torch.from_numpy``; the scores go back the same way. Only the starting
-parameters go up (drawn by NumPy from the seed, so both trainers start alike) and only the
-fitted parameters, the scaling and the loss curves come down. Imported only when a model is
+a NumPy array through ``torch.from_numpy``; the scores go back the same way. The fold's row
+numbers and the starting parameters go up (drawn by NumPy from the seed, so both trainers start
+alike); which rows are finite (once), the fitted parameters, the scaling and the loss curves
+come down. Imported only when a model is
 trained with torch: ``import l2gpu`` never loads torch.
 """
 

@@ -51,8 +51,9 @@ def add_model_signal(
     names = list(cfg.model.features or cfg.features.names)
     check_inputs(names)
     missing = [n for n in names if n not in signals.features]
-    extra = compute(inputs.book, missing, engine=inputs.engine, trades=inputs.trades)
-    features = {**signals.features, **extra}
+    features = dict(signals.features)
+    if missing:  # inputs the strategy does not trade on
+        features.update(compute(inputs.book, missing, engine=inputs.engine, trades=inputs.trades))
     targets = [n for n in signals.labels if not n.endswith(TOUCH_SUFFIX)]
     label = cfg.model.label or targets[0]
     settings = settings_of(cfg)

@@ -56,6 +56,7 @@ def test_a_model_run_logs_its_ic_curves_and_params_and_sweeps_its_score(isolated
 
 def test_a_windowed_model_with_the_numpy_trainer_and_walk_forward_eval(isolated):
     overrides = [*isolated, *QUICK, "logger=none", "model=conv1d", "model.backend=numpy"]
+    overrides.append("model.features=[imbalance_5,spread]")  # spread: an input, not a signal
     result = run_job(
         composed(
             [*overrides, "model.epochs=5", "eval=walkforward", "eval.train=2s", "eval.test=1s"]
@@ -66,7 +67,9 @@ def test_a_windowed_model_with_the_numpy_trainer_and_walk_forward_eval(isolated)
     assert model is not None and model.trainer == "numpy"
     scores = model.scores
     assert np.isnan(scores[:400]).all() and np.isfinite(scores[415:]).any()
-    assert "model_conv1d" in set(result.table.signal)
+    assert model.settings["inputs"] == ["imbalance_5", "spread"]
+    assert set(result.table.signal) == {"imbalance_5", "ofi_2s", "model_conv1d"}
+    assert result.record.evaluation.walk_forward is not None
     assert "ic.model_conv1d.fwd_ret_2s" in result.record.metrics()
 
 
