@@ -1,4 +1,4 @@
-"""The main job: data -> signals -> search -> results saved -> evaluation -> tracking -> summary.
+"""The main job: data, signals, model, search, results saved, evaluation, tracking, summary.
 
 Each stage is a function of its inputs and the config (:mod:`l2gpu.pipeline`); this module only
 composes them, in the order of ``docs/pipeline.md``. The config is validated before anything
@@ -25,6 +25,7 @@ from l2gpu.cli.summary import print_saved, print_summary
 from l2gpu.config.validate import typed_config
 from l2gpu.pipeline.data import load_data
 from l2gpu.pipeline.evaluation import evaluate, record_top
+from l2gpu.pipeline.models import add_model_signal
 from l2gpu.pipeline.progress import Progress
 from l2gpu.pipeline.record import RunRecord
 from l2gpu.pipeline.results import run_folder, save_results
@@ -102,6 +103,8 @@ def run_job(
                 app.strategy.signal_scale_quantile,
                 progress,
             )
+        with _timed(timings, "model_s"):
+            signals, model = add_model_signal(inputs, signals, app, progress)
         with _timed(timings, "sweep_s"):
             search = SEARCHES[app.sweep.kind](inputs, signals, app, root, progress)
             top = record_top(inputs, signals, search, app)
@@ -109,7 +112,9 @@ def run_job(
         try:
             with _timed(timings, "evaluation_s"):
                 evaluation = evaluate(inputs, signals, search, top, app, progress)
-            record = RunRecord(app, list(overrides), inputs, signals, search, evaluation, saved)
+            record = RunRecord(
+                app, list(overrides), inputs, signals, search, evaluation, saved, model
+            )
             if run_id is not None:
                 with _timed(timings, "mlflow_s"):
                     log_run(record)

@@ -212,6 +212,31 @@ class EvalConfig:
 
 
 @dataclass
+class ModelConfig:
+    """A learned signal: a model trained walk-forward whose out-of-sample score is swept.
+
+    ``name`` ``none`` trains nothing. ``features`` empty means ``features.names``; ``label`` null
+    means the first of ``labels.names`` (``docs/models.md``).
+    """
+
+    name: str = "none"
+    features: list[str] = field(default_factory=list)
+    label: str | None = None
+    backend: str = "auto"
+    window: int = 1
+    hidden: int = 8
+    kernel: int = 3
+    epochs: int = 100
+    learning_rate: float = 0.1
+    l2: float = 1e-3
+    seed: int = 0
+    n_splits: int = 5
+    embargo: str = "1s"
+    train_blocks: int = 0
+    min_train_rows: int = 100
+
+
+@dataclass
 class AppConfig:
     """The whole application config."""
 
@@ -227,6 +252,7 @@ class AppConfig:
     paths: PathsConfig = field(default_factory=PathsConfig)
     debug: DebugConfig = field(default_factory=DebugConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
 
 
 GROUPS: dict[str, type] = {
@@ -244,6 +270,7 @@ GROUPS: dict[str, type] = {
     "paths": PathsConfig,
     "debug": DebugConfig,
     "eval": EvalConfig,
+    "model": ModelConfig,
 }
 
 

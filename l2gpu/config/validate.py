@@ -26,6 +26,8 @@ from l2gpu.data.ingest import FORMATS, Policies
 from l2gpu.data.ingest.policies import POLICY_CHOICES
 from l2gpu.features import parse_name
 from l2gpu.labels import LeakageError, check_inputs, is_label, parse_label
+from l2gpu.labels.registry import TOUCH_SUFFIX
+from l2gpu.models import MODELS, TRAINERS, trainer
 from l2gpu.search import validate_search
 
 FIELD = re.compile(r"(\w+)")
@@ -227,6 +229,65 @@ def _sharding(cfg: AppConfig) -> None:
     )
 
 
+def _model(cfg: AppConfig) -> None:
+    model = cfg.model
+    if model.name == "none":
+        return
+    _require(
+        model.name in MODELS,
+        "model.name",
+        f"{model.name!r} is not a model; the models are none, {', '.join(MODELS)}",
+    )
+    try:
+        check_inputs([name for name in model.features if is_label(name)])
+    except LeakageError as exc:
+        raise ConfigError("model.features", str(exc)) from None
+    _names(model.features, "model.features", parse_name, allow_empty=True)
+    try:
+        check_inputs(model.features)
+    except LeakageError as exc:
+        raise ConfigError("model.features", str(exc)) from None
+    targets = [n for n in cfg.labels.names if not n.endswith(TOUCH_SUFFIX)]
+    label = model.label or (targets[0] if targets else None)
+    _require(label is not None, "model.label", "no label to train on; name one in labels.names")
+    _require(
+        label in targets,
+        "model.label",
+        f"{label!r} is not one of labels.names ({', '.join(targets) or 'empty'}); add it there",
+    )
+    _require(
+        model.backend in TRAINERS,
+        "model.backend",
+        f"{model.backend!r}; use one of {', '.join(TRAINERS)}",
+    )
+    try:
+        trainer(model.backend)
+    except ValueError as exc:
+        raise ConfigError("model.backend", str(exc).removeprefix("model.backend torch: ")) from None
+    for key in ("window", "hidden", "kernel", "epochs", "min_train_rows"):
+        value = getattr(model, key)
+        _require(value >= 1, f"model.{key}", f"{value}; it must be at least 1")
+    _require(
+        model.name != "conv1d" or model.kernel <= model.window,
+        "model.kernel",
+        f"{model.kernel} rows is longer than the window of {model.window}; keep it <= model.window",
+    )
+    _finite(model.learning_rate, "model.learning_rate")
+    _require(
+        model.learning_rate > 0,
+        "model.learning_rate",
+        f"{model.learning_rate}; give a positive step size",
+    )
+    _finite(model.l2, "model.l2", at_least=0.0)
+    _require(model.n_splits >= 2, "model.n_splits", f"{model.n_splits}; use at least 2 blocks")
+    _duration(model.embargo, "model.embargo", allow_zero=True)
+    _require(
+        model.train_blocks >= 0,
+        "model.train_blocks",
+        f"{model.train_blocks}; give 0 (every earlier block) or a positive number of blocks",
+    )
+
+
 def validate(cfg: AppConfig) -> None:
     """Raise :class:`ConfigError` for the first value of ``cfg`` that cannot work."""
     _require(
@@ -241,6 +302,7 @@ def validate(cfg: AppConfig) -> None:
     _strategy(cfg)
     _search(cfg)
     _evaluation(cfg)
+    _model(cfg)
     _require(
         cfg.debug.max_rows is None or cfg.debug.max_rows >= 2,
         "debug.max_rows",

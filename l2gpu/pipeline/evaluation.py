@@ -124,6 +124,7 @@ def walk_forward_folds(
         top_k=cfg.eval.top_k,
         engine=inputs.engine,
         sharpe_bucket=cfg.sweep.sharpe_bucket,
+        declared_causal=signals.declared_causal,
     )
 
 

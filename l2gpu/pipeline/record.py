@@ -12,6 +12,7 @@ import numpy as np
 
 from l2gpu.backtest import STRATEGIES, StrategyFamily
 from l2gpu.config.schema import AppConfig
+from l2gpu.models import ModelRun
 from l2gpu.pipeline.data import BookInputs
 from l2gpu.pipeline.evaluation import Evaluation
 from l2gpu.pipeline.results import SavedResults
@@ -33,6 +34,8 @@ class RunRecord:
         The stages' results.
     saved : SavedResults
         Where the results table and trades were written.
+    model : ModelRun or None
+        The learned signal's walk-forward training, when ``model.name`` chose one.
     timings : dict of str to float
         Seconds per stage.
     """
@@ -44,6 +47,7 @@ class RunRecord:
     search: SearchResult
     evaluation: Evaluation
     saved: SavedResults
+    model: ModelRun | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -57,7 +61,7 @@ class RunRecord:
         return self.cfg.sweep.objectives[0]
 
     def metrics(self) -> dict[str, float]:
-        """Return the run's metrics: the search, the best config, overfitting, risk, ICs."""
+        """Return the run's metrics: the search, the best config, overfitting, model, risk, ICs."""
         table = self.search.table
         sharpe = table.sharpe.replace([np.inf, -np.inf], np.nan)
         out = {
@@ -91,6 +95,8 @@ class RunRecord:
                     "is_pnl_mean": float(walk.folds.is_pnl.mean()),
                 }
             )
+        if self.model is not None:
+            out.update(self.model.metrics())
         risk = self.evaluation.risk
         if len(risk):
             out.update({f"best_{k}": float(v) for k, v in risk.iloc[0].items() if k != "config"})

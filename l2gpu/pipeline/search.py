@@ -104,9 +104,9 @@ def study_spec(cfg: AppConfig, root: Path) -> StudySpec:
     """Describe the study a config searches: the same command opens it again, and resumes it.
 
     Its identity holds everything that changes a trial's results (the data and how it is
-    ingested and cut, the signals, the family's lists, execution, the Sharpe bucket), plus the
-    objectives, the sampler and the seed; ``n_trials`` and ``batch_size`` are not part of it, so
-    a rerun with more trials carries the study on (``docs/search.md``).
+    ingested and cut, the signals and any model, the family's lists, execution, the Sharpe
+    bucket), plus the objectives, the sampler and the seed; ``n_trials`` and ``batch_size`` are
+    not part of it, so a rerun with more trials carries the study on (``docs/search.md``).
     """
     searched = {
         "data": asdict(cfg.data),
@@ -116,6 +116,8 @@ def study_spec(cfg: AppConfig, root: Path) -> StudySpec:
         "execution": asdict(cfg.execution),
         "sharpe_bucket": cfg.sweep.sharpe_bucket,
     }
+    if cfg.model.name != "none":  # a learned signal is one of the searched signals
+        searched["model"] = asdict(cfg.model)
     return StudySpec(
         searched,
         objectives=tuple(cfg.sweep.objectives),

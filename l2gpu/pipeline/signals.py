@@ -37,12 +37,16 @@ class Signals:
         Each signal's scale, in its own unit: the thresholds of the strategy are multiples of it.
     ics : dict of str to float
         ``ic.<feature>.<label>``: information coefficient of each signal with each label.
+    declared_causal : tuple of str
+        Signals that are not registered features but are causal (a model's out-of-sample
+        score), for the leakage guard of later stages.
     """
 
     features: dict[str, Any]
     labels: dict[str, Any]
     scales: dict[str, float]
     ics: dict[str, float]
+    declared_causal: tuple[str, ...] = ()
 
 
 def information_coefficients(

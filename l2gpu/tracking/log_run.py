@@ -3,8 +3,9 @@
 Metrics (the search, the best config, overfitting, risk, out of sample, information
 coefficients), the description (the plain reading of DSR and PBO and the best config), and the
 artifacts: the results table and the top configs' trades (already in the run folder), the
-resolved config, input fingerprints, versions, the summary, plots and ``report.html``. The top
-configs become nested runs.
+resolved config, input fingerprints, versions, the summary, plots and ``report.html``. A model's
+loss curves are metrics with one step per epoch, its fitted parameters and folds artifacts. The
+top configs become nested runs.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ def write_artifacts(record: RunRecord, folder: Path) -> None:
     if walk is not None and len(walk.folds):
         walk.folds.to_csv(folder / "walkforward_folds.csv", index=False)
         plots.in_and_out_of_sample(walk.folds, walk.oos_pnl, start, folder / "walkforward.png")
+    if record.model is not None:
+        record.model.write(folder)
     (folder / "report.html").write_text(report_html(folder, f"l2gpu: {record.run_name()}"))
 
 
@@ -115,6 +118,8 @@ def log_run(record: RunRecord) -> None:
     metrics = record.metrics()
     mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
     mlflow.set_tag(DESCRIPTION_TAG, description(record))
+    if record.model is not None:
+        mlflow_run.log_steps(record.model.curve_metrics())
     with tempfile.TemporaryDirectory() as tmp:
         write_artifacts(record, Path(tmp))
         mlflow.log_artifacts(tmp)

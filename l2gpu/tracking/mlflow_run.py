@@ -16,13 +16,15 @@ import platform
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import mlflow
 from filelock import FileLock
+from mlflow.entities import Metric
 from mlflow.tracking import MlflowClient
 
 from l2gpu.search.workers import pid_alive
@@ -57,6 +59,8 @@ PID_TAG = "l2gpu.pid"
 PARENT_ENV = "MLFLOW_PARENT_RUN_ID"
 """Set by the multirun callback: the run id every job of the multirun nests under."""
 HOST_TAG = "l2gpu.host"
+METRICS_PER_BATCH = 1000
+"""MLflow's limit of metrics in one ``log_batch`` call."""
 
 
 def tracking_uri(configured: str | None, root: Path) -> str:
@@ -206,6 +210,17 @@ def environment(engine: str, device: str) -> dict[str, str]:
         "engine": engine,
         "device": device,
     }
+
+
+def log_steps(points: Sequence[tuple[str, float, int]]) -> None:
+    """Log ``(key, value, step)`` metrics to the active run in batches (training curves)."""
+    run = mlflow.active_run()
+    assert run is not None, "log_steps needs an active run"
+    now = int(time.time() * 1000)
+    metrics = [Metric(key, value, now, step) for key, value, step in points]
+    client = MlflowClient()
+    for start in range(0, len(metrics), METRICS_PER_BATCH):
+        client.log_batch(run.info.run_id, metrics=metrics[start : start + METRICS_PER_BATCH])
 
 
 @contextmanager
