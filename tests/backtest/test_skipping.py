@@ -59,7 +59,7 @@ def test_skipping_equals_the_dense_scan_on_random_books(seed, rows, bucket, chun
     signals = {"a": spiky(rng, rows), "b": np.cumsum(rng.normal(size=rows)) / 5}
     configs = random_configs(rng, 24, signals)
     record = [0, 5, 11]
-    runs = [
+    dense, skipped = (
         sweep(
             book,
             signals,
@@ -72,8 +72,8 @@ def test_skipping_equals_the_dense_scan_on_random_books(seed, rows, bucket, chun
             skipping=mode,
         )
         for mode in ("never", "always")
-    ]
-    assert_identical(*runs, record)
+    )
+    assert_identical(dense, skipped, record)
 
 
 def test_skipping_equals_the_dense_scan_on_the_btcusdt_sample(btcusdt):
