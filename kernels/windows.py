@@ -6,7 +6,8 @@
   book row, cost ``O(len(a) + len(v))`` instead of ``len(v)`` binary searches.
 - :func:`prefix_sum_cpu`: the running sum of the finite values and the running NaN count, in the
   order ``numpy.cumsum`` adds them (the same floats).
-- :func:`window_sum_cpu`: ``P[t + 1] - P[starts[t]]``, NaN where the window holds a NaN.
+- :func:`window_sum_cpu`: ``P[t + 1] - P[starts[t]]``, NaN where the window holds a NaN;
+  :func:`range_diff_cpu`: ``P[ends[t]] - P[starts[t]]``.
 
 These are CPU-only; on the GPU the features run the same formulas with CuPy
 (``docs/features.md``).
@@ -98,3 +99,12 @@ def window_sum_cpu(total, count, starts, out):
                 out[t] = np.nan
             else:
                 out[t] = total[t + 1] - total[s]
+
+
+@numba.njit(parallel=True, cache=True)
+def range_diff_cpu(prefix, starts, ends, out):
+    """``out[t] = prefix[ends[t]] - prefix[starts[t]]``: a total over ``starts[t] .. ends[t]-1``."""
+    rows = out.shape[0]
+    for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
+        for t in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS)):
+            out[t] = prefix[ends[t]] - prefix[starts[t]]

@@ -22,6 +22,7 @@ from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.rolling import sorted_right
 from l2gpu.kernels.volume_profile import volume_profile_cpu
+from l2gpu.kernels.windows import range_diff_cpu
 
 SIZE_UNITS = 10**8
 """Trade sizes enter the profile as integer units of 1e-8, so the sliding window is exact."""
@@ -55,15 +56,18 @@ def _bounds(ctx: FeatureContext, window: Window | None, what: str) -> tuple[Any,
 def _trade_prefix(ctx: FeatureContext, key: str, what: str) -> Any:
     def build() -> Any:
         xp = ctx.xp
-        side = _trade_array(ctx, "side", what).astype(xp.float64)
         size = _trade_array(ctx, "sz", what)
-        values = {
-            "buy": xp.where(side > 0, size, 0.0),
-            "sell": xp.where(side < 0, size, 0.0),
-            "signed": side * size,
-            "size": size,
-            "notional": size * _trade_array(ctx, "px", what),
-        }[key]
+        if key == "size":
+            values = size
+        elif key == "notional":
+            values = size * _trade_array(ctx, "px", what)
+        else:
+            side = _trade_array(ctx, "side", what).astype(xp.float64)
+            values = {
+                "buy": lambda: xp.where(side > 0, size, 0.0),
+                "sell": lambda: xp.where(side < 0, size, 0.0),
+                "signed": lambda: side * size,
+            }[key]()
         return xp.concatenate((xp.zeros(1), xp.cumsum(values)))
 
     return ctx.shared(("trade_prefix", key), build)
@@ -72,6 +76,10 @@ def _trade_prefix(ctx: FeatureContext, key: str, what: str) -> Any:
 def _window_total(ctx: FeatureContext, key: str, window: Window | None, what: str) -> Any:
     starts, ends = _bounds(ctx, window, what)
     prefix = _trade_prefix(ctx, key, what)
+    if ctx.xp is np:
+        out = np.empty(ends.shape[0])
+        range_diff_cpu(prefix, starts, ends, out)
+        return out
     return prefix[ends] - prefix[starts]
 
 
