@@ -19,4 +19,4 @@ def ratio_cpu(num, den, out):
     for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
         for t in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS)):
             d = den[t]
-            out[t] = np.nan if d == 0 else num[t] / d
+            out[t] = num[t] / (np.nan if d == 0 else d)
