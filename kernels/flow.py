@@ -7,7 +7,7 @@
 
 (a comparison with NaN is false, an indicator multiplies as 0.0 or 1.0), and ``out[0] = 0``:
 the operations and their order of the array formula, so the floats are the same. CPU only; the
-GPU runs the array formula with CuPy (``docs/features.md``).
+GPU runs the array formula with CuPy (``docs/kernels.md``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@
   :func:`range_diff_cpu`: ``P[ends[t]] - P[starts[t]]``.
 
 These are CPU-only; on the GPU the features run the same formulas with CuPy
-(``docs/features.md``).
+(``docs/kernels.md``).
 """
 
 from __future__ import annotations
