@@ -5,7 +5,7 @@ import orjson
 import pytest
 
 from l2gpu.data.ingest import binance, ingest
-from l2gpu.data.ingest.binance_records import parse_line
+from l2gpu.data.ingest.binance_records import TradeRecord, parse_line
 from l2gpu.data.ingest.binance_trades import fast_trades
 from l2gpu.data.ingest.decimal_columns import parse_prices, parse_size_strings
 from l2gpu.data.ingest.parsers.binance_lines import KIND_TRADE, index_lines
@@ -22,7 +22,11 @@ def test_fast_trades_equal_the_json_path_on_real_lines():
     rows = np.flatnonzero(kinds == KIND_TRADE)
     chunk, slow = fast_trades(buf, starts, ends, rows, 0)
     assert rows.size > 100 and slow.size == 0
-    records = [parse_line(int(i) + 1, buf[starts[i] : ends[i]].tobytes(), False) for i in rows]
+    records = []
+    for i in rows:
+        record = parse_line(int(i) + 1, buf[starts[i] : ends[i]].tobytes(), False)
+        assert isinstance(record, TradeRecord)
+        records.append(record)
     assert chunk.line.tolist() == [r.line for r in records]
     assert chunk.local_ns.tolist() == [r.local_ns for r in records]
     assert chunk.ts_ns.tolist() == [r.ts_ns for r in records]
