@@ -6,10 +6,17 @@ value area grows from the POC one bin at a time toward the neighbour with more v
 a tie) until it holds 70% of the window's volume; VAH and VAL are its highest and lowest bins.
 Prices are bin centres, ``(b + 0.5) * bin``. A window without volume gives NaN.
 
-The window slides: each row adds the trades that entered and removes those that left, so the
-cost is one pass over the trades plus, per row, a scan of the bins the window spans. Volumes are
-integer units (``size * 10**8``), so adding and removing is exact and ties stay ties. Rows run in
-order on one core; there is no CUDA twin yet (the GPU engine runs this on host copies).
+The window slides: each row adds the trades that entered and removes those that left. Volumes
+are integer units (``size * 10**8``), so adding and removing is exact and ties stay ties, and
+the profile of a row depends only on its window's trades. That makes three shortcuts exact:
+
+- rows run in parallel chunks, each with its own histogram, filled from scratch with the window
+  of the chunk's first row;
+- a row whose window holds the same trades as the row before repeats that row's answer;
+- the POC is kept as trades arrive (a bin that overtakes it, or ties it from below, takes its
+  place) and searched for again only when the POC's own bin loses volume.
+
+There is no CUDA twin yet (the GPU engine runs this on host copies).
 """
 
 from __future__ import annotations
@@ -17,32 +24,43 @@ from __future__ import annotations
 import math
 
 import numba
+import numpy as np
 
 VALUE_AREA_TENTHS = 7  # 70% of the volume
+CHUNKS_PER_THREAD = 4
+"""Parallel chunks per thread: enough to balance, few enough that the refills stay cheap."""
 
 
 @numba.njit(cache=True, nogil=True)
-def volume_profile_cpu(bins, units, starts, ends, bin_size, offset, hist, poc, vah, val):
-    """Profile the trades ``starts[t]:ends[t]`` at each row ``t`` (both non-decreasing).
-
-    ``hist`` is zeroed int64 scratch covering every bin (``bins - offset``).
-    """
+def _profile_rows(bins, units, starts, ends, bin_size, offset, hist, poc, vah, val, t0, t1):
+    """Profile rows ``t0 .. t1 - 1`` with ``hist`` zeroed scratch; returns nothing."""
     total = 0
-    added = 0
-    removed = 0
+    added = starts[t0]
+    removed = starts[t0]
     lo = hist.shape[0]
     hi = -1
-    for t in range(starts.shape[0]):
+    best = -1
+    for t in range(t0, t1):
+        if t > t0 and starts[t] == starts[t - 1] and ends[t] == ends[t - 1]:
+            poc[t] = poc[t - 1]
+            vah[t] = vah[t - 1]
+            val[t] = val[t - 1]
+            continue
         for j in range(added, ends[t]):
             b = bins[j] - offset
             hist[b] += units[j]
             total += units[j]
             lo = min(lo, b)
             hi = max(hi, b)
+            if best >= 0 and (hist[b] > hist[best] or (hist[b] == hist[best] and b < best)):
+                best = b
         added = max(added, ends[t])
         for j in range(removed, starts[t]):
-            hist[bins[j] - offset] -= units[j]
+            b = bins[j] - offset
+            hist[b] -= units[j]
             total -= units[j]
+            if b == best:
+                best = -1
         removed = max(removed, starts[t])
         if total <= 0:
             poc[t] = math.nan
@@ -50,15 +68,17 @@ def volume_profile_cpu(bins, units, starts, ends, bin_size, offset, hist, poc, v
             val[t] = math.nan
             lo = hist.shape[0]
             hi = -1
+            best = -1
             continue
         while hist[lo] == 0:
             lo += 1
         while hist[hi] == 0:
             hi -= 1
-        best = lo
-        for b in range(lo, hi + 1):
-            if hist[b] > hist[best]:
-                best = b
+        if best < 0:
+            best = lo
+            for b in range(lo, hi + 1):
+                if hist[b] > hist[best]:
+                    best = b
         held = hist[best]
         low = best
         high = best
@@ -74,3 +94,26 @@ def volume_profile_cpu(bins, units, starts, ends, bin_size, offset, hist, poc, v
         poc[t] = (best + offset + 0.5) * bin_size
         vah[t] = (high + offset + 0.5) * bin_size
         val[t] = (low + offset + 0.5) * bin_size
+
+
+@numba.njit(parallel=True, cache=True)
+def volume_profile_rows(bins, units, starts, ends, bin_size, offset, span, chunks, poc, vah, val):
+    """Profile the trades ``starts[t]:ends[t]`` at each row ``t`` (both non-decreasing).
+
+    ``span`` is the number of bins (``bins - offset`` lies in ``0 .. span - 1``); each of the
+    ``chunks`` parallel chunks of rows gets its own zeroed int64 histogram of that many bins.
+    """
+    rows = starts.shape[0]
+    size = (rows + chunks - 1) // chunks
+    for c in numba.prange(chunks):
+        t0 = c * size
+        t1 = min(rows, t0 + size)
+        if t0 < t1:
+            hist = np.zeros(span, np.int64)
+            _profile_rows(bins, units, starts, ends, bin_size, offset, hist, poc, vah, val, t0, t1)
+
+
+def volume_profile_cpu(bins, units, starts, ends, bin_size, offset, span, poc, vah, val):
+    """:func:`volume_profile_rows` with :data:`CHUNKS_PER_THREAD` chunks per Numba thread."""
+    chunks = max(1, min(starts.shape[0], numba.get_num_threads() * CHUNKS_PER_THREAD))
+    volume_profile_rows(bins, units, starts, ends, bin_size, offset, span, chunks, poc, vah, val)

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.kernels.level_sums import level_sums_cpu
+from l2gpu.kernels.ratio import ratio_cpu
 
 
 def _levels(ctx: FeatureContext, k: int) -> int:
@@ -23,6 +26,15 @@ def _levels(ctx: FeatureContext, k: int) -> int:
 
 def ratio(xp: Any, num: Any, den: Any) -> Any:
     """``num / den``, NaN where ``den`` is zero (or NaN), without warnings."""
+    if (
+        xp is np
+        and np.ndim(num) == 1
+        and np.ndim(den) == 1
+        and num.dtype == den.dtype == np.float64
+    ):
+        out = np.empty(den.shape[0])
+        ratio_cpu(num, den, out)
+        return out
     safe = xp.where(den == 0, xp.nan, den)
     return num / safe
 

@@ -7,20 +7,24 @@
 
 A comparison with a missing (NaN) price is false. ``ofi_w`` is the trailing sum of ``e`` over
 ``w``; ``mlofi_k_w`` sums the same quantity computed at each of the top ``k`` levels (Xu, Varma &
-Kearns 2019), with equal weights. The prefix sum of ``e`` is built once for all windows.
+Kearns 2019), with equal weights. On the CPU the levels are summed in one pass
+(:mod:`l2gpu.kernels.flow`); the prefix sum of each level total is built once for all windows.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from l2gpu.core.spans import Window
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.rolling import window_sum
+from l2gpu.kernels.flow import level_flow_cpu
 
 
 def level_flow(ctx: FeatureContext, level: int) -> Any:
-    """``e_t`` at one level, ``[T]`` (0 at row 0)."""
+    """``e_t`` at one level, ``[T]`` (0 at row 0), with the array formula."""
 
     def build() -> Any:
         b, xp = ctx.book, ctx.xp
@@ -36,10 +40,20 @@ def level_flow(ctx: FeatureContext, level: int) -> Any:
     return ctx.shared(("flow", level), build)
 
 
+def levels_flow(ctx: FeatureContext, k: int) -> Any:
+    """``e_t`` summed over the top ``k`` levels, ``[T]``: ``(0 + e(0)) + e(1) + ...``."""
+    if ctx.xp is not np:
+        return sum(level_flow(ctx, i) for i in range(k))
+    b = ctx.book
+    out = np.empty(len(b))
+    level_flow_cpu(b.bid_px, b.bid_sz, b.ask_px, b.ask_sz, k, out)
+    return out
+
+
 @family("ofi", params=("window",))
 def ofi(ctx: FeatureContext, window: Window) -> Any:
     """Order-flow imbalance at the best level summed over ``window``, base units."""
-    prefix = ctx.prefix(("flow", 0), lambda: level_flow(ctx, 0))
+    prefix = ctx.prefix(("mlflow", 1), lambda: levels_flow(ctx, 1))
     return window_sum(prefix, ctx.starts(window), ctx.xp)
 
 
@@ -48,9 +62,5 @@ def mlofi(ctx: FeatureContext, k: int, window: Window) -> Any:
     """Multi-level OFI: the sum over the top ``k`` levels of each level's OFI, base units."""
     if k > ctx.book.depth:
         raise ValueError(f"{k} levels asked for, the book has {ctx.book.depth}")
-
-    def total() -> Any:
-        return sum(level_flow(ctx, i) for i in range(k))
-
-    prefix = ctx.prefix(("mlflow", k), total)
+    prefix = ctx.prefix(("mlflow", k), lambda: levels_flow(ctx, k))
     return window_sum(prefix, ctx.starts(window), ctx.xp)

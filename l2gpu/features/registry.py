@@ -24,7 +24,7 @@ from l2gpu.core.registry import NameGrammar, ParamParser, ParsedName, Registry, 
 from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
 from l2gpu.data.trades import Trades
-from l2gpu.features.rolling import prefix_sum
+from l2gpu.features.rolling import prefix_sum, window_starts
 
 
 def _positive_int(text: str) -> int:
@@ -82,7 +82,9 @@ class FeatureContext:
 
     def starts(self, window: Window) -> Any:
         """First row of the trailing ``window`` at each row, computed once per window."""
-        return self.shared(("starts", window.text), lambda: window.starts(self.book.ts, self.xp))
+        return self.shared(
+            ("starts", window.text), lambda: window_starts(window, self.book.ts, self.xp)
+        )
 
     def require_trades(self, name: str) -> Trades:
         """Return the trades, or raise saying ``name`` needs them."""

@@ -1,7 +1,9 @@
-"""Rolling sums over trailing windows: a prefix sum and ``searchsorted``, never a scan per row.
+"""Rolling sums over trailing windows: a prefix sum and each window's first row, never a scan.
 
 A window that holds a NaN sums to NaN: a quantity that is undefined on some row (a mid with an
-empty side) is not silently treated as zero. Windows are :class:`l2gpu.core.spans.Window`.
+empty side) is not silently treated as zero. Windows are :class:`l2gpu.core.spans.Window`. On
+the CPU the passes are the Numba kernels of :mod:`l2gpu.kernels.windows` (the same floats as the
+array formulas, which the GPU runs with CuPy).
 """
 
 from __future__ import annotations
@@ -9,12 +11,22 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
+from l2gpu.core.spans import Window
+from l2gpu.kernels.windows import prefix_sum_cpu, search_sorted_right, window_sum_cpu
+
 
 def prefix_sum(values: Any, xp: ModuleType) -> tuple[Any, Any]:
     """Prefix sums of ``values`` with NaN counted aside: (sum of finite values, NaN count).
 
     Both have a leading 0, so the sum over rows ``a .. b-1`` is ``P[b] - P[a]``.
     """
+    if xp is np:
+        total = np.empty(values.shape[0] + 1)
+        count = np.empty(values.shape[0] + 1, dtype=np.int64)
+        prefix_sum_cpu(np.ascontiguousarray(values, dtype=np.float64), total, count)
+        return total, count
     missing = xp.isnan(values)
     total = xp.concatenate((xp.zeros(1), xp.cumsum(xp.where(missing, 0.0, values))))
     count = xp.concatenate((xp.zeros(1, dtype=xp.int64), xp.cumsum(missing, dtype=xp.int64)))
@@ -24,6 +36,27 @@ def prefix_sum(values: Any, xp: ModuleType) -> tuple[Any, Any]:
 def window_sum(prefix: tuple[Any, Any], starts: Any, xp: ModuleType) -> Any:
     """Sum over rows ``starts[t] .. t`` from :func:`prefix_sum`; NaN where the window has a NaN."""
     total, count = prefix
+    if xp is np:
+        out = np.empty(total.shape[0] - 1)
+        window_sum_cpu(total, count, starts, out)
+        return out
     ends = xp.arange(1, total.shape[0], dtype=xp.int64)
     sums = total[ends] - total[starts]
     return xp.where(count[ends] - count[starts] > 0, xp.nan, sums)
+
+
+def sorted_right(a: Any, v: Any, shift: int, xp: ModuleType) -> Any:
+    """``searchsorted(a, v - shift, side="right")`` as int64, for a sorted ``a``."""
+    if xp is np:
+        out = np.empty(v.shape[0], dtype=np.int64)
+        if v.shape[0]:
+            search_sorted_right(a, v, shift, out)
+        return out
+    return xp.searchsorted(a, v - shift, side="right").astype(xp.int64)
+
+
+def window_starts(window: Window, ts: Any, xp: ModuleType) -> Any:
+    """First row of the trailing ``window`` at each row (see :meth:`Window.starts`)."""
+    if window.ns is None or xp is not np:
+        return window.starts(ts, xp)
+    return sorted_right(ts, ts, window.ns, xp)

@@ -20,7 +20,9 @@ from l2gpu.backend.arrays import to_device
 from l2gpu.core.spans import Window
 from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.registry import FeatureContext, family
+from l2gpu.features.rolling import sorted_right
 from l2gpu.kernels.volume_profile import volume_profile_cpu
+from l2gpu.kernels.windows import range_diff_cpu
 
 SIZE_UNITS = 10**8
 """Trade sizes enter the profile as integer units of 1e-8, so the sliding window is exact."""
@@ -40,29 +42,32 @@ def _bounds(ctx: FeatureContext, window: Window | None, what: str) -> tuple[Any,
     """Per book row: (first trade in the window, one past the last trade with ts <= ts_t)."""
     xp, ts = ctx.xp, ctx.book.ts
     trade_ts = _trade_array(ctx, "ts", what)
-    ends = ctx.shared("trade_ends", lambda: xp.searchsorted(trade_ts, ts, side="right"))
+    ends = ctx.shared("trade_ends", lambda: sorted_right(trade_ts, ts, 0, xp))
     if window is None:
         return xp.zeros_like(ends), ends
     if window.rows is not None:
         return xp.maximum(ends - window.rows, 0), ends
+    ns = int(window.ns or 0)
     return ctx.shared(
-        ("trade_starts", window.text),
-        lambda: xp.searchsorted(trade_ts, ts - window.ns, side="right"),
+        ("trade_starts", window.text), lambda: sorted_right(trade_ts, ts, ns, xp)
     ), ends
 
 
 def _trade_prefix(ctx: FeatureContext, key: str, what: str) -> Any:
     def build() -> Any:
         xp = ctx.xp
-        side = _trade_array(ctx, "side", what).astype(xp.float64)
         size = _trade_array(ctx, "sz", what)
-        values = {
-            "buy": xp.where(side > 0, size, 0.0),
-            "sell": xp.where(side < 0, size, 0.0),
-            "signed": side * size,
-            "size": size,
-            "notional": size * _trade_array(ctx, "px", what),
-        }[key]
+        if key == "size":
+            values = size
+        elif key == "notional":
+            values = size * _trade_array(ctx, "px", what)
+        else:
+            side = _trade_array(ctx, "side", what).astype(xp.float64)
+            values = {
+                "buy": lambda: xp.where(side > 0, size, 0.0),
+                "sell": lambda: xp.where(side < 0, size, 0.0),
+                "signed": lambda: side * size,
+            }[key]()
         return xp.concatenate((xp.zeros(1), xp.cumsum(values)))
 
     return ctx.shared(("trade_prefix", key), build)
@@ -71,6 +76,10 @@ def _trade_prefix(ctx: FeatureContext, key: str, what: str) -> Any:
 def _window_total(ctx: FeatureContext, key: str, window: Window | None, what: str) -> Any:
     starts, ends = _bounds(ctx, window, what)
     prefix = _trade_prefix(ctx, key, what)
+    if ctx.xp is np:
+        out = np.empty(ends.shape[0])
+        range_diff_cpu(prefix, starts, ends, out)
+        return out
     return prefix[ends] - prefix[starts]
 
 
@@ -112,10 +121,10 @@ def _profile(
         bins = np.floor(trades.px / bin_size + BIN_EPSILON).astype(np.int64)
         units = np.round(trades.sz * SIZE_UNITS).astype(np.int64)
         offset = int(bins.min()) if bins.size else 0
-        hist = np.zeros(int(bins.max()) - offset + 1 if bins.size else 1, np.int64)
+        span = int(bins.max()) - offset + 1 if bins.size else 1
         rows = starts.shape[0]
         poc, vah, val = np.empty(rows), np.empty(rows), np.empty(rows)
-        volume_profile_cpu(bins, units, starts, ends, bin_size, offset, hist, poc, vah, val)
+        volume_profile_cpu(bins, units, starts, ends, bin_size, offset, span, poc, vah, val)
         return tuple(to_device(a, ctx.book.device, f"{what} profile") for a in (poc, vah, val))
 
     return ctx.shared(("profile", window.text, bin_size), build)

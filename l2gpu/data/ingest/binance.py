@@ -38,11 +38,11 @@ from l2gpu.data.ingest.binance_records import (
     symbols_of,
 )
 from l2gpu.data.ingest.binance_sync import Action, BinanceSync, snapshot_disagreement
+from l2gpu.data.ingest.binance_trades import TradeQueue, fast_trades
 from l2gpu.data.ingest.blocks import TruncatedInputError, iter_line_blocks
 from l2gpu.data.ingest.decimal_columns import (
     parse_prices,
     parse_size_strings,
-    status_message,
     tick_size_of,
     units_to_price,
 )
@@ -51,6 +51,8 @@ from l2gpu.data.ingest.parsers.binance_lines import (
     KIND_DEPTH,
     KIND_OTHER,
     KIND_TICKER,
+    KIND_TRADE,
+    SYMBOL_OK,
     SYMBOL_OTHER,
     SYMBOL_UNCHECKED,
     index_lines,
@@ -60,7 +62,6 @@ from l2gpu.data.ingest.policies import IngestError, Policies
 from l2gpu.data.ingest.reconstruct import EventBatch, LevelBook
 from l2gpu.data.ingest.report import IngestReport
 from l2gpu.data.ingest.sink import BookSink
-from l2gpu.data.trades import Trades
 
 BATCH_UPDATES = 1 << 18
 """Level updates collected before the book kernel runs (bounds memory on day-long files)."""
@@ -110,7 +111,7 @@ class BinanceReader:
         self._name_symbol = name_symbol
         self._depth: list[DepthRecord] = []
         self._pending_updates = 0
-        self._trades: list[TradeRecord] = []
+        self._trades = TradeQueue(BATCH_TRADES)
 
     def _bad(self, line_no: int, problem: str, check: str = "line_syntax") -> None:
         if self.policies.on_bad_line == "error":
@@ -189,8 +190,14 @@ class BinanceReader:
         other = symbol == SYMBOL_OTHER
         fast = FastDepthLines(buf, starts, ends, np.flatnonzero((kinds == KIND_DEPTH) & ~other))
         wanted = kinds != KIND_TICKER if self.tickers is None else np.ones(kinds.size, bool)
+        trade_rows = np.flatnonzero((kinds == KIND_TRADE) & (symbol == SYMBOL_OK))
+        chunk, slow = fast_trades(buf, starts, ends, trade_rows, lines_before)
+        wanted[trade_rows] = False
+        wanted[slow] = True
+        self._trades.start_block(chunk if self.sink.wants_trades else chunk.part(0, 0))
         for i in np.flatnonzero(wanted | other).tolist():
             line_no = lines_before + i + 1
+            self._trades.reach(i, self._flush_trades)
             if other[i]:
                 self._other_symbol(line_no, self._symbol_problem(buf[starts[i] : ends[i]]))
                 continue
@@ -212,6 +219,7 @@ class BinanceReader:
                     self._bad(line_no, str(exc))
                     continue
             self._take(record)
+        self._trades.reach(starts.size, self._flush_trades)
         return int(starts.size)
 
     def _symbol_problem(self, line: np.ndarray) -> str:
@@ -232,9 +240,7 @@ class BinanceReader:
             if self._pending_updates >= BATCH_UPDATES:
                 self._flush()
         elif isinstance(record, TradeRecord):
-            if self.sink.wants_trades:
-                self._trades.append(record)
-            if len(self._trades) >= BATCH_TRADES:
+            if self.sink.wants_trades and self._trades.add(record):
                 self._flush_trades()
         elif isinstance(record, TickerRecord) and self.tickers is not None:
             self.tickers.append(record)
@@ -302,34 +308,9 @@ class BinanceReader:
         )
 
     def _flush_trades(self) -> None:
-        trades, self._trades = self._trades, []
-        if not trades:
-            return
-        units, price_status = parse_prices(as_strings([t.price for t in trades]))
-        size, size_status = parse_size_strings(as_strings([t.qty for t in trades]))
-        bad = np.flatnonzero((price_status != 0) | (size_status != 0))
-        keep = np.ones(len(trades), bool)
-        for i in bad:
-            which, value, code = (
-                ("price", trades[i].price, price_status[i])
-                if price_status[i]
-                else ("size", trades[i].qty, size_status[i])
-            )
-            self._bad(
-                trades[i].line, f"trade {which} {value!r} {status_message(int(code))}", "cell_value"
-            )
-            keep[i] = False
-        self.sink.write_trades(
-            Trades(
-                ts=np.array([t.ts_ns for t in trades], np.int64)[keep],
-                local_ts=np.array([t.local_ns for t in trades], np.int64)[keep],
-                px=units_to_price(units)[keep],
-                sz=size[keep],
-                side=np.array([-1 if t.buyer_is_maker else 1 for t in trades], np.int8)[keep],
-                trade_id=np.array([t.trade_id for t in trades], np.int64)[keep],
-            ),
-            lines=np.array([t.line for t in trades], np.int64)[keep],
-        )
+        taken = self._trades.take(self._bad)
+        if taken is not None:
+            self.sink.write_trades(taken[0], lines=taken[1])
 
 
 @ingest_format(
