@@ -85,8 +85,8 @@ MODEL_JOB = [
 """A threshold job on BTCUSDT that also sweeps ``model_logistic`` (a few epochs: seconds)."""
 
 
-def log_model_run(folder: Path) -> tuple[JobResult, str]:
-    """Run :data:`MODEL_JOB` with every store inside ``folder``; return its result and store."""
+def log_model_run(folder: Path) -> tuple[JobResult, str, str]:
+    """Run :data:`MODEL_JOB` with every store inside ``folder``; return result, run id, store."""
     uri = f"sqlite:///{folder}/mlflow.db"
     isolated = [
         f"paths.root={ROOT}",
@@ -98,4 +98,4 @@ def log_model_run(folder: Path) -> tuple[JobResult, str]:
     ]
     result = run_job(composed([*isolated, *MODEL_JOB]), Console(file=io.StringIO(), width=200))
     assert result.run_id is not None
-    return result, uri
+    return result, result.run_id, uri

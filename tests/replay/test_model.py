@@ -25,8 +25,8 @@ from tests.replay.runs import log_model_run
 @pytest.fixture(scope="module")
 def model_run(tmp_path_factory):
     """The job's result, its run read back, and the tracking store."""
-    result, uri = log_model_run(tmp_path_factory.mktemp("model_run"))
-    return result, load_run(result.run_id, uri), uri
+    result, run_id, uri = log_model_run(tmp_path_factory.mktemp("model_run"))
+    return result, load_run(run_id, uri), uri
 
 
 def test_the_rebuilt_signals_are_the_jobs_bit_for_bit(model_run):

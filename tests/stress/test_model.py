@@ -34,18 +34,18 @@ METRICS = ["pnl", "max_drawdown", "depth_exhausted", "n_trades"]
 @pytest.fixture(scope="module")
 def stressed_model_run(tmp_path_factory):
     """The model run read back, its tracking store, and its robustness table."""
-    result, uri = log_model_run(tmp_path_factory.mktemp("stress_model"))
+    _, run_id, uri = log_model_run(tmp_path_factory.mktemp("stress_model"))
     argv = [
-        "stress", result.run_id, "--top", "2", "--scenarios", "flash_crash,liquidity_drought",
+        "stress", run_id, "--top", "2", "--scenarios", "flash_crash,liquidity_drought",
         "--set", "liquidity_drought.factor=1", "--seed", "2", "--tracking-uri", uri,
     ]  # fmt: skip
     with pytest.raises(SystemExit) as stopped:
         main(argv)
     assert stopped.value.code == 0
     folder = Path(tempfile.mkdtemp())
-    MlflowClient(uri).download_artifacts(result.run_id, "stress", str(folder))
+    MlflowClient(uri).download_artifacts(run_id, "stress", str(folder))
     table = pd.read_csv(folder / "stress" / "robustness.csv")
-    return load_run(result.run_id, uri), table
+    return load_run(run_id, uri), table
 
 
 def test_the_baseline_is_the_run_and_a_neutral_scenario_the_baseline(stressed_model_run):
