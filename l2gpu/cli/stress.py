@@ -108,13 +108,19 @@ def scenario_params(names: list[str], settings: list[str]) -> dict[str, dict[str
 
 def stress_command(args: argparse.Namespace, console: Console) -> int:
     """Run ``l2gpu stress`` (errors propagate; :func:`run_stress` words them)."""
+    from dataclasses import replace
+
+    import numpy as np
     import pandas as pd
 
     from l2gpu.backtest import STRATEGIES
+    from l2gpu.data.book import Book
+    from l2gpu.data.trades import Trades
     from l2gpu.pipeline.evaluation import select_top
     from l2gpu.pipeline.progress import Progress
     from l2gpu.replay.inputs import load_inputs
     from l2gpu.replay.run import ReplayError, load_run
+    from l2gpu.replay.signals import run_signals
     from l2gpu.stress.log import FOLDER, log_robustness
     from l2gpu.stress.robustness import BASELINE, robustness_table, table_metrics
     from l2gpu.tracking.mlflow_run import tracking_uri
@@ -133,6 +139,13 @@ def stress_command(args: argparse.Namespace, console: Console) -> int:
     params.index = top.index
     progress = Progress(console)
     inputs = load_inputs(run, Path.cwd(), progress)
+    app, baseline = run.app, inputs.book_inputs
+
+    def signals_of(book: Book, trades: Trades | None) -> dict[str, np.ndarray]:
+        """Return the run's signals on a stressed book (its model, if any, retrained there)."""
+        assert trades is not None, "the run's trades are stressed with its book"
+        return run_signals(app, replace(baseline, book=book, trades=trades), progress)
+
     table = robustness_table(
         inputs.book,
         inputs.trades,
@@ -143,6 +156,7 @@ def stress_command(args: argparse.Namespace, console: Console) -> int:
         args.seed,
         run.sharpe_bucket,
         progress,
+        signals_of=signals_of,
     )
     metrics = table_metrics(family)
     medians = log_robustness(run.run_id, uri, table, metrics, args.seed, scenarios)

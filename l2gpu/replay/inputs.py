@@ -6,9 +6,10 @@ store found there is the run's, whatever happened to the recording since. When i
 (the cache was cleared, or the job ran elsewhere), the job's data stage rebuilds it
 (:func:`l2gpu.pipeline.data.load_data`) from the run's data config, provided the recording is
 still where the run read it with the same content (each file's SHA-256 against the run's).
-``debug.max_rows`` keeps the same first rows. The run's features are computed again on the CPU,
-all of them, the way the job computes them (:func:`l2gpu.features.compute`), so the config's
-signal is the one it was backtested on. See ``docs/replay.md``.
+``debug.max_rows`` keeps the same first rows. The run's signals are computed again on the CPU,
+all of them, the way the job computes them (:func:`l2gpu.replay.signals.run_signals`: its
+features, and its model's score when it has a model), so the config's signal is the one it was
+backtested on. See ``docs/replay.md``.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from l2gpu.data.cache import CachedStores, file_sha256
 from l2gpu.data.samples import resolve_input
 from l2gpu.data.store import read_book
 from l2gpu.data.trades import Trades, read_trades
-from l2gpu.features import compute
-from l2gpu.pipeline.data import load_data
+from l2gpu.pipeline.data import BookInputs, load_data
 from l2gpu.pipeline.progress import Progress
 from l2gpu.replay.run import RecordedRun, ReplayError
+from l2gpu.replay.signals import run_signals
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class ReplayInputs:
     trades : Trades
         The recording's trades.
     signals : dict of str to numpy.ndarray
-        The run's features, one ``[T]`` float64 array each.
+        The run's signals (its features, its model's score), one ``[T]`` float64 array each.
     stores : CachedStores
         Where the book and trades stores are, and whether they were rebuilt now.
     """
@@ -51,6 +52,11 @@ class ReplayInputs:
     trades: Trades
     signals: dict[str, np.ndarray]
     stores: CachedStores
+
+    @property
+    def book_inputs(self) -> BookInputs:
+        """The book, trades and stores as the job's stages take them (on the CPU)."""
+        return BookInputs(self.book, self.trades, self.stores, "cpu", "CPU")
 
     def first_rows(self, rows: int) -> tuple[Book, dict[str, np.ndarray]]:
         """Return the book and signals of the first ``rows`` rows."""
@@ -87,7 +93,7 @@ def check_recording(run: RecordedRun, cwd: Path, folder: Path) -> None:
 
 
 def load_inputs(run: RecordedRun, cwd: Path, progress: Progress) -> ReplayInputs:
-    """Find (or rebuild) the run's book store, read it, and compute the run's features.
+    """Find (or rebuild) the run's book store, read it, and compute the run's signals.
 
     The store is looked for where the run's cache keeps it, under its fingerprint; when it is
     not there, it is rebuilt from the recording, which must be the run's (see the module doc).
@@ -99,7 +105,7 @@ def load_inputs(run: RecordedRun, cwd: Path, progress: Progress) -> ReplayInputs
     cwd : Path
         Folder the run's relative paths start from (the job's, normally).
     progress : Progress
-        Shows the ingest when the store is rebuilt, and the features.
+        Shows the ingest when the store is rebuilt, the features and the model's training.
     """
     folder = store_folder(run, cwd)
     book_path, trades_path = folder / "book.parquet", folder / "trades.parquet"
@@ -112,9 +118,7 @@ def load_inputs(run: RecordedRun, cwd: Path, progress: Progress) -> ReplayInputs
         check_recording(run, cwd, folder)
         data = load_data(run.data, folder.parent, cwd, "cpu", progress, run.max_rows)
         book, trades, stores = data.book, data.trades, data.stores
-    with progress.step(f"features {', '.join(run.features)} over {len(book):,} rows"):
-        features = compute(book, run.features, engine="cpu", trades=trades)
-    signals = {name: np.asarray(values, dtype=np.float64) for name, values in features.items()}
+    signals = run_signals(run.app, BookInputs(book, trades, stores, "cpu", "CPU"), progress)
     return ReplayInputs(book, trades, signals, stores)
 
 

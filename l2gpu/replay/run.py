@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
-from l2gpu.config.schema import DataConfig, PathsConfig
+from l2gpu.config.schema import FAMILY_SCHEMAS, AppConfig, DataConfig, PathsConfig
 
 RESULTS = "results.parquet"
 CONFIG = "config.yaml"
@@ -103,6 +103,15 @@ class RecordedRun:
     def data(self) -> DataConfig:
         """The run's recording and ingest settings."""
         return _typed(DataConfig, self.config.data)
+
+    @property
+    def app(self) -> AppConfig:
+        """The run's whole config, typed (its strategy group as its family's schema)."""
+        schema = OmegaConf.structured(AppConfig)
+        schema.strategy = OmegaConf.structured(FAMILY_SCHEMAS[self.family])
+        app = OmegaConf.to_object(OmegaConf.merge(schema, self.config))
+        assert isinstance(app, AppConfig)
+        return app
 
     @property
     def paths(self) -> PathsConfig:

@@ -1,7 +1,8 @@
 """The robustness table: a run's top configs on the baseline book and under each scenario.
 
 For each scenario the book (and its trades) is stressed with the seed, the run's signals are
-computed again on the stressed book (:func:`l2gpu.features.compute`), and the configs, fixed as
+computed again on the stressed book (:func:`l2gpu.features.compute`, or the caller's
+``signals_of``: a run with a model retrains it there), and the configs, fixed as
 the run swept them (thresholds in the signal units of the run), go through the family's sweep.
 The baseline is the book unchanged with the run's own signals, so its rows equal the run's
 results table. One row per (config, scenario); see ``docs/stress.md#the-robustness-table``.
@@ -9,7 +10,7 @@ results table. One row per (config, scenario); see ``docs/stress.md#the-robustne
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ def robustness_table(
     sharpe_bucket: str,
     progress: Progress,
     engine: str = "cpu",
+    signals_of: Callable[[Book, Trades | None], Mapping[str, Any]] | None = None,
 ) -> pd.DataFrame:
     """Run ``params`` on the baseline book and under each of ``scenarios``.
 
@@ -68,6 +70,9 @@ def robustness_table(
         Shows one step per scenario.
     engine : str
         Where features and sweeps run.
+    signals_of : callable, optional
+        ``signals_of(book, trades)``: the signals of a stressed book, by name (default: the
+        features named by ``signals``, computed on it with ``engine``).
 
     Returns
     -------
@@ -77,6 +82,11 @@ def robustness_table(
     """
     metrics = table_metrics(family)
     names = list(signals)
+    if signals_of is None:
+
+        def signals_of(book: Book, trades: Trades | None) -> Mapping[str, Any]:
+            return compute(book, names, engine=engine, trades=trades)
+
     configs = params.reset_index(drop=True)
     parts = []
     for name in (BASELINE, *scenarios):
@@ -84,12 +94,9 @@ def robustness_table(
         if name != BASELINE:
             stressed = SCENARIOS[name].apply(book, trades, seed, scenarios[name])
             stressed_book, stressed_trades = stressed.book, stressed.trades
+            stressed_signals = signals_of(stressed_book, stressed_trades)
         title = f"{name}: {len(configs)} configs x {len(stressed_book):,} rows"
         with progress.step(title, len(stressed_book), "rows") as update:
-            if name != BASELINE:
-                stressed_signals = compute(
-                    stressed_book, names, engine=engine, trades=stressed_trades
-                )
             result = family.run(
                 stressed_book,
                 stressed_signals,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from l2gpu.cli.job import run_job
+from l2gpu.cli.job import JobResult, run_job
 from tests.app.conftest import ROOT, composed
 from tests.samples import BTCUSDT
 
@@ -73,3 +73,29 @@ def log_runs(folder: Path) -> LoggedRuns:
         assert result.run_id is not None
         ids[sample, family] = result.run_id
     return LoggedRuns(ids, uri, recording)
+
+
+MODEL_JOB = [
+    "strategy=small",
+    "features.names=[imbalance_5]",
+    "model=logistic",
+    "model.features=[imbalance_5,ofi_2s]",
+    "model.epochs=20",
+]
+"""A threshold job on BTCUSDT that also sweeps ``model_logistic`` (a few epochs: seconds)."""
+
+
+def log_model_run(folder: Path) -> tuple[JobResult, str, str]:
+    """Run :data:`MODEL_JOB` with every store inside ``folder``; return result, run id, store."""
+    uri = f"sqlite:///{folder}/mlflow.db"
+    isolated = [
+        f"paths.root={ROOT}",
+        f"logger.tracking_uri={uri}",
+        f"logger.artifact_dir={folder}/mlruns",
+        f"paths.cache_dir={folder}/cache",
+        f"paths.optuna_dir={folder}/optuna",
+        "debug=quick",
+    ]
+    result = run_job(composed([*isolated, *MODEL_JOB]), Console(file=io.StringIO(), width=200))
+    assert result.run_id is not None
+    return result, result.run_id, uri
