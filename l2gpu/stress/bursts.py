@@ -27,6 +27,7 @@ from l2gpu.stress.scenario import (
     in_windows,
     seeded_windows,
     take_rows,
+    trades_with_times,
     whole,
     with_times,
 )
@@ -64,9 +65,7 @@ def bursts(
     out = take_rows(timed, rows, "bursts rows repeated")
     moved = None
     if trades is not None:
-        ts = compressed(trades.ts, starts, width, compress)
-        local = trades.local_ts + (ts - trades.ts)
-        moved = Trades(ts, local, trades.px, trades.sz, trades.side, trades.trade_id)
+        moved = trades_with_times(trades, compressed(trades.ts, starts, width, compress))
     return Stressed(out, moved)
 
 

@@ -27,6 +27,7 @@ from l2gpu.stress.scenario import (
     Stressed,
     duration_ns,
     seeded_windows,
+    trades_with_times,
     whole,
     with_times,
 )
@@ -53,9 +54,7 @@ def latency_spike(
     out = with_times(book, stalled_clock(book.ts, starts, stall), host)
     moved = None
     if trades is not None:
-        ts = stalled_clock(trades.ts, starts, stall)
-        local = trades.local_ts + (ts - trades.ts)
-        moved = Trades(ts, local, trades.px, trades.sz, trades.side, trades.trade_id)
+        moved = trades_with_times(trades, stalled_clock(trades.ts, starts, stall))
     return Stressed(out, moved)
 
 

@@ -211,6 +211,12 @@ def with_times(book: Book, ts: Any, host_ts: np.ndarray) -> Book:
     return out._with_host_ts(host_ts)
 
 
+def trades_with_times(trades: Trades, ts: Any) -> Trades:
+    """``trades`` with new exchange times ``ts`` (``local_ts`` moved by the same amounts)."""
+    local = trades.local_ts + (ts - trades.ts)
+    return Trades(ts, local, trades.px, trades.sz, trades.side, trades.trade_id)
+
+
 def take_rows(book: Book, rows: np.ndarray, label: str) -> Book:
     """Return the book's rows ``rows`` (host int64 indices in order, repeats allowed).
 
