@@ -49,13 +49,10 @@ class LoggedRuns:
     recording: Path
 
 
-def log_runs(folder: Path) -> LoggedRuns:
-    """Run the four jobs with every store inside ``folder``."""
-    recording = folder / "recording" / BTCUSDT.name
-    recording.parent.mkdir()
-    shutil.copy2(BTCUSDT, recording)
+def isolated(folder: Path) -> tuple[str, list[str]]:
+    """The tracking store's URI, and overrides that keep every store of a job inside ``folder``."""
     uri = f"sqlite:///{folder}/mlflow.db"
-    isolated = [
+    return uri, [
         f"paths.root={ROOT}",
         f"logger.tracking_uri={uri}",
         f"logger.artifact_dir={folder}/mlruns",
@@ -63,13 +60,21 @@ def log_runs(folder: Path) -> LoggedRuns:
         f"paths.optuna_dir={folder}/optuna",
         "debug=quick",
     ]
+
+
+def log_runs(folder: Path) -> LoggedRuns:
+    """Run the four jobs with every store inside ``folder``."""
+    recording = folder / "recording" / BTCUSDT.name
+    recording.parent.mkdir()
+    shutil.copy2(BTCUSDT, recording)
+    uri, stores = isolated(folder)
     ids = {}
     for (sample, family), overrides in JOBS.items():
         extra = (
             [f"data.paths=[{recording}]"] if (sample, family) == ("btcusdt", "threshold") else []
         )
         console = Console(file=io.StringIO(), width=200)
-        result = run_job(composed([*isolated, *overrides, *extra]), console)
+        result = run_job(composed([*stores, *overrides, *extra]), console)
         assert result.run_id is not None
         ids[sample, family] = result.run_id
     return LoggedRuns(ids, uri, recording)
@@ -87,15 +92,7 @@ MODEL_JOB = [
 
 def log_model_run(folder: Path) -> tuple[JobResult, str, str]:
     """Run :data:`MODEL_JOB` with every store inside ``folder``; return result, run id, store."""
-    uri = f"sqlite:///{folder}/mlflow.db"
-    isolated = [
-        f"paths.root={ROOT}",
-        f"logger.tracking_uri={uri}",
-        f"logger.artifact_dir={folder}/mlruns",
-        f"paths.cache_dir={folder}/cache",
-        f"paths.optuna_dir={folder}/optuna",
-        "debug=quick",
-    ]
-    result = run_job(composed([*isolated, *MODEL_JOB]), Console(file=io.StringIO(), width=200))
+    uri, stores = isolated(folder)
+    result = run_job(composed([*stores, *MODEL_JOB]), Console(file=io.StringIO(), width=200))
     assert result.run_id is not None
     return result, result.run_id, uri

@@ -10,7 +10,8 @@ import pytest
 from rich.console import Console
 
 from l2gpu.cli.job import run_job
-from tests.app.conftest import ROOT, composed
+from tests.app.conftest import composed
+from tests.replay.runs import isolated
 
 JOBS = {
     "threshold": ["strategy=small", "strategy.max_hold=[50,1s]"],
@@ -29,18 +30,10 @@ JOBS = {
 def stress_runs(tmp_path_factory):
     """Run ids by family, and the tracking store's URI."""
     folder = tmp_path_factory.mktemp("stress_runs")
-    uri = f"sqlite:///{folder}/mlflow.db"
-    isolated = [
-        f"paths.root={ROOT}",
-        f"logger.tracking_uri={uri}",
-        f"logger.artifact_dir={folder}/mlruns",
-        f"paths.cache_dir={folder}/cache",
-        f"paths.optuna_dir={folder}/optuna",
-        "debug=quick",
-    ]
+    uri, stores = isolated(folder)
     ids = {}
     for family, overrides in JOBS.items():
-        result = run_job(composed([*isolated, *overrides]), Console(file=io.StringIO(), width=200))
+        result = run_job(composed([*stores, *overrides]), Console(file=io.StringIO(), width=200))
         assert result.run_id is not None
         ids[family] = result.run_id
     return ids, uri
