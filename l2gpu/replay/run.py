@@ -165,7 +165,7 @@ def check_store(uri: str) -> None:
     prefix = "sqlite:///"
     if uri.startswith(prefix) and not Path(uri[len(prefix) :]).exists():
         raise ReplayError(
-            f"no tracking store at {uri[len(prefix) :]}: run the replay in the folder the job "
+            f"no tracking store at {uri[len(prefix) :]}: run the command in the folder the job "
             "ran in, or name the store with --tracking-uri (or MLFLOW_TRACKING_URI)"
         )
 
@@ -201,7 +201,7 @@ def load_run(run_id: str, uri: str) -> RecordedRun:
     if lacking:
         raise ReplayError(
             f"run {run_id} has no {', '.join(lacking)} among its artifacts (a multirun's parent, "
-            "or a job that stopped before logging them): replay one of its jobs' runs"
+            "or a job that stopped before logging them): name one of its jobs' runs"
         )
     with tempfile.TemporaryDirectory() as tmp, _no_download_bars():
         folder = Path(tmp)
