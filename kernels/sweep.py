@@ -104,7 +104,9 @@ from l2gpu.kernels.sweep_layout import (
 
 
 def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
-    """Compile the state machine with ``jit``; return ``(load, step, store, finish, mark)``.
+    """Compile the state machine with ``jit``; return its pieces a driver or a skip composes.
+
+    They are ``(load, step, store, finish, mark, add_buckets)``.
 
     ``mul`` is the target's unfused product (``mul_cpu`` or ``mul_cuda``). The execution models
     it composes (:mod:`l2gpu.kernels.execution`): the taker fill, one latency (decision to
@@ -465,4 +467,4 @@ def make_sweep_ops(jit: Callable[[Any], Any], mul: Any) -> Any:
         ist[I_ENTRY_ROW], ist[I_ENTRY_TS], ist[I_NEXT_ENTRY_ROW] = acct[3:]
         ist[I_PENDING], ist[I_PENDING_SIDE], ist[I_DECISION_ROW] = PENDING_NONE, side, decision
 
-    return load, step, store, finish, mark
+    return load, step, store, finish, mark, add_buckets

@@ -10,9 +10,12 @@
   ``[P, N, N_REC_INT]`` (config ``p``'s first ``N`` trades; ``N = 0`` records nothing) and
   ``bucket_pnl`` float64 ``[P, B]`` (each config's equity change per bucket; ``B = 0`` for none).
 
-- :class:`SkipIndex` (CPU): what event skipping reads (:mod:`l2gpu.kernels.sweep_skip`):
-  ``skip`` bool ``[P]`` (which configs skip), ``tree`` float64 ``[S, 2, W]`` and ``offsets``
-  int64 (the signals' block maxima), ``change_at`` and ``valid_at`` int64 ``[T]``.
+- :class:`SkipIndex` (CPU): what event skipping reads (:mod:`l2gpu.kernels.sweep_skip`,
+  :mod:`l2gpu.kernels.sweep_hold`): ``skip`` uint8 ``[P]`` (what each config skips:
+  :data:`SKIP_FLAT`, :data:`SKIP_HOLD`, both or neither), ``tree`` float64 ``[S, 2, W]`` and
+  ``offsets`` int64 (the signals' block maxima), ``change_at`` and ``valid_at`` int64 ``[T]``,
+  ``mid_tree`` float64 ``[2, W]`` (the mid's block maxima), ``falls`` float64 ``[2, W]`` (the
+  mid's largest fall and rise in each block) and ``last_valid`` int64 ``[T]``.
 
 Config ``p`` of a driver reads and writes row ``p`` of every state and output array. They are
 built in one place, :mod:`l2gpu.backtest.sweep_inputs`.
@@ -21,6 +24,11 @@ built in one place, :mod:`l2gpu.backtest.sweep_inputs`.
 from __future__ import annotations
 
 from typing import Any, NamedTuple
+
+SKIP_FLAT = 1
+"""A :class:`SkipIndex` flag: the config skips its flat rows with no order pending."""
+SKIP_HOLD = 2
+"""A :class:`SkipIndex` flag: the config skips the rows of its positions with no order pending."""
 
 
 class BookArrays(NamedTuple):
@@ -64,10 +72,13 @@ class SweepOutputs(NamedTuple):
 
 
 class SkipIndex(NamedTuple):
-    """Which configs skip flat rows, and the structures they skip with (see the module doc)."""
+    """What each config skips, and the structures it skips with (see the module doc)."""
 
     skip: Any
     tree: Any
     offsets: Any
     change_at: Any
     valid_at: Any
+    mid_tree: Any
+    falls: Any
+    last_valid: Any

@@ -17,8 +17,11 @@ from typing import Any
 
 import numba
 
+from l2gpu.kernels.block_maxima import make_descent
 from l2gpu.kernels.jit import cpu_device_jit
 from l2gpu.kernels.sweep import make_sweep_ops
+from l2gpu.kernels.sweep_args import SKIP_FLAT, SKIP_HOLD
+from l2gpu.kernels.sweep_hold import make_hold_ops
 from l2gpu.kernels.sweep_layout import P_SIGNAL, PENDING_NONE
 from l2gpu.kernels.sweep_skip import make_skip_ops
 from l2gpu.kernels.unfused import mul_cpu
@@ -26,11 +29,17 @@ from l2gpu.kernels.unfused import mul_cpu
 _NO_NRT: dict[str, Any] = {"_nrt": False}
 """Compile without reference counting (Numba's private option): for code that allocates nothing."""
 
-_load_cpu, _step_cpu, _store_cpu, _finish_inline, _mark_cpu = make_sweep_ops(
+_load_cpu, _step_cpu, _store_cpu, _finish_inline, _mark_cpu, _add_buckets_cpu = make_sweep_ops(
     cpu_device_jit, mul_cpu
 )
 _finish_cpu = numba.njit(cache=True, **_NO_NRT)(_finish_inline.py_func)
-_next_entry_cpu, _skip_flat_cpu = make_skip_ops(cpu_device_jit, mul_cpu, _mark_cpu)
+_first_at_least_cpu = make_descent(cpu_device_jit)
+_next_entry_cpu, _skip_flat_cpu = make_skip_ops(
+    cpu_device_jit, mul_cpu, _mark_cpu, _first_at_least_cpu
+)
+_next_exit_cpu, _skip_hold_cpu = make_hold_ops(
+    cpu_device_jit, mul_cpu, _add_buckets_cpu, _first_at_least_cpu
+)
 
 
 @numba.njit(cache=True, **_NO_NRT)
@@ -42,13 +51,17 @@ def _run_config(
     Compiled without reference counting (``_nrt=False``; it allocates nothing): the state
     machine is inlined here, and counting the references to the state rows at every row made
     the scan four times slower. (Inlined into the ``prange`` body instead, the state tuples
-    fail Numba's parfor array analysis.) With ``index[0]``, a flat config with no order pending
-    jumps to the next row where its entry can fire (``tree``: its signal's block maxima),
-    marking only the rows in between that change something (:mod:`l2gpu.kernels.sweep_skip`).
+    fail Numba's parfor array analysis.) ``index[0]`` says what the config skips (exactly):
+    with ``SKIP_FLAT``, flat with no order pending, it jumps to the next row where its entry
+    can fire (:mod:`l2gpu.kernels.sweep_skip`; ``tree``: its signal's block maxima); with
+    ``SKIP_HOLD``, in a position with no order pending, to the next row where an exit rule can
+    fire (:mod:`l2gpu.kernels.sweep_hold`). Rows in between are marked from summaries.
     """
     ts, mid, row_bucket = book
     bid_px, bid_sz, ask_px, ask_sz = levels
-    skip, offsets, change_at, valid_at = index
+    skip, offsets, change_at, valid_at, mid_tree, falls, last_valid = index
+    rows = (ts, mid, row_bucket, change_at)
+    summaries = (mid_tree, falls, offsets, last_valid)
     q, h = _load_cpu(par, fs, ist)
     t = first
     while t < stop:
@@ -72,29 +85,40 @@ def _run_config(
             buckets,
         )
         t += 1
-        if skip and t < stop and h[8] == PENDING_NONE and h[1] == 0.0:
-            f = _next_entry_cpu(signal, tree, offsets, max(t, h[14]), stop, q)
+        if skip == 0 or t >= stop or h[8] != PENDING_NONE:
+            continue
+        if h[1] == 0.0:
+            if skip & SKIP_FLAT:
+                f = _next_entry_cpu(signal, tree, offsets, max(t, h[14]), stop, q)
+                if f > t:
+                    h = _skip_flat_cpu(
+                        t, f, h, ts, mid, row_bucket, change_at, valid_at, fs, ist, buckets
+                    )
+                    t = f
+        elif skip & SKIP_HOLD:
+            f = _next_exit_cpu(t, stop, h, q, signal, tree, mid, mid_tree, offsets, ts)
             if f > t:
-                h = _skip_flat_cpu(
-                    t, f, h, ts, mid, row_bucket, change_at, valid_at, fs, ist, buckets
-                )
+                h = _skip_hold_cpu(t, f, h, rows, summaries, fs, ist, buckets)
                 t = f
     _store_cpu(h, fs, ist)
 
 
 @numba.njit(parallel=True, cache=True)
-def sweep_cpu(book, signals, state, out, first, stop, index):
+def sweep_cpu(book, signals, state, out, first, stop, index, order):
     """Advance every config over rows ``first .. stop-1``, configs in parallel.
 
-    ``index`` (:class:`~l2gpu.kernels.sweep_args.SkipIndex`) says which configs skip flat rows.
+    ``index`` (:class:`~l2gpu.kernels.sweep_args.SkipIndex`) says what each config skips;
+    ``order`` (int64 ``[P]``, a permutation of the configs) is the order the threads take them
+    in (``prange`` gives each thread an equal run of it).
     """
     ts, mid, row_bucket, bid_px, bid_sz, ask_px, ask_sz = book
     rows = (ts, mid, row_bucket)
     levels = (bid_px, bid_sz, ask_px, ask_sz)
     params, fstate, istate = state
     rec_f, rec_i, bucket_pnl = out
-    flags, tree, offsets, change_at, valid_at = index
-    for p in numba.prange(params.shape[0]):
+    flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid = index
+    for k in numba.prange(params.shape[0]):
+        p = order[k]
         par = params[p]
         s = int(par[P_SIGNAL])
         _run_config(
@@ -104,7 +128,7 @@ def sweep_cpu(book, signals, state, out, first, stop, index):
             levels,
             signals[s],
             tree[s],
-            (flags[p], offsets, change_at, valid_at),
+            (flags[p], offsets, change_at, valid_at, mid_tree, falls, last_valid),
             par,
             fstate[p],
             istate[p],

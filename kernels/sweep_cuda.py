@@ -48,7 +48,7 @@ SWEEP_MAX_THREADS = 128
 """Largest block of the sweep kernel. At its register count (the compile table in
 ``benchmarks/RESULTS.md``) three blocks of 128 threads fit on an SM, one block of 256."""
 
-_load, _step, _store, _finish, _ = make_sweep_ops(cuda.jit(device=True), mul_cuda)
+_load, _step, _store, _finish, _, _ = make_sweep_ops(cuda.jit(device=True), mul_cuda)
 
 
 BOOK_ARGS = named_tuple(BookArrays, I64_1D, F64_1D, I64_1D, F64_2D, F64_2D, F64_2D, F64_2D)

@@ -2,22 +2,26 @@
 
 The same two passes as on the GPU (:mod:`l2gpu.backtest.gpu_driver`): :func:`run_cpu` advances
 every config over every row and closes it; :func:`record_cpu` replays the configs whose trades
-are wanted with record buffers sized by their trade counts. Both skip the flat rows of the
-configs :mod:`l2gpu.backtest.skip_plan` picks (exactly: the results are the dense scan's),
-with block maxima of the signals and an index of the rows built once per call.
+are wanted with record buffers sized by their trade counts. Both skip the rows where a config
+waits for its next decision, flat or in a position, as :mod:`l2gpu.backtest.skip_plan` picks
+(exactly: the results are the dense scan's), with block maxima of the signals and of the mid
+and an index of the rows built once per call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numba
 import numpy as np
 
-from l2gpu.backtest.skip_plan import Skipping, skip_flags
+from l2gpu.backtest.skip_plan import Skipping, skip_flags, thread_order
 from l2gpu.kernels import sweep_layout as layout
-from l2gpu.kernels.sweep_args import BookArrays, SkipIndex, SweepOutputs, SweepState
+from l2gpu.kernels.block_maxima import block_maxima
+from l2gpu.kernels.sweep_args import SKIP_HOLD, BookArrays, SkipIndex, SweepOutputs, SweepState
 from l2gpu.kernels.sweep_cpu import finish_cpu, sweep_cpu
-from l2gpu.kernels.sweep_skip import block_maxima, row_index
+from l2gpu.kernels.sweep_hold import block_falls, last_row_with_mid
+from l2gpu.kernels.sweep_skip import row_index
 
 Progress = Callable[[int, int], None]
 
@@ -26,12 +30,20 @@ def skip_index(
     book: BookArrays, signals: np.ndarray, params: np.ndarray, skipping: Skipping
 ) -> SkipIndex:
     """Return the skip flags, and the structures to skip with where a config skips."""
-    flags = skip_flags(signals, params, skipping)
+    flags = skip_flags(book.ts, signals, params, skipping)
+    empty = np.zeros(0, np.int64)
     if not flags.any():
-        empty = np.zeros(0, np.int64)
-        return SkipIndex(flags, np.zeros((signals.shape[0], 2, 0)), empty, empty, empty)
+        none = np.zeros((2, 0))
+        tree = np.zeros((signals.shape[0], 2, 0))
+        return SkipIndex(flags, tree, empty, empty, empty, none, none, empty)
     tree, offsets = block_maxima(signals)
-    return SkipIndex(flags, tree, offsets, *row_index(book.mid, book.row_bucket))
+    change_at, valid_at = row_index(book.mid, book.row_bucket)
+    if not (flags & SKIP_HOLD).any():
+        none = np.zeros((2, 0))
+        return SkipIndex(flags, tree, offsets, change_at, valid_at, none, none, empty)
+    mid_tree = block_maxima(book.mid[None, :])[0][0]
+    falls, last_valid = block_falls(book.mid, mid_tree, offsets), last_row_with_mid(book.mid)
+    return SkipIndex(flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid)
 
 
 def _advance(
@@ -46,9 +58,10 @@ def _advance(
     rows = book.ts.shape[0]
     step = chunk_rows or rows
     index = skip_index(book, signals, state.params, skipping)
+    order = thread_order(signals, state.params, index.skip, numba.get_num_threads())
     for first in range(0, rows, step):
         stop = min(first + step, rows)
-        sweep_cpu(book, signals, state, out, first, stop, index)
+        sweep_cpu(book, signals, state, out, first, stop, index, order)
         if progress:
             progress(stop, rows)
     finish_cpu(book, state, out)

@@ -1,12 +1,24 @@
-"""Which configs of a CPU sweep skip their flat rows: an estimate of each config's trade density.
+"""What each config of a CPU sweep skips: an estimate of how long it waits for its next decision.
 
-Event skipping (:mod:`l2gpu.kernels.sweep_skip`) gives the results of the dense scan exactly,
-so the choice is about speed only. A skip costs a descent of the signal's block maxima and a
-mark per closed Sharpe bucket; the dense scan costs one step per row. Skipping pays when a
-flat config waits long for its entry: the rule estimates the share of rows where its entry
-fires (``x >= entry`` for a long, ``x <= -entry`` for a short, as ``direction`` allows) from an
-evenly spaced sample of :data:`SAMPLE` rows of its signal, and skips where that share is below
-:data:`SKIP_BELOW` (a flat run of more than about 16 rows on average). ``docs/engines.md``.
+Event skipping (:mod:`l2gpu.kernels.sweep_skip` for flat rows, :mod:`l2gpu.kernels.sweep_hold`
+for the rows of a position) gives the results of the dense scan exactly, so the choice is about
+speed only. A skip costs a few descents of block maxima and a mark per closed Sharpe bucket; the
+dense scan costs one step per row. Skipping pays when the wait is long (more than about 16 rows
+on average), which the rule estimates from an evenly spaced sample of :data:`SAMPLE` rows:
+
+- flat rows (``SKIP_FLAT``): the share of sampled rows where the config's entry fires
+  (``x >= entry`` for a long, ``x <= -entry`` for a short, as ``direction`` allows) is below
+  :data:`SKIP_BELOW`;
+- rows in a position (``SKIP_HOLD``): the share where its signal exit fires (``x <= exit`` for
+  a long, ``x >= -exit`` for a short; the larger of the two where both are allowed) is below
+  :data:`SKIP_BELOW`, and ``max_hold``, if set, is at least ``1 / SKIP_BELOW`` rows (a time
+  hold in rows at the sample's median spacing of ``ts``).
+
+The same estimate orders the configs for the threads (:func:`thread_order`): ``prange``
+hands each thread an equal run of consecutive configs, and a grid's slow configs (a low entry
+on a busy signal) tend to sit side by side.
+
+``docs/engines.md``.
 """
 
 from __future__ import annotations
@@ -16,38 +28,99 @@ from typing import Literal
 import numpy as np
 
 from l2gpu.kernels import sweep_layout as layout
+from l2gpu.kernels.sweep_args import SKIP_FLAT, SKIP_HOLD
 
 SAMPLE = 4096
 """Rows of each signal the estimate looks at (evenly spaced)."""
 SKIP_BELOW = 1 / 16
-"""Configs whose entry fires on fewer than this share of the sampled rows skip."""
+"""Configs whose next decision comes on fewer than this share of the sampled rows skip."""
 
 Skipping = Literal["auto", "always", "never"]
 
 
+def _sample(signals: np.ndarray) -> np.ndarray:
+    """Each signal's evenly spaced sample, sorted (NaN last), ``[S, n]``."""
+    return np.sort(signals[:, :: max(1, signals.shape[1] // SAMPLE)], axis=1)
+
+
+def _share_at_least(sample: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Share of the sorted ``sample`` at or above each of ``levels`` (NaN never counting)."""
+    above = sample.size - np.searchsorted(sample, levels, side="left")
+    return (above - np.count_nonzero(np.isnan(sample))) / sample.size
+
+
+def _share_at_most(sample: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Share of the sorted ``sample`` at or below each of ``levels``."""
+    return np.searchsorted(sample, levels, side="right") / sample.size
+
+
 def entry_rates(signals: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Estimated share of rows where each config's entry fires, float64 ``[P]``."""
-    rows = signals.shape[1]
-    step = max(1, rows // SAMPLE)
+    samples = _sample(signals)
     rates = np.zeros(params.shape[0])
-    for s in range(signals.shape[0]):
+    for s, sample in enumerate(samples):
         mine = params[:, layout.P_SIGNAL] == s
-        if not mine.any():
-            continue
-        sample = np.sort(signals[s, ::step])  # NaN sorts last and never fires
         entry, direction = params[mine, layout.P_ENTRY], params[mine, layout.P_DIRECTION]
-        longs = sample.size - np.searchsorted(sample, entry, side="left")
-        longs -= np.count_nonzero(np.isnan(sample))
-        shorts = np.searchsorted(sample, -entry, side="right")
-        fires = np.where(direction >= 0, longs, 0) + np.where(direction <= 0, shorts, 0)
-        rates[mine] = fires / sample.size
+        longs = np.where(direction >= 0, _share_at_least(sample, entry), 0.0)
+        shorts = np.where(direction <= 0, _share_at_most(sample, -entry), 0.0)
+        rates[mine] = longs + shorts
     return rates
 
 
-def skip_flags(signals: np.ndarray, params: np.ndarray, skipping: Skipping) -> np.ndarray:
-    """Return which configs skip, bool ``[P]`` (``"auto"``: the rule of the module doc)."""
-    if skipping == "always":
-        return np.ones(params.shape[0], bool)
+def exit_rates(signals: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Estimated share of rows where each config's signal exit fires, float64 ``[P]``."""
+    samples = _sample(signals)
+    rates = np.zeros(params.shape[0])
+    for s, sample in enumerate(samples):
+        mine = params[:, layout.P_SIGNAL] == s
+        exit_at, direction = params[mine, layout.P_EXIT], params[mine, layout.P_DIRECTION]
+        longs = np.where(direction >= 0, _share_at_most(sample, exit_at), 0.0)
+        shorts = np.where(direction <= 0, _share_at_least(sample, -exit_at), 0.0)
+        rates[mine] = np.maximum(longs, shorts)
+    return rates
+
+
+def hold_rows(ts: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Each config's ``max_hold`` in rows (a time hold at the median row spacing), inf if off."""
+    hold = params[:, layout.P_MAX_HOLD]
+    gaps = np.diff(ts[:: max(1, ts.shape[0] // SAMPLE)]) / max(1, ts.shape[0] // SAMPLE)
+    spacing = float(np.median(gaps)) if gaps.size else 0.0
+    rows = np.where(params[:, layout.P_MAX_HOLD_IS_TIME] > 0, hold / max(spacing, 1e-9), hold)
+    return np.where(hold < 0, np.inf, rows)
+
+
+def skip_flags(
+    ts: np.ndarray, signals: np.ndarray, params: np.ndarray, skipping: Skipping
+) -> np.ndarray:
+    """Return what each config skips, uint8 ``[P]`` (``"auto"``: the rule of the module doc).
+
+    A time hold is searched for on ``ts``: configs with one skip no position where ``ts``
+    decreases somewhere.
+    """
+    configs = params.shape[0]
     if skipping == "never":
-        return np.zeros(params.shape[0], bool)
-    return entry_rates(signals, params) < SKIP_BELOW
+        return np.zeros(configs, np.uint8)
+    flat = np.ones(configs, bool)
+    hold = np.ones(configs, bool)
+    if skipping == "auto":
+        flat = entry_rates(signals, params) < SKIP_BELOW
+        hold = (exit_rates(signals, params) < SKIP_BELOW) & (
+            hold_rows(ts, params) >= 1 / SKIP_BELOW
+        )
+    if ts.shape[0] > 1 and bool(np.any(ts[1:] < ts[:-1])):
+        hold &= params[:, layout.P_MAX_HOLD_IS_TIME] <= 0
+    return (np.where(flat, SKIP_FLAT, 0) | np.where(hold, SKIP_HOLD, 0)).astype(np.uint8)
+
+
+def thread_order(
+    signals: np.ndarray, params: np.ndarray, flags: np.ndarray, threads: int
+) -> np.ndarray:
+    """Return the order in which ``threads`` threads take the configs, int64 ``[P]``.
+
+    Configs are sorted by their estimated cost (rows stepped: all of them for a config that
+    does not skip its flat rows, the rows where its entry fires otherwise) and dealt in turn to
+    ``threads`` equal runs, so that each run gets a like share of the slow ones.
+    """
+    cost = np.where(flags & SKIP_FLAT, entry_rates(signals, params), 1.0)
+    ranked = np.argsort(-cost, kind="stable")
+    return np.concatenate([ranked[k::threads] for k in range(max(1, threads))]).astype(np.int64)

@@ -72,6 +72,7 @@ class ThresholdStepper(Stepper):
         self.fstate, self.istate = self._fs2[0], self._is2[0]
         self._no_buckets = np.zeros((1, 0))
         self._dense = skip_index(self.inputs, self.signals, self.params, "never")
+        self._order = np.arange(self.params.shape[0], dtype=np.int64)
 
     def _bundles(self) -> tuple[SweepState, SweepOutputs]:
         return (
@@ -81,7 +82,7 @@ class ThresholdStepper(Stepper):
 
     def _step(self, first: int, stop: int) -> None:
         state, out = self._bundles()
-        sweep_cpu(self.inputs, self.signals, state, out, first, stop, self._dense)
+        sweep_cpu(self.inputs, self.signals, state, out, first, stop, self._dense, self._order)
 
     def _close(self) -> None:
         state, out = self._bundles()

@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from l2gpu.backtest import sweep
 from l2gpu.backtest.skip_plan import entry_rates
-from l2gpu.data import read_book
+from l2gpu.data import read_book, synthetic
 from l2gpu.data.ingest import ingest
 from l2gpu.features import compute
+from l2gpu.kernels.block_maxima import LEVELS, block_maxima
 from l2gpu.kernels.sweep_cpu import _next_entry_cpu
-from l2gpu.kernels.sweep_skip import block_maxima
+from l2gpu.kernels.sweep_hold import block_falls
 from tests.backtest.configs import random_configs
 from tests.books import random_book
 from tests.samples import BTCUSDT
@@ -142,3 +143,94 @@ def test_the_density_estimate_counts_the_sampled_rows_where_an_entry_fires():
         x, e, d = signals[int(params[p, 0])], params[p, 1], params[p, 12]
         fires = ((x >= e) & (d >= 0)) | ((x <= -e) & (d <= 0))
         assert got[p] == fires.sum() / x.size
+
+
+@pytest.fixture(scope="module")
+def long_book():
+    """A synthetic book long enough for every level of the block maxima (65,536-row blocks)."""
+    book = synthetic(200_000, depth=5, seed=3)
+    features = compute(book, ["imbalance_5", "ofi_2s"], engine="cpu")
+    return book, {k: v / np.nanquantile(np.abs(v), 0.99) for k, v in features.items()}
+
+
+@pytest.mark.parametrize("chunk", [None, 70_001])
+def test_skipping_positions_equals_the_dense_scan_on_long_holds(long_book, chunk):
+    book, signals = long_book
+    grid = {
+        "signal": list(signals),
+        "entry": [0.9, 1.2],
+        "exit": [-0.8, -5.0],
+        "max_hold": [None, "20s", 5000],
+        "latency": [0, "5ms"],
+        "stop_loss_bps": [0.0, 10.0],
+        "take_profit_bps": [0.0, 30.0],
+        "size": [0.01, 2.0],
+        "direction": ["long", "short"],
+        "taker_fee_bps": [5.0],
+    }
+    record = [0, 17, 200, 383]
+    dense, skipped = (
+        sweep(
+            book,
+            signals,
+            grid=grid,
+            engine="cpu",
+            record=record,
+            bucket_returns=True,
+            chunk_rows=chunk,
+            skipping=mode,
+        )
+        for mode in ("never", "always")
+    )
+    assert (dense.table.exposure > 0.2).mean() > 0.25  # long holds: most rows skipped in them
+    assert_identical(dense, skipped, record)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("bucket", ["24h", "10s"])
+def test_skipping_a_long_position_keeps_its_largest_drawdown_to_the_bit(seed, bucket):
+    """One position over 200,000 rows of a random walk: its drawdowns are found in the blocks."""
+    rows = 200_000
+    book = random_book(np.random.default_rng(seed), rows=rows, depth=2, edge_cases=False)
+    x = np.zeros(rows)
+    x[10] = x[20] = 1.0
+    x[30] = -1.0
+    configs = [
+        {"signal": "x", "entry": 0.5, "exit": -10.0, "size": size, "direction": side}
+        for size in (0.01, 3.0)
+        for side in ("long", "short")
+    ]
+    dense, skipped = (
+        sweep(
+            book,
+            {"x": x},
+            params=configs,
+            engine="cpu",
+            bucket_returns=True,
+            sharpe_bucket=bucket,
+            skipping=mode,
+        )
+        for mode in ("never", "always")
+    )
+    assert (dense.table.exposure > 0.99).all()
+    assert (dense.table.max_drawdown > -dense.table.pnl).any()  # not all at the end
+    assert_identical(dense, skipped, [])
+
+
+@pytest.mark.parametrize("rows", [1, 17, 300, 5000, 70000])
+def test_the_block_falls_are_the_largest_fall_and_rise_inside_each_block(rows):
+    rng = np.random.default_rng(rows)
+    mid = np.cumsum(rng.normal(size=rows))
+    mid[rng.random(rows) < 0.2] = np.nan
+    tree, offsets = block_maxima(mid[None, :])
+    falls = block_falls(mid, tree[0], offsets)
+    for k in range(1, LEVELS + 1):
+        size = 16**k
+        for j in rng.choice(-(-rows // size), min(20, -(-rows // size)), replace=False):
+            block = mid[j * size : (j + 1) * size]
+            block = block[~np.isnan(block)]
+            # the largest mid[i] - mid[j] over i <= j: the running high less each mid
+            want_fall = (np.maximum.accumulate(block) - block).max() if block.size else 0.0
+            want_rise = (block - np.minimum.accumulate(block)).max() if block.size else 0.0
+            assert falls[0, offsets[k] + j] == want_fall
+            assert falls[1, offsets[k] + j] == want_rise
