@@ -5,7 +5,8 @@
 - ``research``: 10^6 rows x 400 configs over two signals (``imbalance_5`` and ``ofi_2s``, each
   divided by its 99% quantile of ``|x|``), both directions, entries 0.9 to 1.25, exit at -0.8,
   time holds of 20 s and 120 s, latencies 0 and 5 ms, stops 0 to 40 bps: a median of one trade
-  per about 5,000 rows, about a quarter of the time in a position.
+  per about 5,000 rows, about a quarter of the time in a position;
+- ``research_large``: the same grid with 250 entry levels (10^4 configs) over 10^7 rows.
 
 Each workload is a synthetic book (10 levels, seed 11), its signals and its grid. Density and
 exposure are reported from the results (:func:`density`).
@@ -59,8 +60,8 @@ def dense(rows: int = 10**5, configs: int = 300) -> Workload:
     return Workload("dense", book, {"imb": signal}, dense_grid(configs))
 
 
-def research(rows: int = 10**6) -> Workload:
-    """The research grid (see the module doc)."""
+def research(rows: int = 10**6, entries: int = 10) -> Workload:
+    """The research grid (see the module doc); ``entries`` levels from 0.9 to 1.25."""
     book = synthetic(rows, depth=10, seed=11)
     features = compute(book, ["imbalance_5", "ofi_2s"], engine="cpu")
     signals = {}
@@ -69,7 +70,7 @@ def research(rows: int = 10**6) -> Workload:
         signals[name] = x / np.nanquantile(np.abs(x), 0.99)
     grid: dict[str, list[Any]] = {
         "signal": list(signals),
-        "entry": [float(e) for e in np.round(np.linspace(0.9, 1.25, 10), 3)],
+        "entry": [float(e) for e in np.round(np.linspace(0.9, 1.25, entries), 3)],
         "exit": [-0.8],
         "max_hold": ["20s", "120s"],
         "latency": [0, "5ms"],
@@ -77,7 +78,14 @@ def research(rows: int = 10**6) -> Workload:
         "size": [SIZE],
         "taker_fee_bps": [FEE_BPS],
     }
-    return Workload("research", book, signals, grid)
+    return Workload(
+        "research" if rows == 10**6 and entries == 10 else "research_large", book, signals, grid
+    )
+
+
+def research_large() -> Workload:
+    """The research grid at 10^7 rows and 250 entry levels: 10^4 configs."""
+    return research(10**7, entries=250)
 
 
 def density(table: Any, rows: int) -> dict[str, float]:

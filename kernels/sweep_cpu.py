@@ -33,6 +33,11 @@ _load_cpu, _step_cpu, _store_cpu, _finish_inline, _mark_cpu, _add_buckets_cpu = 
     cpu_device_jit, mul_cpu
 )
 _finish_cpu = numba.njit(cache=True, **_NO_NRT)(_finish_inline.py_func)
+HOLD_PROBE = 16
+"""Jumps over positions a config makes before :data:`HOLD_MIN_ROWS` may stop them."""
+HOLD_MIN_ROWS = 64
+"""Rows a config's jumps over positions must cover on average to go on (else it steps them)."""
+
 _first_at_least_cpu = make_descent(cpu_device_jit)
 _next_entry_cpu, _skip_flat_cpu = make_skip_ops(
     cpu_device_jit, mul_cpu, _mark_cpu, _first_at_least_cpu
@@ -55,7 +60,10 @@ def _run_config(
     with ``SKIP_FLAT``, flat with no order pending, it jumps to the next row where its entry
     can fire (:mod:`l2gpu.kernels.sweep_skip`; ``tree``: its signal's block maxima); with
     ``SKIP_HOLD``, in a position with no order pending, to the next row where an exit rule can
-    fire (:mod:`l2gpu.kernels.sweep_hold`). Rows in between are marked from summaries.
+    fire (:mod:`l2gpu.kernels.sweep_hold`). Rows in between are marked from summaries. A jump
+    over a position costs about as much as stepping 50 rows, so once :data:`HOLD_PROBE` of them
+    cover fewer than :data:`HOLD_MIN_ROWS` rows on average, the config steps its positions for
+    the rest of the chunk (the results are the same bits either way).
     """
     ts, mid, row_bucket = book
     bid_px, bid_sz, ask_px, ask_sz = levels
@@ -63,6 +71,7 @@ def _run_config(
     rows = (ts, mid, row_bucket, change_at)
     summaries = (mid_tree, falls, offsets, last_valid)
     q, h = _load_cpu(par, fs, ist)
+    holds, held = 0, 0  # jumps over positions so far and the rows they covered
     t = first
     while t < stop:
         h = _step_cpu(
@@ -95,8 +104,9 @@ def _run_config(
                         t, f, h, ts, mid, row_bucket, change_at, valid_at, fs, ist, buckets
                     )
                     t = f
-        elif skip & SKIP_HOLD:
+        elif skip & SKIP_HOLD and (holds < HOLD_PROBE or held >= HOLD_MIN_ROWS * holds):
             f = _next_exit_cpu(t, stop, h, q, signal, tree, mid, mid_tree, offsets, ts)
+            holds, held = holds + 1, held + f - t
             if f > t:
                 h = _skip_hold_cpu(t, f, h, rows, summaries, fs, ist, buckets)
                 t = f

@@ -118,10 +118,11 @@ def sweep(
     devices : sequence of int, optional
         Shard the configs over these GPUs, one shard each; the result is the same, exactly.
     skipping : {"auto", "always", "never"}
-        On the CPU, which configs jump over the rows where, flat, their entry cannot fire
-        (the results are the same bits either way; ``docs/engines.md``): ``"auto"`` those with
-        few entries by an estimate of their trade density (:mod:`l2gpu.backtest.skip_plan`).
-        The GPU scans every row.
+        On the CPU, which configs jump over the rows where they wait for their next decision
+        (flat: until their entry can fire; in a position: until an exit rule can); the results
+        are the same bits either way (``docs/engines.md``). ``"auto"`` decides per config by
+        an estimate of how long it waits (:mod:`l2gpu.backtest.skip_plan`). The GPU scans
+        every row.
 
     Returns
     -------
