@@ -37,6 +37,7 @@ import numba
 import numpy as np
 
 from l2gpu.kernels.block_maxima import LEVELS, SHIFT
+from l2gpu.kernels.sweep_skip import make_resume
 
 ROUNDING_MARGIN = float(16 * np.finfo(np.float64).eps)
 """Relative bound on the rounding of two equity marks and their difference (a few ulp, and room)."""
@@ -94,6 +95,7 @@ def make_hold_ops(
     ``first_at_least`` the descent (:func:`l2gpu.kernels.block_maxima.make_descent`), compiled
     with the same ``jit`` and ``mul``.
     """
+    resume = make_resume(jit)
 
     @jit
     def first_held(ts, lo, hi, entry_ts, max_hold_ns):
@@ -224,26 +226,7 @@ def make_hold_ops(
         v = last_valid[r1 - 1]
         if v >= r0:
             last_eq = cash + mul(position, mid[v])
-        return (
-            cash,
-            position,
-            h[2],
-            peak,
-            max_dd,
-            start_eq,
-            last_eq,
-            h[7] + (ts[r1 - 1] - h[16]),
-            h[8],
-            h[9],
-            h[10],
-            h[11],
-            h[12],
-            h[13],
-            h[14],
-            bucket,
-            ts[r1 - 1],
-            h[17],
-            h[18],
-        )
+        marks = (peak, max_dd, start_eq, last_eq, bucket)
+        return resume(h, marks, h[7] + (ts[r1 - 1] - h[16]), ts[r1 - 1])
 
     return next_exit, skip_hold

@@ -43,6 +43,42 @@ def row_index(mid: np.ndarray, row_bucket: np.ndarray) -> tuple[np.ndarray, np.n
     return next_row_where(changes), next_row_where(~np.isnan(mid))
 
 
+def make_resume(jit: Callable[[Any], Any]) -> Any:
+    """Compile with ``jit`` and return ``resume(h, marks, exposure, last_ts)``.
+
+    It returns the hot state ``h`` after a jump over rows that only marked the equity:
+    ``marks`` is ``(peak, max_dd, start_eq, last_eq, bucket)``, the account and the order
+    fields are ``h``'s.
+    """
+
+    @jit
+    def resume(h, marks, exposure, last_ts):
+        peak, max_dd, start_eq, last_eq, bucket = marks
+        return (
+            h[0],
+            h[1],
+            h[2],
+            peak,
+            max_dd,
+            start_eq,
+            last_eq,
+            exposure,
+            h[8],
+            h[9],
+            h[10],
+            h[11],
+            h[12],
+            h[13],
+            h[14],
+            bucket,
+            last_ts,
+            h[17],
+            h[18],
+        )
+
+    return resume
+
+
 def make_skip_ops(jit: Callable[[Any], Any], mul: Any, mark: Any, first_at_least: Any) -> Any:
     """Compile the skipping with ``jit``; return ``(next_entry, skip_flat)``.
 
@@ -50,6 +86,7 @@ def make_skip_ops(jit: Callable[[Any], Any], mul: Any, mark: Any, first_at_least
     ``first_at_least`` the descent (:func:`l2gpu.kernels.block_maxima.make_descent`), compiled
     with the same ``jit`` and ``mul``.
     """
+    resume = make_resume(jit)
 
     @jit
     def next_entry(x, tree, offsets, a, stop, q):
@@ -64,7 +101,7 @@ def make_skip_ops(jit: Callable[[Any], Any], mul: Any, mark: Any, first_at_least
     @jit
     def skip_flat(r0, r1, h, ts, mid, row_bucket, change_at, valid_at, fs, ist, buckets):
         """Hot state ``h`` of a flat config with no order pending after rows ``r0 .. r1-1``."""
-        cash, position, entry_px, peak, max_dd, start_eq, last_eq, exposure = h[:8]
+        cash, position, peak, max_dd, start_eq, last_eq = h[0], h[1], h[3], h[4], h[5], h[6]
         bucket = h[15]
         settled = False  # once a mid has been marked, every mark is cash, the last equity
         r = r0
@@ -83,26 +120,6 @@ def make_skip_ops(jit: Callable[[Any], Any], mul: Any, mark: Any, first_at_least
             )
             peak, max_dd, start_eq, last_eq, bucket = marks
             r = s + 1
-        return (
-            cash,
-            position,
-            entry_px,
-            peak,
-            max_dd,
-            start_eq,
-            last_eq,
-            exposure,
-            h[8],
-            h[9],
-            h[10],
-            h[11],
-            h[12],
-            h[13],
-            h[14],
-            bucket,
-            ts[r1 - 1],
-            h[17],
-            h[18],
-        )
+        return resume(h, (peak, max_dd, start_eq, last_eq, bucket), h[7], ts[r1 - 1])
 
     return next_entry, skip_flat
