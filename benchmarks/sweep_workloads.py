@@ -60,7 +60,7 @@ def dense(rows: int = 10**5, configs: int = 300) -> Workload:
     return Workload("dense", book, {"imb": signal}, dense_grid(configs))
 
 
-def research(rows: int = 10**6, entries: int = 10) -> Workload:
+def research(rows: int = 10**6, entries: int = 10, name: str = "research") -> Workload:
     """The research grid (see the module doc); ``entries`` levels from 0.9 to 1.25."""
     book = synthetic(rows, depth=10, seed=11)
     features = compute(book, ["imbalance_5", "ofi_2s"], engine="cpu")
@@ -78,14 +78,12 @@ def research(rows: int = 10**6, entries: int = 10) -> Workload:
         "size": [SIZE],
         "taker_fee_bps": [FEE_BPS],
     }
-    return Workload(
-        "research" if rows == 10**6 and entries == 10 else "research_large", book, signals, grid
-    )
+    return Workload(name, book, signals, grid)
 
 
 def research_large() -> Workload:
     """The research grid at 10^7 rows and 250 entry levels: 10^4 configs."""
-    return research(10**7, entries=250)
+    return research(10**7, entries=250, name="research_large")
 
 
 def density(table: Any, rows: int) -> dict[str, float]:
