@@ -31,15 +31,13 @@ def skip_index(
 ) -> SkipIndex:
     """Return the skip flags, and the structures to skip with where a config skips."""
     flags = skip_flags(book.ts, signals, params, skipping)
-    empty = np.zeros(0, np.int64)
+    empty, none = np.zeros(0, np.int64), np.zeros((2, 0))
     if not flags.any():
-        none = np.zeros((2, 0))
         tree = np.zeros((signals.shape[0], 2, 0))
         return SkipIndex(flags, tree, empty, empty, empty, none, none, empty)
     tree, offsets = block_maxima(signals)
     change_at, valid_at = row_index(book.mid, book.row_bucket)
     if not (flags & SKIP_HOLD).any():
-        none = np.zeros((2, 0))
         return SkipIndex(flags, tree, offsets, change_at, valid_at, none, none, empty)
     mid_tree = block_maxima(book.mid[None, :])[0][0]
     falls, last_valid = block_falls(book.mid, mid_tree, offsets), last_row_with_mid(book.mid)

@@ -23,6 +23,7 @@ on a busy signal) tend to sit side by side.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -54,30 +55,43 @@ def _share_at_most(sample: np.ndarray, levels: np.ndarray) -> np.ndarray:
     return np.searchsorted(sample, levels, side="right") / sample.size
 
 
+def _per_config(
+    signals: np.ndarray,
+    params: np.ndarray,
+    column: int,
+    share: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """``share(sample, levels, direction)`` of each config, on its signal's sample, ``[P]``.
+
+    ``levels`` are the configs' ``params[:, column]``, ``direction`` their ``P_DIRECTION``.
+    """
+    rates = np.zeros(params.shape[0])
+    for s, sample in enumerate(_sample(signals)):
+        mine = params[:, layout.P_SIGNAL] == s
+        rates[mine] = share(sample, params[mine, column], params[mine, layout.P_DIRECTION])
+    return rates
+
+
+def _entry_share(sample: np.ndarray, entry: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    longs = np.where(direction >= 0, _share_at_least(sample, entry), 0.0)
+    shorts = np.where(direction <= 0, _share_at_most(sample, -entry), 0.0)
+    return longs + shorts
+
+
+def _exit_share(sample: np.ndarray, exit_at: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    longs = np.where(direction >= 0, _share_at_most(sample, exit_at), 0.0)
+    shorts = np.where(direction <= 0, _share_at_least(sample, -exit_at), 0.0)
+    return np.maximum(longs, shorts)
+
+
 def entry_rates(signals: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Estimated share of rows where each config's entry fires, float64 ``[P]``."""
-    samples = _sample(signals)
-    rates = np.zeros(params.shape[0])
-    for s, sample in enumerate(samples):
-        mine = params[:, layout.P_SIGNAL] == s
-        entry, direction = params[mine, layout.P_ENTRY], params[mine, layout.P_DIRECTION]
-        longs = np.where(direction >= 0, _share_at_least(sample, entry), 0.0)
-        shorts = np.where(direction <= 0, _share_at_most(sample, -entry), 0.0)
-        rates[mine] = longs + shorts
-    return rates
+    return _per_config(signals, params, layout.P_ENTRY, _entry_share)
 
 
 def exit_rates(signals: np.ndarray, params: np.ndarray) -> np.ndarray:
     """Estimated share of rows where each config's signal exit fires, float64 ``[P]``."""
-    samples = _sample(signals)
-    rates = np.zeros(params.shape[0])
-    for s, sample in enumerate(samples):
-        mine = params[:, layout.P_SIGNAL] == s
-        exit_at, direction = params[mine, layout.P_EXIT], params[mine, layout.P_DIRECTION]
-        longs = np.where(direction >= 0, _share_at_most(sample, exit_at), 0.0)
-        shorts = np.where(direction <= 0, _share_at_least(sample, -exit_at), 0.0)
-        rates[mine] = np.maximum(longs, shorts)
-    return rates
+    return _per_config(signals, params, layout.P_EXIT, _exit_share)
 
 
 def hold_rows(ts: np.ndarray, params: np.ndarray) -> np.ndarray:

@@ -38,6 +38,11 @@ def assert_identical(a, b, record):
         pd.testing.assert_frame_equal(a.trades(i), b.trades(i), check_exact=True)
 
 
+def dense_and_skipped(book, signals, **options):
+    """The same sweep with every row stepped and with every config skipping (flat and held)."""
+    return tuple(sweep(book, signals, skipping=mode, **options) for mode in ("never", "always"))
+
+
 def spiky(rng, rows):
     """A signal that is mostly small with rare spikes, NaN here and there."""
     x = rng.normal(scale=0.2, size=rows)
@@ -60,19 +65,15 @@ def test_skipping_equals_the_dense_scan_on_random_books(seed, rows, bucket, chun
     signals = {"a": spiky(rng, rows), "b": np.cumsum(rng.normal(size=rows)) / 5}
     configs = random_configs(rng, 24, signals)
     record = [0, 5, 11]
-    dense, skipped = (
-        sweep(
-            book,
-            signals,
-            params=configs,
-            engine="cpu",
-            record=record,
-            bucket_returns=True,
-            sharpe_bucket=bucket,
-            chunk_rows=chunk,
-            skipping=mode,
-        )
-        for mode in ("never", "always")
+    dense, skipped = dense_and_skipped(
+        book,
+        signals,
+        params=configs,
+        engine="cpu",
+        record=record,
+        bucket_returns=True,
+        sharpe_bucket=bucket,
+        chunk_rows=chunk,
     )
     assert_identical(dense, skipped, record)
 
@@ -169,18 +170,14 @@ def test_skipping_positions_equals_the_dense_scan_on_long_holds(long_book, chunk
         "taker_fee_bps": [5.0],
     }
     record = [0, 17, 200, 383]
-    dense, skipped = (
-        sweep(
-            book,
-            signals,
-            grid=grid,
-            engine="cpu",
-            record=record,
-            bucket_returns=True,
-            chunk_rows=chunk,
-            skipping=mode,
-        )
-        for mode in ("never", "always")
+    dense, skipped = dense_and_skipped(
+        book,
+        signals,
+        grid=grid,
+        engine="cpu",
+        record=record,
+        bucket_returns=True,
+        chunk_rows=chunk,
     )
     assert (dense.table.exposure > 0.2).mean() > 0.25  # long holds: most rows skipped in them
     assert_identical(dense, skipped, record)
@@ -200,17 +197,13 @@ def test_skipping_a_long_position_keeps_its_largest_drawdown_to_the_bit(seed, bu
         for size in (0.01, 3.0)
         for side in ("long", "short")
     ]
-    dense, skipped = (
-        sweep(
-            book,
-            {"x": x},
-            params=configs,
-            engine="cpu",
-            bucket_returns=True,
-            sharpe_bucket=bucket,
-            skipping=mode,
-        )
-        for mode in ("never", "always")
+    dense, skipped = dense_and_skipped(
+        book,
+        {"x": x},
+        params=configs,
+        engine="cpu",
+        bucket_returns=True,
+        sharpe_bucket=bucket,
     )
     assert (dense.table.exposure > 0.99).all()
     assert (dense.table.max_drawdown > -dense.table.pnl).any()  # not all at the end
