@@ -65,9 +65,9 @@ def research(rows: int = 10**6, entries: int = 10, name: str = "research") -> Wo
     book = synthetic(rows, depth=10, seed=11)
     features = compute(book, ["imbalance_5", "ofi_2s"], engine="cpu")
     signals = {}
-    for name, values in features.items():
+    for feature, values in features.items():
         x = np.asarray(values, float)
-        signals[name] = x / np.nanquantile(np.abs(x), 0.99)
+        signals[feature] = x / np.nanquantile(np.abs(x), 0.99)
     grid: dict[str, list[Any]] = {
         "signal": list(signals),
         "entry": [float(e) for e in np.round(np.linspace(0.9, 1.25, entries), 3)],

@@ -15,7 +15,9 @@
   :data:`SKIP_FLAT`, :data:`SKIP_HOLD`, both or neither), ``tree`` float64 ``[S, 2, W]`` and
   ``offsets`` int64 (the signals' block maxima), ``change_at`` and ``valid_at`` int64 ``[T]``,
   ``mid_tree`` float64 ``[2, W]`` (the mid's block maxima), ``falls`` float64 ``[2, W]`` (the
-  mid's largest fall and rise in each block) and ``last_valid`` int64 ``[T]``.
+  mid's largest fall and rise in each block) and ``last_valid`` int64 ``[T]``;
+- :class:`ThreadPlan` (CPU): ``order`` int64 ``[P]`` (a permutation of the configs) and
+  ``shares`` int64 ``[G + 1]``: thread ``g`` runs configs ``order[shares[g]:shares[g + 1]]``.
 
 Config ``p`` of a driver reads and writes row ``p`` of every state and output array. They are
 built in one place, :mod:`l2gpu.backtest.sweep_inputs`.
@@ -82,3 +84,10 @@ class SkipIndex(NamedTuple):
     mid_tree: Any
     falls: Any
     last_valid: Any
+
+
+class ThreadPlan(NamedTuple):
+    """Which configs each CPU thread runs, in which order (see the module doc)."""
+
+    order: Any
+    shares: Any

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numba
+import numpy as np
 
 from l2gpu.kernels.block_maxima import make_descent
 from l2gpu.kernels.jit import cpu_device_jit
@@ -33,10 +34,8 @@ _load_cpu, _step_cpu, _store_cpu, _finish_inline, _mark_cpu, _add_buckets_cpu = 
     cpu_device_jit, mul_cpu
 )
 _finish_cpu = numba.njit(cache=True, **_NO_NRT)(_finish_inline.py_func)
-HOLD_PROBE = 16
-"""Jumps over positions a config makes before :data:`HOLD_MIN_ROWS` may stop them."""
-HOLD_MIN_ROWS = 64
-"""Rows a config's jumps over positions must cover on average to go on (else it steps them)."""
+BLOCK_ROWS = 1 << 10
+"""Rows a thread runs each of its configs over before it takes the next config."""
 
 _first_at_least_cpu = make_descent(cpu_device_jit)
 _next_entry_cpu, _skip_flat_cpu = make_skip_ops(
@@ -49,9 +48,13 @@ _next_exit_cpu, _skip_hold_cpu = make_hold_ops(
 
 @numba.njit(cache=True, **_NO_NRT)
 def _run_config(
-    first, stop, book, levels, signal, tree, index, par, fs, ist, rec_f, rec_i, buckets
+    first, stop, pause, book, levels, signal, tree, index, par, fs, ist, rec_f, rec_i, buckets
 ):
-    """Advance one config over rows ``first .. stop-1``, its hot state in locals.
+    """Advance one config from row ``first`` on, its hot state in locals; return where it stopped.
+
+    It steps rows until ``stop``, or until the next row it would step is ``pause`` or later
+    (a jump may carry it past ``pause``, never past ``stop``); it returns that next row, where
+    a later call resumes it with the same results as one pass.
 
     Compiled without reference counting (``_nrt=False``; it allocates nothing): the state
     machine is inlined here, and counting the references to the state rows at every row made
@@ -60,10 +63,7 @@ def _run_config(
     with ``SKIP_FLAT``, flat with no order pending, it jumps to the next row where its entry
     can fire (:mod:`l2gpu.kernels.sweep_skip`; ``tree``: its signal's block maxima); with
     ``SKIP_HOLD``, in a position with no order pending, to the next row where an exit rule can
-    fire (:mod:`l2gpu.kernels.sweep_hold`). Rows in between are marked from summaries. A jump
-    over a position costs about as much as stepping 50 rows, so once :data:`HOLD_PROBE` of them
-    cover fewer than :data:`HOLD_MIN_ROWS` rows on average, the config steps its positions for
-    the rest of the chunk (the results are the same bits either way).
+    fire (:mod:`l2gpu.kernels.sweep_hold`). Rows in between are marked from summaries.
     """
     ts, mid, row_bucket = book
     bid_px, bid_sz, ask_px, ask_sz = levels
@@ -71,9 +71,8 @@ def _run_config(
     rows = (ts, mid, row_bucket, change_at)
     summaries = (mid_tree, falls, offsets, last_valid)
     q, h = _load_cpu(par, fs, ist)
-    holds, held = 0, 0  # jumps over positions so far and the rows they covered
     t = first
-    while t < stop:
+    while t < min(stop, pause):
         h = _step_cpu(
             t,
             0,
@@ -104,48 +103,66 @@ def _run_config(
                         t, f, h, ts, mid, row_bucket, change_at, valid_at, fs, ist, buckets
                     )
                     t = f
-        elif skip & SKIP_HOLD and (holds < HOLD_PROBE or held >= HOLD_MIN_ROWS * holds):
+        elif skip & SKIP_HOLD:
             f = _next_exit_cpu(t, stop, h, q, signal, tree, mid, mid_tree, offsets, ts)
-            holds, held = holds + 1, held + f - t
             if f > t:
                 h = _skip_hold_cpu(t, f, h, rows, summaries, fs, ist, buckets)
                 t = f
     _store_cpu(h, fs, ist)
+    return t
+
+
+@numba.njit(cache=True)
+def _resume(p, first, stop, pause, rows, levels, signals, state, out, index):
+    """Run config ``p`` with :func:`_run_config` from row ``first``; return where it stopped."""
+    params, fstate, istate = state
+    rec_f, rec_i, bucket_pnl = out
+    flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid = index
+    par = params[p]
+    s = int(par[P_SIGNAL])
+    return _run_config(
+        first,
+        stop,
+        pause,
+        rows,
+        levels,
+        signals[s],
+        tree[s],
+        (flags[p], offsets, change_at, valid_at, mid_tree, falls, last_valid),
+        par,
+        fstate[p],
+        istate[p],
+        rec_f[p],
+        rec_i[p],
+        bucket_pnl[p],
+    )
 
 
 @numba.njit(parallel=True, cache=True)
-def sweep_cpu(book, signals, state, out, first, stop, index, order):
-    """Advance every config over rows ``first .. stop-1``, configs in parallel.
+def sweep_cpu(book, signals, state, out, first, stop, index, plan):
+    """Advance every config over rows ``first .. stop-1``, configs in parallel, rows in blocks.
 
     ``index`` (:class:`~l2gpu.kernels.sweep_args.SkipIndex`) says what each config skips;
-    ``order`` (int64 ``[P]``, a permutation of the configs) is the order the threads take them
-    in (``prange`` gives each thread an equal run of it).
+    ``plan`` (:class:`~l2gpu.kernels.sweep_args.ThreadPlan`) which configs each thread runs.
+    A thread takes the rows block by block (:data:`BLOCK_ROWS`) and, in each block, resumes
+    every config of its own that has rows to step there, so that the book's columns a config's
+    fills and jumps read are still in the core's cache when the next config reads them; a jump
+    past the block's end is not cut there (``docs/kernels.md``). Blocks change which rows a
+    call covers, never the results.
     """
     ts, mid, row_bucket, bid_px, bid_sz, ask_px, ask_sz = book
     rows = (ts, mid, row_bucket)
     levels = (bid_px, bid_sz, ask_px, ask_sz)
-    params, fstate, istate = state
-    rec_f, rec_i, bucket_pnl = out
-    flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid = index
-    for k in numba.prange(params.shape[0]):
-        p = order[k]
-        par = params[p]
-        s = int(par[P_SIGNAL])
-        _run_config(
-            first,
-            stop,
-            rows,
-            levels,
-            signals[s],
-            tree[s],
-            (flags[p], offsets, change_at, valid_at, mid_tree, falls, last_valid),
-            par,
-            fstate[p],
-            istate[p],
-            rec_f[p],
-            rec_i[p],
-            bucket_pnl[p],
-        )
+    order, shares = plan
+    for g in numba.prange(shares.shape[0] - 1):
+        mine = order[shares[g] : shares[g + 1]]
+        at = np.full(mine.shape[0], first)  # the next row of each config
+        for pause in range(first + BLOCK_ROWS, stop + BLOCK_ROWS, BLOCK_ROWS):
+            for k in range(mine.shape[0]):
+                if at[k] < pause:
+                    at[k] = _resume(
+                        mine[k], at[k], stop, pause, rows, levels, signals, state, out, index
+                    )
 
 
 @numba.njit(parallel=True, cache=True)

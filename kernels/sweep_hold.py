@@ -130,11 +130,6 @@ def make_hold_ops(
         """
         position, entry_px, entry_row, entry_ts = h[1], h[2], h[12], h[13]
         f = stop
-        if q[4] >= 0.0:
-            if q[5]:
-                f = first_held(ts, t, f, entry_ts, q[4])
-            elif q[4] <= float(f - entry_row):
-                f = max(t, entry_row + math.ceil(q[4]))
         long = position > 0.0
         if long:
             f = first_at_least(x, -1.0, x_tree[1], offsets, t, f, -q[1])
@@ -155,6 +150,11 @@ def make_hold_ops(
             else:
                 level = entry_px * (1.0 - take_frac)
                 f = first_at_least(mid, -1.0, mid_tree[1], offsets, t, f, -level)
+        if q[4] >= 0.0:  # the hold last: a time hold is searched for before ``f`` only
+            if q[5]:
+                f = first_held(ts, t, f, entry_ts, q[4])
+            elif q[4] <= float(f - entry_row):
+                f = max(t, entry_row + math.ceil(q[4]))
         return f
 
     @jit

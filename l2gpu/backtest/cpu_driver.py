@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-from l2gpu.backtest.skip_plan import Skipping, skip_flags, thread_order
+from l2gpu.backtest.skip_plan import Skipping, skip_flags, thread_plan
 from l2gpu.kernels import sweep_layout as layout
 from l2gpu.kernels.block_maxima import block_maxima
 from l2gpu.kernels.sweep_args import SKIP_HOLD, BookArrays, SkipIndex, SweepOutputs, SweepState
@@ -56,10 +56,10 @@ def _advance(
     rows = book.ts.shape[0]
     step = chunk_rows or rows
     index = skip_index(book, signals, state.params, skipping)
-    order = thread_order(signals, state.params, index.skip, numba.get_num_threads())
+    plan = thread_plan(signals, state.params, index.skip, numba.get_num_threads())
     for first in range(0, rows, step):
         stop = min(first + step, rows)
-        sweep_cpu(book, signals, state, out, first, stop, index, order)
+        sweep_cpu(book, signals, state, out, first, stop, index, plan)
         if progress:
             progress(stop, rows)
     finish_cpu(book, state, out)

@@ -14,9 +14,9 @@ on average), which the rule estimates from an evenly spaced sample of :data:`SAM
   :data:`SKIP_BELOW`, and ``max_hold``, if set, is at least ``1 / SKIP_BELOW`` rows (a time
   hold in rows at the sample's median spacing of ``ts``).
 
-The same estimate orders the configs for the threads (:func:`thread_order`): ``prange``
-hands each thread an equal run of consecutive configs, and a grid's slow configs (a low entry
-on a busy signal) tend to sit side by side.
+The same estimate deals the configs to the threads (:func:`thread_plan`): a grid's slow
+configs (a low entry on a busy signal) tend to sit side by side, and each thread should get a
+like share of them.
 
 ``docs/engines.md``.
 """
@@ -29,7 +29,7 @@ from typing import Literal
 import numpy as np
 
 from l2gpu.kernels import sweep_layout as layout
-from l2gpu.kernels.sweep_args import SKIP_FLAT, SKIP_HOLD
+from l2gpu.kernels.sweep_args import SKIP_FLAT, SKIP_HOLD, ThreadPlan
 
 SAMPLE = 4096
 """Rows of each signal the estimate looks at (evenly spaced)."""
@@ -126,15 +126,17 @@ def skip_flags(
     return (np.where(flat, SKIP_FLAT, 0) | np.where(hold, SKIP_HOLD, 0)).astype(np.uint8)
 
 
-def thread_order(
+def thread_plan(
     signals: np.ndarray, params: np.ndarray, flags: np.ndarray, threads: int
-) -> np.ndarray:
-    """Return the order in which ``threads`` threads take the configs, int64 ``[P]``.
+) -> ThreadPlan:
+    """Return which configs each of ``threads`` threads runs, and in which order.
 
     Configs are sorted by their estimated cost (rows stepped: all of them for a config that
     does not skip its flat rows, the rows where its entry fires otherwise) and dealt in turn to
-    ``threads`` equal runs, so that each run gets a like share of the slow ones.
+    ``threads`` runs, so that each thread gets a like share of the slow ones.
     """
     cost = np.where(flags & SKIP_FLAT, entry_rates(signals, params), 1.0)
     ranked = np.argsort(-cost, kind="stable")
-    return np.concatenate([ranked[k::threads] for k in range(max(1, threads))]).astype(np.int64)
+    runs = [ranked[k::threads] for k in range(max(1, threads))]
+    shares = np.cumsum([0] + [len(run) for run in runs])
+    return ThreadPlan(np.concatenate(runs).astype(np.int64), shares.astype(np.int64))

@@ -27,7 +27,7 @@ from l2gpu.backtest.validation import check_sweep_inputs
 from l2gpu.data.book import Book
 from l2gpu.data.trades import Trades
 from l2gpu.kernels import sweep_layout as layout
-from l2gpu.kernels.sweep_args import SweepOutputs, SweepState
+from l2gpu.kernels.sweep_args import SweepOutputs, SweepState, ThreadPlan
 from l2gpu.kernels.sweep_cpu import finish_cpu, sweep_cpu
 from l2gpu.replay.stepper import STEPPERS, FillEvent, Stepper
 from l2gpu.replay.words import clock_text
@@ -72,7 +72,8 @@ class ThresholdStepper(Stepper):
         self.fstate, self.istate = self._fs2[0], self._is2[0]
         self._no_buckets = np.zeros((1, 0))
         self._dense = skip_index(self.inputs, self.signals, self.params, "never")
-        self._order = np.arange(self.params.shape[0], dtype=np.int64)
+        configs = self.params.shape[0]
+        self._plan = ThreadPlan(np.arange(configs, dtype=np.int64), np.array([0, configs]))
 
     def _bundles(self) -> tuple[SweepState, SweepOutputs]:
         return (
@@ -82,7 +83,7 @@ class ThresholdStepper(Stepper):
 
     def _step(self, first: int, stop: int) -> None:
         state, out = self._bundles()
-        sweep_cpu(self.inputs, self.signals, state, out, first, stop, self._dense, self._order)
+        sweep_cpu(self.inputs, self.signals, state, out, first, stop, self._dense, self._plan)
 
     def _close(self) -> None:
         state, out = self._bundles()

@@ -12,6 +12,7 @@ from l2gpu.data.ingest import ingest
 from l2gpu.features import compute
 from l2gpu.kernels import sweep_layout as layout
 from l2gpu.kernels.sweep_args import BookArrays, SweepState
+from l2gpu.kernels.sweep_cpu import BLOCK_ROWS
 from tests.backtest.configs import random_configs
 from tests.books import random_book
 from tests.reference_sweep import backtest
@@ -20,8 +21,10 @@ from tests.samples import BTCUSDT
 INTEGER_METRICS = ("n_trades", "depth_exhausted")
 
 
-def assert_agrees_with_reference(book, signals, configs, record):
-    result = sweep(book, signals, params=configs, engine="cpu", record=record, bucket_returns=True)
+def assert_agrees_with_reference(book, signals, configs, record, **options):
+    result = sweep(
+        book, signals, params=configs, engine="cpu", record=record, bucket_returns=True, **options
+    )
     assert result.bucket_pnl is not None
     for i, cfg in enumerate(configs):
         want, trades = backtest(book, signals[cfg["signal"]], cfg)
@@ -74,6 +77,23 @@ def test_kernel_agrees_with_the_python_event_loop_on_random_books():
     assert (result.table.depth_exhausted > 0).any(), "deep orders must exhaust some books"
 
 
+@pytest.mark.parametrize("skipping", ["never", "always"])
+def test_configs_resumed_block_by_block_agree_with_the_python_event_loop(skipping):
+    """Rows run in blocks of ``BLOCK_ROWS``: configs pause at a block's end and jump past it."""
+    rng = np.random.default_rng(23)
+    rows = 3 * BLOCK_ROWS + 77
+    book = random_book(rng, rows=rows, depth=3)
+    spikes = np.where(rng.random(rows) < 0.004, rng.choice([-3.0, 3.0], rows), 0.1)
+    signals = {"walk": np.cumsum(rng.normal(size=rows)) / 8, "spikes": spikes}
+    configs = random_configs(rng, 48, signals)
+    record = range(0, 48, 3)
+    result = assert_agrees_with_reference(book, signals, configs, record, skipping=skipping)
+    trades = pd.concat([result.trades(i) for i in record])
+    spans = trades.exit_row // BLOCK_ROWS - trades.entry_row // BLOCK_ROWS
+    assert (spans > 0).any(), "some position must be held across a block's end"
+    assert (result.table.n_trades > 0).mean() > 0.5
+
+
 @pytest.fixture(scope="module")
 def btcusdt(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("btc")
@@ -95,7 +115,7 @@ def test_chunked_runs_equal_one_pass_exactly(btcusdt, seed):
     rng = np.random.default_rng(seed)
     configs = random_configs(rng, 60, signals)
     whole = sweep(book, signals, params=configs, engine="cpu").table
-    chunk = int(rng.integers(1, 900))
+    chunk = int(rng.integers(1, 3 * BLOCK_ROWS))
     chunked = sweep(book, signals, params=configs, engine="cpu", chunk_rows=chunk).table
     pd.testing.assert_frame_equal(whole, chunked, check_exact=True)
 
