@@ -36,23 +36,32 @@ def level_width(rows: int) -> int:
 
 
 @numba.njit(cache=True)
-def maxima_into(x, sign, offsets, out):
-    """Fill ``out`` (float64 ``[W]``) with the block maxima of ``sign * x`` (NaN never counts)."""
+def maxima_into(x, offsets, out):
+    """Fill ``out`` (``[2, W]``) with the block maxima of ``x`` and ``-x``; NaN never counts."""
     rows = x.shape[0]
     for j in range(-(-rows // (1 << SHIFT))):
-        m = -np.inf
+        high, low = -np.inf, -np.inf
         for i in range(j << SHIFT, min(rows, (j + 1) << SHIFT)):
-            v = sign * x[i]
-            if v > m:
-                m = v
-        out[offsets[1] + j] = m
+            v = x[i]
+            if v > high:
+                high = v
+            if -v > low:
+                low = -v
+        out[0, offsets[1] + j], out[1, offsets[1] + j] = high, low
     for k in range(2, LEVELS + 1):
         below = -(-rows // (1 << (SHIFT * (k - 1))))
         for j in range(-(-rows // (1 << (SHIFT * k)))):
-            m = -np.inf
+            high, low = -np.inf, -np.inf
             for c in range(j << SHIFT, min(below, (j + 1) << SHIFT)):
-                m = max(m, out[offsets[k - 1] + c])
-            out[offsets[k] + j] = m
+                high = max(high, out[0, offsets[k - 1] + c])
+                low = max(low, out[1, offsets[k - 1] + c])
+            out[0, offsets[k] + j], out[1, offsets[k] + j] = high, low
+
+
+@numba.njit(parallel=True, cache=True)
+def _tree_into(series, offsets, tree):
+    for s in numba.prange(series.shape[0]):
+        maxima_into(series[s], offsets, tree[s])
 
 
 def block_maxima(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,14 +70,12 @@ def block_maxima(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``tree`` is float64 ``[S, 2, W]``: ``tree[s, 0]`` holds the maxima of ``x = series[s]``,
     ``tree[s, 1]`` those of ``-x``, level ``k`` of them from ``offsets[k]`` (block ``j`` of
     level ``k`` covers rows ``j * 16**k`` up to ``(j + 1) * 16**k``; NaN counts as ``-inf``).
+    The series run in parallel.
     """
     n_series, rows = series.shape
     offsets = level_offsets(rows)
     tree = np.empty((n_series, 2, level_width(rows)))
-    for s in range(n_series):
-        x = np.ascontiguousarray(series[s], dtype=np.float64)
-        maxima_into(x, 1.0, offsets, tree[s, 0])
-        maxima_into(x, -1.0, offsets, tree[s, 1])
+    _tree_into(np.ascontiguousarray(series, dtype=np.float64), offsets, tree)
     return tree, offsets
 
 

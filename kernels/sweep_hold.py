@@ -80,10 +80,20 @@ def block_falls(mid: np.ndarray, mid_tree: np.ndarray, offsets: np.ndarray) -> n
     return out
 
 
+@numba.njit(cache=True)
+def _last_row_with_mid_into(mid, out):
+    last = -1
+    for r in range(mid.shape[0]):
+        if not np.isnan(mid[r]):
+            last = r
+        out[r] = last
+
+
 def last_row_with_mid(mid: np.ndarray) -> np.ndarray:
     """int64 ``[T]``: the last row ``<= r`` with a mid, -1 where there is none."""
-    at = np.where(np.isnan(mid), -1, np.arange(mid.shape[0]))
-    return np.maximum.accumulate(at).astype(np.int64)
+    out = np.empty(mid.shape[0], np.int64)
+    _last_row_with_mid_into(mid, out)
+    return out
 
 
 def make_hold_ops(

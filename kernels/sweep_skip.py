@@ -26,21 +26,27 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numba
 import numpy as np
 
 
-def next_row_where(marked: np.ndarray) -> np.ndarray:
-    """int64 ``[T]``: the first row ``>= r`` where ``marked`` (bool ``[T]``) is set, else ``T``."""
-    rows = marked.shape[0]
-    at = np.where(marked, np.arange(rows), rows)
-    return np.minimum.accumulate(at[::-1])[::-1].astype(np.int64)
+@numba.njit(cache=True)
+def _row_index_into(mid, row_bucket, change_at, valid_at):
+    rows = mid.shape[0]
+    change, valid = rows, rows
+    for r in range(rows - 1, -1, -1):
+        if r > 0 and row_bucket[r] != row_bucket[r - 1]:
+            change = r
+        if not np.isnan(mid[r]):
+            valid = r
+        change_at[r], valid_at[r] = change, valid
 
 
 def row_index(mid: np.ndarray, row_bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(change_at, valid_at)`` of the rows (see the module doc), int64 ``[T]`` each."""
-    changes = np.zeros(mid.shape[0], bool)
-    changes[1:] = row_bucket[1:] != row_bucket[:-1]
-    return next_row_where(changes), next_row_where(~np.isnan(mid))
+    change_at, valid_at = np.empty(mid.shape[0], np.int64), np.empty(mid.shape[0], np.int64)
+    _row_index_into(mid, row_bucket, change_at, valid_at)
+    return change_at, valid_at
 
 
 def make_resume(jit: Callable[[Any], Any]) -> Any:

@@ -84,30 +84,78 @@ def normalise(table: pd.DataFrame, signal_names: Sequence[str]) -> pd.DataFrame:
     out = out[list(NAMES)].reset_index(drop=True)
     if out["exit"].isna().any():
         out["exit"] = [DEFAULTS["exit"] if is_missing(v) else v for v in out["exit"]]
-    for row, cfg in enumerate(out.to_dict("records")):
+    rows = representatives(out)
+    for row, cfg in zip(rows, out.iloc[rows].to_dict("records"), strict=True):
         check_config(cfg, row, signal_names)
     return out
+
+
+def _value_key(value: Any, row: int) -> Any:
+    """Return a key equal for two values only where every check treats them alike."""
+    try:
+        hash(value)
+    except TypeError:
+        return ("row", row)
+    return (type(value), value)
+
+
+def representatives(table: pd.DataFrame) -> list[int]:
+    """Rows that hold, between them, every distinct value of every column, ascending.
+
+    Each field's check depends on its value alone, so every config passes if these do; and the
+    first config that fails is among them (the first row holding its bad value), so checking
+    them in order reports the same config and field as checking every row.
+    """
+    rows: set[int] = set()
+    for name in table.columns:
+        first: dict[Any, int] = {}
+        for row, value in enumerate(table[name].tolist()):
+            first.setdefault(_value_key(value, row), row)
+        rows.update(first.values())
+    return sorted(rows)
+
+
+def _column(table: pd.DataFrame, name: str, convert: Any) -> list[Any]:
+    """``convert(value, row)`` of every value of column ``name``, once per distinct value."""
+    done: dict[Any, Any] = {}
+    out = []
+    for row, value in enumerate(table[name].tolist()):
+        key = _value_key(value, row)
+        if key not in done:
+            done[key] = convert(value, row)
+        out.append(done[key])
+    return out
+
+
+def _max_hold(value: Any, row: int) -> tuple[float, float]:
+    hold = optional_span(value, row, "max_hold")
+    return (-1.0, 0.0) if hold is None else hold
 
 
 def encode(table: pd.DataFrame, signal_names: Sequence[str]) -> np.ndarray:
     """Return the kernel's float64 parameter matrix ``[P, N_PARAMS]`` for a normalised table."""
     index = {name: i for i, name in enumerate(signal_names)}
     params = np.zeros((len(table), layout.N_PARAMS))
-    for row, cfg in enumerate(table.itertuples(index=False)):
-        p = params[row]
-        p[layout.P_SIGNAL] = index[cfg.signal]
-        p[layout.P_ENTRY] = float(cfg.entry)
-        p[layout.P_EXIT] = float(cfg.exit)
-        max_hold = optional_span(cfg.max_hold, row, "max_hold")
-        if max_hold is None:
-            p[layout.P_MAX_HOLD] = -1.0
-        else:
-            p[layout.P_MAX_HOLD], p[layout.P_MAX_HOLD_IS_TIME] = max_hold
-        p[layout.P_STOP_BPS] = float(cfg.stop_loss_bps)
-        p[layout.P_TAKE_PROFIT_BPS] = float(cfg.take_profit_bps)
-        p[layout.P_SIZE] = float(cfg.size)
-        p[layout.P_LATENCY], p[layout.P_LATENCY_IS_TIME] = span(cfg.latency, row, "latency")
-        p[layout.P_FEE_BPS] = float(cfg.taker_fee_bps)
-        p[layout.P_COOLDOWN] = float(whole_rows(cfg.cooldown, row, "cooldown"))
-        p[layout.P_DIRECTION] = DIRECTIONS[cfg.direction]
+    if not len(table):
+        return params
+    params[:, layout.P_SIGNAL] = _column(table, "signal", lambda v, _: index[v])
+    for name, at in (
+        ("entry", layout.P_ENTRY),
+        ("exit", layout.P_EXIT),
+        ("stop_loss_bps", layout.P_STOP_BPS),
+        ("take_profit_bps", layout.P_TAKE_PROFIT_BPS),
+        ("size", layout.P_SIZE),
+        ("taker_fee_bps", layout.P_FEE_BPS),
+    ):
+        params[:, at] = _column(table, name, lambda v, _: float(v))
+    params[:, [layout.P_MAX_HOLD, layout.P_MAX_HOLD_IS_TIME]] = _column(
+        table, "max_hold", _max_hold
+    )
+    params[:, [layout.P_LATENCY, layout.P_LATENCY_IS_TIME]] = _column(
+        table, "latency", lambda v, r: span(v, r, "latency")
+    )
+    params[:, layout.P_COOLDOWN] = _column(
+        table, "cooldown", lambda v, r: float(whole_rows(v, r, "cooldown"))
+    )
+    params[:, layout.P_DIRECTION] = _column(table, "direction", lambda v, _: DIRECTIONS[v])
     return params

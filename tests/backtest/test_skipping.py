@@ -17,7 +17,8 @@ from l2gpu.data.ingest import ingest
 from l2gpu.features import compute
 from l2gpu.kernels.block_maxima import LEVELS, block_maxima
 from l2gpu.kernels.sweep_cpu import _next_entry_cpu
-from l2gpu.kernels.sweep_hold import block_falls
+from l2gpu.kernels.sweep_hold import block_falls, last_row_with_mid
+from l2gpu.kernels.sweep_skip import row_index
 from tests.backtest.configs import random_configs
 from tests.books import random_book
 from tests.samples import BTCUSDT
@@ -129,6 +130,21 @@ def test_the_block_maxima_find_the_first_row_at_or_past_the_entry(rows):
             if short:
                 want = min(want, naive_first(x, -1.0, start, stop, e))
             assert _next_entry_cpu(x, tree[0], offsets, start, stop, q) == want
+
+
+@pytest.mark.parametrize("rows", [1, 2, 50, 3000])
+def test_the_row_index_points_at_the_next_bucket_change_and_the_nearest_mids(rows):
+    rng = np.random.default_rng(rows)
+    mid = rng.normal(size=rows)
+    mid[rng.random(rows) < 0.4] = np.nan
+    row_bucket = np.cumsum(rng.random(rows) < 0.1).astype(np.int64)
+    change_at, valid_at = row_index(mid, row_bucket)
+    last_valid = last_row_with_mid(mid)
+    for r in range(rows):
+        changes = [i for i in range(max(r, 1), rows) if row_bucket[i] != row_bucket[i - 1]]
+        assert change_at[r] == (changes[0] if changes else rows)
+        assert valid_at[r] == next((i for i in range(r, rows) if not np.isnan(mid[i])), rows)
+        assert last_valid[r] == max((i for i in range(r + 1) if not np.isnan(mid[i])), default=-1)
 
 
 def test_the_density_estimate_counts_the_sampled_rows_where_an_entry_fires():

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from l2gpu.backtest import sweep
+from l2gpu.backtest.validation import check_config
 from tests.books import random_book
 
 VALID = {
@@ -67,6 +68,34 @@ def test_a_corrupted_parameter_is_refused_naming_config_and_field(
         configs = pd.DataFrame(configs)
     with pytest.raises(ValueError, match=rf"^config {where}: {field}\b"):
         sweep(book, signals, params=configs, engine="cpu")
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), configs=st.integers(2, 40))
+def test_of_many_configs_the_first_bad_one_is_named_as_a_row_by_row_check_names_it(
+    tiny, data, configs
+):
+    """Only the rows holding each distinct value are checked; the error must not change."""
+    book, signals = tiny
+    rows = [dict(VALID, entry=0.5 + i % 3, latency=i % 2) for i in range(configs)]
+    for _ in range(data.draw(st.integers(1, 3))):
+        field = data.draw(st.sampled_from(sorted(CORRUPT)))
+        rows[data.draw(st.integers(0, configs - 1))][field] = data.draw(
+            st.sampled_from(CORRUPT[field])
+        )
+    want = None
+    for i, cfg in enumerate(pd.DataFrame(rows).to_dict("records")):
+        try:
+            check_config(cfg, i, list(signals))
+        except ValueError as exc:
+            want = str(exc)
+            break
+    assert want is not None
+    with pytest.raises(ValueError) as got:
+        sweep(book, signals, params=rows, engine="cpu")
+    assert str(got.value) == want
 
 
 @settings(
