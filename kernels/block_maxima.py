@@ -91,6 +91,12 @@ def make_descent(jit: Callable[[Any], Any]) -> Any:
     def first_at_least(x, sign, tree, offsets, i, stop, e):
         k = 0
         while i < stop:
+            # past the rest of each enclosing block with no row at or above ``e``, climbing
+            while k < LEVELS and tree[offsets[k + 1] + (i >> (SHIFT * (k + 1)))] < e:
+                i = ((i >> (SHIFT * (k + 1))) + 1) << (SHIFT * (k + 1))
+                k += 1
+                if i >= stop:
+                    return stop
             while k < LEVELS and (i & ((1 << (SHIFT * (k + 1))) - 1)) == 0:
                 k += 1
             while True:
