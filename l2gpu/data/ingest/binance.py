@@ -26,6 +26,14 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from l2gpu.data.ingest.binance_depth import (
+    Accepted,
+    Depth,
+    DepthQueue,
+    DepthRun,
+    accept_run,
+    event_columns,
+)
 from l2gpu.data.ingest.binance_fast import FastDepthLines
 from l2gpu.data.ingest.binance_records import (
     BadLineError,
@@ -52,6 +60,7 @@ from l2gpu.data.ingest.parsers.binance_lines import (
     KIND_OTHER,
     KIND_TICKER,
     KIND_TRADE,
+    LINE_OK,
     SYMBOL_OK,
     SYMBOL_OTHER,
     SYMBOL_UNCHECKED,
@@ -59,7 +68,7 @@ from l2gpu.data.ingest.parsers.binance_lines import (
     other_symbol_lines,
 )
 from l2gpu.data.ingest.policies import IngestError, Policies
-from l2gpu.data.ingest.reconstruct import EventBatch, LevelBook
+from l2gpu.data.ingest.reconstruct import LevelBook
 from l2gpu.data.ingest.report import IngestReport
 from l2gpu.data.ingest.sink import BookSink
 
@@ -109,8 +118,7 @@ class BinanceReader:
         self.tickers = bbo_rows
         self.symbols: tuple[str, str] | None = None
         self._name_symbol = name_symbol
-        self._depth: list[DepthRecord] = []
-        self._pending_updates = 0
+        self._depth = DepthQueue(BATCH_UPDATES)
         self._trades = TradeQueue(BATCH_TRADES)
 
     def _bad(self, line_no: int, problem: str, check: str = "line_syntax") -> None:
@@ -189,7 +197,9 @@ class BinanceReader:
             other_symbol_lines(buf, starts, ends, stream, data, symbol)
         other = symbol == SYMBOL_OTHER
         fast = FastDepthLines(buf, starts, ends, np.flatnonzero((kinds == KIND_DEPTH) & ~other))
+        self._depth.start_block(fast, lines_before + 1)
         wanted = kinds != KIND_TICKER if self.tickers is None else np.ones(kinds.size, bool)
+        wanted[fast.rows[fast.status == LINE_OK]] = False
         trade_rows = np.flatnonzero((kinds == KIND_TRADE) & (symbol == SYMBOL_OK))
         chunk, slow = fast_trades(buf, starts, ends, trade_rows, lines_before)
         wanted[trade_rows] = False
@@ -197,30 +207,36 @@ class BinanceReader:
         self._trades.start_block(chunk if self.sink.wants_trades else chunk.part(0, 0))
         for i in np.flatnonzero(wanted | other).tolist():
             line_no = lines_before + i + 1
-            self._trades.reach(i, self._flush_trades)
+            self._reach(i)
             if other[i]:
                 self._other_symbol(line_no, self._symbol_problem(buf[starts[i] : ends[i]]))
                 continue
-            record: DepthRecord | TradeRecord | TickerRecord | None = None
-            if kinds[i] == KIND_DEPTH:
-                record = fast.record(i, line_no)
-            if record is None:
-                try:
-                    record = parse_line(
-                        line_no,
-                        buf[starts[i] : ends[i]].tobytes(),
-                        self.tickers is not None,
-                        self.symbols if symbol[i] == SYMBOL_UNCHECKED else None,
-                    )
-                except OtherSymbolError as exc:
-                    self._other_symbol(line_no, str(exc))
-                    continue
-                except BadLineError as exc:
-                    self._bad(line_no, str(exc))
-                    continue
+            try:
+                record = parse_line(
+                    line_no,
+                    buf[starts[i] : ends[i]].tobytes(),
+                    self.tickers is not None,
+                    self.symbols if symbol[i] == SYMBOL_UNCHECKED else None,
+                )
+            except OtherSymbolError as exc:
+                self._other_symbol(line_no, str(exc))
+                continue
+            except BadLineError as exc:
+                self._bad(line_no, str(exc))
+                continue
             self._take(record)
-        self._trades.reach(starts.size, self._flush_trades)
+        self._reach(int(starts.size))
         return int(starts.size)
+
+    def _reach(self, index: int) -> None:
+        """Queue the block's fast-read depth lines and trades before line ``index``, in order."""
+        self._depth.reach(index, self._flush_at)
+        self._trades.reach(index, self._flush_trades)
+
+    def _flush_at(self, index: int) -> None:
+        """Flush where the depth queue filled, at block line ``index``: trades before it first."""
+        self._trades.reach(index, self._flush_trades)
+        self._flush()
 
     def _symbol_problem(self, line: np.ndarray) -> str:
         """Say which instrument a line marked by the compiled check names."""
@@ -235,9 +251,7 @@ class BinanceReader:
 
     def _take(self, record: DepthRecord | TradeRecord | TickerRecord | None) -> None:
         if isinstance(record, DepthRecord):
-            self._depth.append(record)
-            self._pending_updates += record.n_updates
-            if self._pending_updates >= BATCH_UPDATES:
+            if self._depth.add(record):
                 self._flush()
         elif isinstance(record, TradeRecord):
             if self.sink.wants_trades and self._trades.add(record):
@@ -246,15 +260,18 @@ class BinanceReader:
             self.tickers.append(record)
 
     def _flush(self) -> None:
-        records, self._depth, self._pending_updates = self._depth, [], 0
+        records = self._depth.take()
         if records:
             self._apply(records)
         self._flush_trades()
 
-    def _apply(self, records: list[DepthRecord]) -> None:
+    def _apply(self, records: list[Depth]) -> None:
         """Run the sync rule over ``records``, apply what it accepts, write one row per diff."""
-        accepted: list[tuple[DepthRecord, bool]] = []
+        accepted: list[Accepted] = []
         for record in records:
+            if isinstance(record, DepthRun):
+                accepted.extend(accept_run(self.sync, record))
+                continue
             if record.problem:
                 self._bad(record.line, record.problem, "cell_value")
                 continue
@@ -276,35 +293,28 @@ class BinanceReader:
                     accepted.extend((r, a is Action.START) for r, a in self.sync.start(taken))
         self._write(accepted)
 
-    def _write(self, applied: list[tuple[DepthRecord, bool]]) -> None:
-        """Apply records (``clear`` marks a snapshot) and write one row per diff."""
+    def _write(self, applied: list[Accepted]) -> None:
+        """Apply records and runs (``True`` marks a snapshot) and write one row per diff."""
         if not applied:
             return
         if not self.sink.meta.tick_size:
-            snapshot = next((r for r, clear in applied if clear), None)
+            snapshot = next((a[0] for a in applied if isinstance(a, tuple) and a[1]), None)
             if snapshot is not None:
                 self.sink.refine_meta(tick_size=tick_size_of(snapshot.units))
-        counts = np.array([r.n_updates for r, _ in applied])
-        batch = EventBatch(
-            event_starts=np.concatenate(([0], np.cumsum(counts))).astype(np.int64),
-            event_clear=np.array([clear for _, clear in applied]),
-            side=np.concatenate([r.side for r, _ in applied]),
-            units=np.concatenate([r.units for r, _ in applied]),
-            size=np.concatenate([r.size for r, _ in applied]),
-        )
-        top = self.book.apply(batch)
-        rows = np.array([not r.is_snapshot for r, _ in applied])
-        diffs = [r for r, _ in applied if not r.is_snapshot]
+        events = event_columns(applied)
+        top = self.book.apply(events.batch)
+        rows = events.rows
+        counts = np.diff(events.batch.event_starts)
         self.report.updates_applied += int(counts[rows].sum())
         self.sink.write_rows(
-            np.array([r.ts_ns for r in diffs], np.int64),
-            np.array([r.local_ns for r in diffs], np.int64),
-            np.array([r.last_id for r in diffs], np.int64),
+            events.ts,
+            events.local_ts,
+            events.seq,
             top.bid_px[:, rows],
             top.bid_sz[:, rows],
             top.ask_px[:, rows],
             top.ask_sz[:, rows],
-            lines=np.array([r.line for r in diffs], np.int64),
+            lines=events.line,
         )
 
     def _flush_trades(self) -> None:

@@ -16,11 +16,15 @@ from l2gpu.data.ingest.parsers.binance_lines import LINE_OK, parse_depth_lines
 
 
 class FastDepthLines:
-    """The depth lines of one block, parsed by the compiled fast path."""
+    """The depth lines of one block, parsed by the compiled fast path.
+
+    ``rows`` are their indices among the block's lines; per-line fields are in that order.
+    """
 
     def __init__(
         self, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, rows: np.ndarray
     ) -> None:
+        self.rows = rows
         n = rows.size
         room = int((ends[rows] - starts[rows]).sum()) // 9 + 1 if n else 1
         self.local_ns, self.ts_ms, self.first, self.last, self.prev = (

@@ -87,6 +87,18 @@ class BinanceSync:
             return
         yield from self._diff(record)
 
+    def continues(self, prev_id: int) -> bool:
+        """Whether a diff with ``pu = prev_id`` is applied as it comes: in sync, and it follows.
+
+        For such a diff :meth:`accept` yields it as :attr:`Action.DIFF` and nothing else; a run of
+        diffs each following the one before may then be taken whole with :meth:`extend`.
+        """
+        return self.previous_u is not None and prev_id == self.previous_u
+
+    def extend(self, last_id: int) -> None:
+        """Take a run of diffs that :meth:`continues` accepts, ending at ``u = last_id``."""
+        self.previous_u = last_id
+
     def start(self, record: DepthRecord) -> Iterator[tuple[DepthRecord, Action]]:
         """(Re)start from the snapshot ``record``, then take the diffs waiting for it."""
         self.snapshot_id = record.last_id
