@@ -14,7 +14,12 @@ the profile of a row depends only on its window's trades. That makes three short
   of the chunk's first row;
 - a row whose window holds the same trades as the row before repeats that row's answer;
 - the POC is kept as trades arrive (a bin that overtakes it, or ties it from below, takes its
-  place) and searched for again only when the POC's own bin loses volume.
+  place) and searched for again only when the POC's own bin loses volume;
+- the value area's growth is recorded step by step (volume held, lowest and highest bin). When
+  the next row's trades touch none of the bins that growth read, and the POC and the lowest and
+  highest bins with volume stay, the same steps would be taken again: only where to stop moves
+  with the total, found by bisection over the recorded volumes (they never decrease, since
+  volumes are not negative) or by growing on from the last step. A negative size turns this off.
 
 There is no CUDA twin yet (the GPU engine runs this on host copies).
 """
@@ -32,14 +37,58 @@ CHUNKS_PER_THREAD = 4
 
 
 @numba.njit(cache=True, nogil=True)
-def _profile_rows(bins, units, starts, ends, bin_size, offset, hist, poc, vah, val, t0, t1):
-    """Profile rows ``t0 .. t1 - 1`` with ``hist`` zeroed scratch; returns nothing."""
+def _walk(hist, lo, hi, total, path, k):
+    """Grow the value area from step ``k`` of ``path`` until it holds 70% of ``total``.
+
+    ``path[0, i]``, ``path[1, i]``, ``path[2, i]`` are the volume held, the lowest and the
+    highest bin after ``i`` steps (step 0 is the POC alone). Returns the last step.
+    """
+    held, low, high = path[0, k], path[1, k], path[2, k]
+    while 10 * held < VALUE_AREA_TENTHS * total and (low > lo or high < hi):
+        up = hist[high + 1] if high < hi else -1
+        down = hist[low - 1] if low > lo else -1
+        if up >= down:
+            high += 1
+            held += up
+        else:
+            low -= 1
+            held += down
+        k += 1
+        path[0, k], path[1, k], path[2, k] = held, low, high
+    return k
+
+
+@numba.njit(cache=True, nogil=True)
+def _first_holding(path, last, total):
+    """First step ``i <= last`` whose held volume reaches 70% of ``total``, else ``last + 1``."""
+    a, b = 0, last + 1
+    while a < b:
+        mid = (a + b) >> 1
+        if 10 * path[0, mid] >= VALUE_AREA_TENTHS * total:
+            b = mid
+        else:
+            a = mid + 1
+    return a
+
+
+@numba.njit(cache=True, nogil=True)
+def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc, vah, val, t0, t1):
+    """Profile rows ``t0 .. t1 - 1`` with ``hist`` zeroed scratch; returns nothing.
+
+    ``reuse`` allows a row to take up the value-area growth recorded at the row before.
+    """
     total = 0
     added = starts[t0]
     removed = starts[t0]
     lo = hist.shape[0]
     hi = -1
     best = -1
+    path = np.empty((3, hist.shape[0] + 1), np.int64)
+    # The recorded growth: its last step (-1: none that still applies), the bins it read
+    # (seen_lo .. seen_hi), the POC it grew from, and the bins with volume it was bounded by.
+    last = -1
+    seen_lo, seen_hi, seen_best = 0, -1, -1
+    walk_lo, walk_hi = 0, -1
     for t in range(t0, t1):
         if t > t0 and starts[t] == starts[t - 1] and ends[t] == ends[t - 1]:
             poc[t] = poc[t - 1]
@@ -52,6 +101,8 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, hist, poc, vah, v
             total += units[j]
             lo = min(lo, b)
             hi = max(hi, b)
+            if seen_lo <= b <= seen_hi:
+                last = -1
             if best >= 0 and (hist[b] > hist[best] or (hist[b] == hist[best] and b < best)):
                 best = b
         added = max(added, ends[t])
@@ -59,6 +110,8 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, hist, poc, vah, v
             b = bins[j] - offset
             hist[b] -= units[j]
             total -= units[j]
+            if seen_lo <= b <= seen_hi:
+                last = -1
             if b == best:
                 best = -1
         removed = max(removed, starts[t])
@@ -69,6 +122,7 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, hist, poc, vah, v
             lo = hist.shape[0]
             hi = -1
             best = -1
+            last = -1
             continue
         while hist[lo] == 0:
             lo += 1
@@ -79,29 +133,31 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, hist, poc, vah, v
             for b in range(lo, hi + 1):
                 if hist[b] > hist[best]:
                     best = b
-        held = hist[best]
-        low = best
-        high = best
-        while 10 * held < VALUE_AREA_TENTHS * total and (low > lo or high < hi):
-            up = hist[high + 1] if high < hi else -1
-            down = hist[low - 1] if low > lo else -1
-            if up >= down:
-                high += 1
-                held += up
-            else:
-                low -= 1
-                held += down
+        if not reuse or last < 0 or best != seen_best or lo != walk_lo or hi != walk_hi:
+            path[0, 0], path[1, 0], path[2, 0] = hist[best], best, best
+            last = _walk(hist, lo, hi, total, path, 0)
+            stop = last
+        else:
+            stop = _first_holding(path, last, total)
+            if stop > last:
+                last = _walk(hist, lo, hi, total, path, last)
+                stop = last
+        seen_lo, seen_hi, seen_best = path[1, last] - 1, path[2, last] + 1, best
+        walk_lo, walk_hi = lo, hi
         poc[t] = (best + offset + 0.5) * bin_size
-        vah[t] = (high + offset + 0.5) * bin_size
-        val[t] = (low + offset + 0.5) * bin_size
+        vah[t] = (path[2, stop] + offset + 0.5) * bin_size
+        val[t] = (path[1, stop] + offset + 0.5) * bin_size
 
 
 @numba.njit(parallel=True, cache=True)
-def volume_profile_rows(bins, units, starts, ends, bin_size, offset, span, chunks, poc, vah, val):
+def volume_profile_rows(
+    bins, units, starts, ends, bin_size, offset, span, chunks, reuse, poc, vah, val
+):
     """Profile the trades ``starts[t]:ends[t]`` at each row ``t`` (both non-decreasing).
 
     ``span`` is the number of bins (``bins - offset`` lies in ``0 .. span - 1``); each of the
     ``chunks`` parallel chunks of rows gets its own zeroed int64 histogram of that many bins.
+    ``reuse`` (no unit is negative) allows the recorded value-area growth to be taken up.
     """
     rows = starts.shape[0]
     size = (rows + chunks - 1) // chunks
@@ -110,10 +166,15 @@ def volume_profile_rows(bins, units, starts, ends, bin_size, offset, span, chunk
         t1 = min(rows, t0 + size)
         if t0 < t1:
             hist = np.zeros(span, np.int64)
-            _profile_rows(bins, units, starts, ends, bin_size, offset, hist, poc, vah, val, t0, t1)
+            _profile_rows(
+                bins, units, starts, ends, bin_size, offset, reuse, hist, poc, vah, val, t0, t1
+            )
 
 
 def volume_profile_cpu(bins, units, starts, ends, bin_size, offset, span, poc, vah, val):
     """:func:`volume_profile_rows` with :data:`CHUNKS_PER_THREAD` chunks per Numba thread."""
     chunks = max(1, min(starts.shape[0], numba.get_num_threads() * CHUNKS_PER_THREAD))
-    volume_profile_rows(bins, units, starts, ends, bin_size, offset, span, chunks, poc, vah, val)
+    reuse = not units.size or int(units.min()) >= 0
+    volume_profile_rows(
+        bins, units, starts, ends, bin_size, offset, span, chunks, reuse, poc, vah, val
+    )

@@ -12,6 +12,7 @@ from l2gpu.data import synthetic, synthetic_trades
 from l2gpu.features import DEFAULT_FEATURES, compute
 from l2gpu.features.book_pass import KINDS, request_key, run_book_pass
 from l2gpu.features.registry import FeatureContext, parse_name
+from l2gpu.kernels.volume_profile import volume_profile_rows
 from tests.books import random_book, random_trades
 from tests.features.test_features import VARIANTS
 
@@ -66,3 +67,22 @@ def test_a_name_deeper_than_the_book_still_raises():
     book = synthetic(100, depth=5, seed=1)
     with pytest.raises(ValueError, match="6 levels asked for, the book has 5"):
         compute(book, ["mid", "mlofi_6_10"], engine="cpu")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_volume_profile_taking_up_the_recorded_growth_equals_growing_every_row(seed):
+    rng = np.random.default_rng(seed)
+    n, rows = 3_000, 2_000
+    bins = np.cumsum(rng.integers(-2, 3, n)) + 50
+    bins -= bins.min()
+    units = rng.integers(1, 5, n) * rng.integers(1, 3, n)
+    ends = np.sort(rng.integers(0, n + 1, rows))
+    starts = np.maximum(ends - rng.integers(0, 300, rows), 0)
+    starts = np.maximum.accumulate(starts)
+    span = int(bins.max()) + 1
+    got = [np.empty(rows) for _ in range(3)]
+    want = [np.empty(rows) for _ in range(3)]
+    volume_profile_rows(bins, units, starts, ends, 0.5, 3, span, 4, True, *got)
+    volume_profile_rows(bins, units, starts, ends, 0.5, 3, span, 4, False, *want)
+    for a, b in zip(got, want, strict=True):
+        assert np.array_equal(a, b, equal_nan=True)
