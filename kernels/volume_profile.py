@@ -15,11 +15,13 @@ the profile of a row depends only on its window's trades. That makes three short
 - a row whose window holds the same trades as the row before repeats that row's answer;
 - the POC is kept as trades arrive (a bin that overtakes it, or ties it from below, takes its
   place) and searched for again only when the POC's own bin loses volume;
-- the value area's growth is recorded step by step (volume held, lowest and highest bin). When
-  the next row's trades touch none of the bins that growth read, and the POC and the lowest and
-  highest bins with volume stay, the same steps would be taken again: only where to stop moves
-  with the total, found by bisection over the recorded volumes (they never decrease, since
-  volumes are not negative) or by growing on from the last step. A negative size turns this off.
+- the value area's growth is recorded step by step (volume held, lowest and highest bin). A
+  step is decided by the two bins beside the area and by the lowest and highest bins with
+  volume; at the next row, with the same POC (its bin untouched), the steps before the first
+  one that reads a bin the row's trades touched (or reaches a changed lowest or highest bin)
+  would be taken again. The row keeps them, finds where to stop by bisection over their held
+  volumes (which never decrease, volumes not being negative), and grows on from the last kept
+  step if it must. A negative size turns this off.
 
 There is no CUDA twin yet (the GPU engine runs this on host copies).
 """
@@ -71,6 +73,37 @@ def _first_holding(path, last, total):
     return a
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _touch(b, best, touched_up, touched_down, last):
+    """Note bin ``b`` touched; return ``(touched_up, touched_down, last)`` updated.
+
+    The nearest touched bins above and below ``best`` are kept; a touch at ``best`` drops the
+    recorded growth (``last = -1``).
+    """
+    if b > best:
+        return min(touched_up, b), touched_down, last
+    if b < best:
+        return touched_up, max(touched_down, b), last
+    return touched_up, touched_down, -1
+
+
+@numba.njit(cache=True, nogil=True)
+def _kept_steps(path, last, up, down):
+    """Return the last recorded step to keep.
+
+    That is the first ``i <= last`` whose area reaches bin ``up`` above or ``down`` below (its
+    next step is decided anew), else ``last``.
+    """
+    a, b = 0, last
+    while a < b:
+        mid = (a + b) >> 1
+        if path[2, mid] >= up or path[1, mid] <= down:
+            b = mid
+        else:
+            a = mid + 1
+    return a
+
+
 @numba.njit(cache=True, nogil=True)
 def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc, vah, val, t0, t1):
     """Profile rows ``t0 .. t1 - 1`` with ``hist`` zeroed scratch; returns nothing.
@@ -84,11 +117,11 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
     hi = -1
     best = -1
     path = np.empty((3, hist.shape[0] + 1), np.int64)
-    # The recorded growth: its last step (-1: none that still applies), the bins it read
-    # (seen_lo .. seen_hi), the POC it grew from, and the bins with volume it was bounded by.
+    # The recorded growth: its last step (-1: none), the POC and the lowest and highest bins
+    # with volume it grew in, and the nearest bins above and below that POC touched since.
     last = -1
-    seen_lo, seen_hi, seen_best = 0, -1, -1
-    walk_lo, walk_hi = 0, -1
+    seen_best, walk_lo, walk_hi = -1, 0, -1
+    touched_up, touched_down = hist.shape[0] + 1, -2
     for t in range(t0, t1):
         if t > t0 and starts[t] == starts[t - 1] and ends[t] == ends[t - 1]:
             poc[t] = poc[t - 1]
@@ -101,8 +134,7 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
             total += units[j]
             lo = min(lo, b)
             hi = max(hi, b)
-            if seen_lo <= b <= seen_hi:
-                last = -1
+            touched_up, touched_down, last = _touch(b, seen_best, touched_up, touched_down, last)
             if best >= 0 and (hist[b] > hist[best] or (hist[b] == hist[best] and b < best)):
                 best = b
         added = max(added, ends[t])
@@ -110,8 +142,7 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
             b = bins[j] - offset
             hist[b] -= units[j]
             total -= units[j]
-            if seen_lo <= b <= seen_hi:
-                last = -1
+            touched_up, touched_down, last = _touch(b, seen_best, touched_up, touched_down, last)
             if b == best:
                 best = -1
         removed = max(removed, starts[t])
@@ -133,17 +164,20 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
             for b in range(lo, hi + 1):
                 if hist[b] > hist[best]:
                     best = b
-        if not reuse or last < 0 or best != seen_best or lo != walk_lo or hi != walk_hi:
+        if not reuse or last < 0 or best != seen_best:
             path[0, 0], path[1, 0], path[2, 0] = hist[best], best, best
             last = _walk(hist, lo, hi, total, path, 0)
             stop = last
         else:
+            up = touched_up - 1 if hi == walk_hi else min(touched_up - 1, hi, walk_hi)
+            down = touched_down + 1 if lo == walk_lo else max(touched_down + 1, lo, walk_lo)
+            last = _kept_steps(path, last, up, down)
             stop = _first_holding(path, last, total)
             if stop > last:
                 last = _walk(hist, lo, hi, total, path, last)
                 stop = last
-        seen_lo, seen_hi, seen_best = path[1, last] - 1, path[2, last] + 1, best
-        walk_lo, walk_hi = lo, hi
+        seen_best, walk_lo, walk_hi = best, lo, hi
+        touched_up, touched_down = hist.shape[0] + 1, -2
         poc[t] = (best + offset + 0.5) * bin_size
         vah[t] = (path[2, stop] + offset + 0.5) * bin_size
         val[t] = (path[1, stop] + offset + 0.5) * bin_size
