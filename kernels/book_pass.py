@@ -116,7 +116,7 @@ def _fill(kind, bid_px, bid_sz, ask_px, ask_sz, sums, levels, qty, out, b0, b1):
             out[t] = safe_div(spread, sums[0, t - b0] + sums[1, t - b0])
 
 
-@numba.njit(parallel=True, cache=True)
+@numba.njit(parallel=True, cache=True, error_model="numpy")
 def book_pass_cpu(
     bid_px, bid_sz, ask_px, ask_sz, weights, sum_levels, kinds, sum_of, levels, qty, out
 ):

@@ -21,6 +21,7 @@ from l2gpu.core.spans import Window
 from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.rolling import sorted_right
+from l2gpu.kernels.trade_windows import trade_imbalance_cpu, vwap_deviation_cpu
 from l2gpu.kernels.volume_profile import volume_profile_cpu
 from l2gpu.kernels.windows import range_diff_cpu
 
@@ -86,6 +87,12 @@ def _window_total(ctx: FeatureContext, key: str, window: Window | None, what: st
 @family("trade_imb", params=("window",))
 def trade_imbalance(ctx: FeatureContext, window: Window) -> Any:
     """Signed share of aggressive volume in the trailing window, in [-1, 1]."""
+    if ctx.xp is np:
+        starts, ends = _bounds(ctx, window, "trade_imb")
+        out = np.empty(ends.shape[0])
+        buy, sell = (_trade_prefix(ctx, key, "trade_imb") for key in ("buy", "sell"))
+        trade_imbalance_cpu(buy, sell, starts, ends, out)
+        return out
     buy = _window_total(ctx, "buy", window, "trade_imb")
     sell = _window_total(ctx, "sell", window, "trade_imb")
     return ratio(ctx.xp, buy - sell, buy + sell)
@@ -100,6 +107,12 @@ def cvd(ctx: FeatureContext) -> Any:
 @family("vwap_dev", params=("window",))
 def vwap_deviation(ctx: FeatureContext, window: Window) -> Any:
     """Mid relative to the trailing trade VWAP, bps."""
+    if ctx.xp is np:
+        starts, ends = _bounds(ctx, window, "vwap_dev")
+        out = np.empty(ends.shape[0])
+        notional, size = (_trade_prefix(ctx, key, "vwap_dev") for key in ("notional", "size"))
+        vwap_deviation_cpu(notional, size, mid(ctx), starts, ends, out)
+        return out
     size = _window_total(ctx, "size", window, "vwap_dev")
     vwap = ratio(ctx.xp, _window_total(ctx, "notional", window, "vwap_dev"), size)
     return 1e4 * (mid(ctx) / vwap - 1.0)

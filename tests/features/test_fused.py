@@ -2,16 +2,22 @@
 
 A context with nothing planned (``FeatureContext(book, np, "cpu", trades)``) runs every
 family's array formula alone; ``compute()`` plans all its names, so the book features come from
-one pass (:mod:`l2gpu.features.book_pass`). Both must give the same floats.
+one pass (:mod:`l2gpu.features.book_pass`). Both must give the same floats. The window
+kernels (:mod:`l2gpu.kernels.trade_windows`, :mod:`l2gpu.kernels.lagged`) run whatever is
+planned, so they are checked against their array formulas written out here.
 """
 
 import numpy as np
 import pytest
 
+from l2gpu.core.spans import Window
 from l2gpu.data import synthetic, synthetic_trades
 from l2gpu.features import DEFAULT_FEATURES, compute
 from l2gpu.features.book_pass import KINDS, request_key, run_book_pass
+from l2gpu.features.book_shape import ratio
 from l2gpu.features.registry import FeatureContext, parse_name
+from l2gpu.features.rolling import prefix_sum, window_sum
+from l2gpu.features.trade_flow import _window_total
 from l2gpu.kernels.volume_profile import volume_profile_rows
 from tests.books import random_book, random_trades
 from tests.features.test_features import VARIANTS
@@ -86,3 +92,31 @@ def test_volume_profile_taking_up_the_recorded_growth_equals_growing_every_row(s
     volume_profile_rows(bins, units, starts, ends, 0.5, 3, span, 4, False, *want)
     for a, b in zip(got, want, strict=True):
         assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_window_kernels_equal_the_array_formulas():
+    book = synthetic(70_000, depth=10, seed=4)
+    trades = synthetic_trades(book, per_row=0.3, seed=4)
+    names = ["ret_100", "ret_2s", "rv_2s", "intensity_1s", "trade_imb_5s", "vwap_dev_30s"]
+    got = compute(book, names, engine="cpu", trades=trades)
+    ctx = FeatureContext(book, np, "cpu", trades)
+    m = (book.bid_px[0] + book.ask_px[0]) * 0.5
+    with np.errstate(all="ignore"):
+        for window in ("100", "2s"):
+            before = ctx.starts(Window.parse(window)) - 1
+            ret = np.where(before >= 0, np.log(m / m[np.maximum(before, 0)]), np.nan)
+            assert np.array_equal(got[f"ret_{window}"], ret, equal_nan=True)
+        returns = np.concatenate(([np.nan], np.log(m[1:] / m[:-1])))
+        squares = window_sum(prefix_sum(returns * returns, np), ctx.starts(Window.parse("2s")), np)
+        assert np.array_equal(got["rv_2s"], np.sqrt(squares), equal_nan=True)
+        rows = np.arange(len(book)) - ctx.starts(Window.parse("1s")) + 1
+        assert np.array_equal(got["intensity_1s"], rows / 1.0)
+        totals = {}
+        for key, window in (("buy", "5s"), ("sell", "5s"), ("size", "30s"), ("notional", "30s")):
+            totals[key] = _window_total(ctx, key, Window.parse(window), "test")
+        buy, sell = totals["buy"], totals["sell"]
+        assert np.array_equal(
+            got["trade_imb_5s"], ratio(np, buy - sell, buy + sell), equal_nan=True
+        )
+        vwap = ratio(np, totals["notional"], totals["size"])
+        assert np.array_equal(got["vwap_dev_30s"], 1e4 * (m / vwap - 1.0), equal_nan=True)
