@@ -7,7 +7,9 @@
 - :func:`prefix_sum_cpu`: the running sum of the finite values and the running NaN count, in the
   order ``numpy.cumsum`` adds them (the same floats).
 - :func:`window_sum_cpu`: ``P[t + 1] - P[starts[t]]``, NaN where the window holds a NaN;
-  :func:`range_diff_cpu`: ``P[ends[t]] - P[starts[t]]``.
+  :func:`range_diff_cpu`: ``P[ends[t]] - P[starts[t]]``; :func:`running_total_cpu`:
+  ``P[ends[t]] - P[0]``;
+- :func:`row_window_starts_cpu`: ``max(t - n + 1, 0)``, the first row of a window of ``n`` rows.
 
 These are CPU-only; on the GPU the features run the same formulas with CuPy
 (``docs/kernels.md``).
@@ -108,3 +110,21 @@ def range_diff_cpu(prefix, starts, ends, out):
     for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
         for t in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS)):
             out[t] = prefix[ends[t]] - prefix[starts[t]]
+
+
+@numba.njit(parallel=True, cache=True)
+def running_total_cpu(prefix, ends, out):
+    """``out[t] = prefix[ends[t]] - prefix[0]``: :func:`range_diff_cpu` from the first element."""
+    rows = out.shape[0]
+    for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
+        for t in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS)):
+            out[t] = prefix[ends[t]] - prefix[0]
+
+
+@numba.njit(parallel=True, cache=True)
+def row_window_starts_cpu(n, out):
+    """``out[t] = max(t - n + 1, 0)``: the first row of the trailing window of ``n`` rows."""
+    rows = out.shape[0]
+    for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
+        for t in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS)):
+            out[t] = max(t - n + 1, 0)

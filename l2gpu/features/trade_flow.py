@@ -23,7 +23,7 @@ from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.rolling import sorted_right
 from l2gpu.kernels.trade_windows import trade_imbalance_cpu, vwap_deviation_cpu
 from l2gpu.kernels.volume_profile import volume_profile_cpu
-from l2gpu.kernels.windows import range_diff_cpu
+from l2gpu.kernels.windows import range_diff_cpu, running_total_cpu
 
 SIZE_UNITS = 10**8
 """Trade sizes enter the profile as integer units of 1e-8, so the sliding window is exact."""
@@ -39,11 +39,17 @@ def _trade_array(ctx: FeatureContext, name: str, what: str) -> Any:
     )
 
 
+def _ends(ctx: FeatureContext, what: str) -> Any:
+    """Per book row: one past the last trade with ``ts <= ts_t``."""
+    trade_ts = _trade_array(ctx, "ts", what)
+    return ctx.shared("trade_ends", lambda: sorted_right(trade_ts, ctx.book.ts, 0, ctx.xp))
+
+
 def _bounds(ctx: FeatureContext, window: Window | None, what: str) -> tuple[Any, Any]:
     """Per book row: (first trade in the window, one past the last trade with ts <= ts_t)."""
     xp, ts = ctx.xp, ctx.book.ts
     trade_ts = _trade_array(ctx, "ts", what)
-    ends = ctx.shared("trade_ends", lambda: sorted_right(trade_ts, ts, 0, xp))
+    ends = _ends(ctx, what)
     if window is None:
         return xp.zeros_like(ends), ends
     if window.rows is not None:
@@ -101,6 +107,11 @@ def trade_imbalance(ctx: FeatureContext, window: Window) -> Any:
 @family("cvd")
 def cvd(ctx: FeatureContext) -> Any:
     """Cumulative volume delta of all trades up to each row, base units."""
+    if ctx.xp is np:
+        ends = _ends(ctx, "cvd")
+        out = np.empty(ends.shape[0])
+        running_total_cpu(_trade_prefix(ctx, "signed", "cvd"), ends, out)
+        return out
     return _window_total(ctx, "signed", None, "cvd")
 
 

@@ -97,13 +97,13 @@ def test_volume_profile_taking_up_the_recorded_growth_equals_growing_every_row(s
 def test_window_kernels_equal_the_array_formulas():
     book = synthetic(70_000, depth=10, seed=4)
     trades = synthetic_trades(book, per_row=0.3, seed=4)
-    names = ["ret_100", "ret_2s", "rv_2s", "intensity_1s", "trade_imb_5s", "vwap_dev_30s"]
+    names = ["ret_100", "ret_2s", "rv_2s", "intensity_1s", "trade_imb_5s", "vwap_dev_30s", "cvd"]
     got = compute(book, names, engine="cpu", trades=trades)
     ctx = FeatureContext(book, np, "cpu", trades)
     m = (book.bid_px[0] + book.ask_px[0]) * 0.5
     with np.errstate(all="ignore"):
         for window in ("100", "2s"):
-            before = ctx.starts(Window.parse(window)) - 1
+            before = Window.parse(window).starts(book.ts, np) - 1
             ret = np.where(before >= 0, np.log(m / m[np.maximum(before, 0)]), np.nan)
             assert np.array_equal(got[f"ret_{window}"], ret, equal_nan=True)
         returns = np.concatenate(([np.nan], np.log(m[1:] / m[:-1])))
@@ -120,3 +120,6 @@ def test_window_kernels_equal_the_array_formulas():
         )
         vwap = ratio(np, totals["notional"], totals["size"])
         assert np.array_equal(got["vwap_dev_30s"], 1e4 * (m / vwap - 1.0), equal_nan=True)
+        signed = np.concatenate(([0.0], np.cumsum(trades.side.astype(np.float64) * trades.sz)))
+        ends = np.searchsorted(trades.ts, book.ts, side="right")
+        assert np.array_equal(got["cvd"], signed[ends] - signed[np.zeros_like(ends)])
