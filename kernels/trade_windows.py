@@ -1,5 +1,10 @@
 """Trade-window features from prefix sums in one pass each (CPU): no ``[T]`` temporaries.
 
+:func:`trade_prefix_cpu` builds the prefix sum of a per-trade quantity (:data:`SIZE`,
+:data:`NOTIONAL` ``sz * px``, :data:`BUY` / :data:`SELL` the size of buys / sells, else 0,
+:data:`SIGNED` ``side * sz``) as ``concatenate(([0], cumsum(values)))`` does: ``numpy.cumsum``
+adds left to right from the first value, so the floats are the same.
+
 With ``P[ends[t]] - P[starts[t]]`` the total of a prefix sum ``P`` over the trades of row
 ``t``'s window, each kernel performs the operations of its array formula
 (``l2gpu/features/trade_flow.py``) in the same order, with the safe ratio of
@@ -18,6 +23,34 @@ import numba
 from l2gpu.kernels.ratio import safe_div
 
 CHUNK_ROWS = 1 << 16
+SIZE, NOTIONAL, BUY, SELL, SIGNED = 0, 1, 2, 3, 4
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _quantity(kind, sz, px, side, i):
+    """Trade ``i``'s quantity of ``kind``."""
+    if kind == SIZE:
+        return sz[i]
+    if kind == NOTIONAL:
+        return sz[i] * px[i]
+    if kind == BUY:
+        return sz[i] if side[i] > 0 else 0.0
+    if kind == SELL:
+        return sz[i] if side[i] < 0 else 0.0
+    return float(side[i]) * sz[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def trade_prefix_cpu(kind, sz, px, side, out):
+    """Fill ``out[N + 1]`` with 0 then the running sum of the ``kind`` quantity of the trades."""
+    out[0] = 0.0
+    if sz.shape[0] == 0:
+        return
+    acc = _quantity(kind, sz, px, side, 0)
+    out[1] = acc
+    for i in range(1, sz.shape[0]):
+        acc += _quantity(kind, sz, px, side, i)
+        out[i + 1] = acc
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")

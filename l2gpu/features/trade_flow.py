@@ -21,12 +21,21 @@ from l2gpu.core.spans import Window
 from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.rolling import sorted_right
-from l2gpu.kernels.trade_windows import trade_imbalance_cpu, vwap_deviation_cpu
+from l2gpu.kernels import trade_windows
+from l2gpu.kernels.trade_windows import trade_imbalance_cpu, trade_prefix_cpu, vwap_deviation_cpu
 from l2gpu.kernels.volume_profile import volume_profile_cpu
 from l2gpu.kernels.windows import range_diff_cpu, running_total_cpu
 
 SIZE_UNITS = 10**8
 """Trade sizes enter the profile as integer units of 1e-8, so the sliding window is exact."""
+PREFIX_KINDS = {
+    "size": trade_windows.SIZE,
+    "notional": trade_windows.NOTIONAL,
+    "buy": trade_windows.BUY,
+    "sell": trade_windows.SELL,
+    "signed": trade_windows.SIGNED,
+}
+"""The per-trade quantities whose prefix sums the windows take, and their kernel kind."""
 BIN_EPSILON = 1e-9
 """Added to ``px / bin`` before the floor, so a price on the bin grid never lands one bin low."""
 
@@ -64,6 +73,11 @@ def _trade_prefix(ctx: FeatureContext, key: str, what: str) -> Any:
     def build() -> Any:
         xp = ctx.xp
         size = _trade_array(ctx, "sz", what)
+        if xp is np:
+            out = np.empty(size.shape[0] + 1)
+            px, side = (_trade_array(ctx, name, what) for name in ("px", "side"))
+            trade_prefix_cpu(PREFIX_KINDS[key], size, px, side, out)
+            return out
         if key == "size":
             values = size
         elif key == "notional":

@@ -17,7 +17,7 @@ from l2gpu.features.book_pass import KINDS, request_key, run_book_pass
 from l2gpu.features.book_shape import ratio
 from l2gpu.features.registry import FeatureContext, parse_name
 from l2gpu.features.rolling import prefix_sum, window_sum
-from l2gpu.features.trade_flow import _window_total
+from l2gpu.features.trade_flow import _trade_prefix, _window_total
 from l2gpu.kernels.volume_profile import volume_profile_rows
 from tests.books import random_book, random_trades
 from tests.features.test_features import VARIANTS
@@ -123,3 +123,20 @@ def test_window_kernels_equal_the_array_formulas():
         signed = np.concatenate(([0.0], np.cumsum(trades.side.astype(np.float64) * trades.sz)))
         ends = np.searchsorted(trades.ts, book.ts, side="right")
         assert np.array_equal(got["cvd"], signed[ends] - signed[np.zeros_like(ends)])
+
+
+def test_trade_prefix_sums_equal_numpy_cumsum():
+    book = synthetic(20_000, depth=5, seed=6)
+    trades = synthetic_trades(book, per_row=0.5, seed=6)
+    ctx = FeatureContext(book, np, "cpu", trades)
+    side, size = trades.side.astype(np.float64), trades.sz
+    values = {
+        "size": size,
+        "notional": size * trades.px,
+        "buy": np.where(side > 0, size, 0.0),
+        "sell": np.where(side < 0, size, 0.0),
+        "signed": side * size,
+    }
+    for key, quantity in values.items():
+        want = np.concatenate((np.zeros(1), np.cumsum(quantity)))
+        assert np.array_equal(_trade_prefix(ctx, key, "test"), want), key
