@@ -30,7 +30,6 @@ import numba
 import numpy as np
 
 from l2gpu.kernels.depth_walk import fill_price_cpu
-from l2gpu.kernels.flow import flow_at
 from l2gpu.kernels.ratio import safe_div
 
 MID, SPREAD, SPREAD_BPS, MICROPRICE, WMID, IMBALANCE = 0, 1, 2, 3, 4, 5
@@ -45,22 +44,53 @@ CHUNK_ROWS = 1 << 15
 def _block_sums(bid_px, bid_sz, ask_px, ask_sz, weights, levels, sums, b0, b1):
     """Set ``sums[:, t - b0]`` to (Q_bid, Q_ask, N_bid, N_ask) of rows ``b0 .. b1 - 1``.
 
-    Level by level over the block's rows (a loop the compiler vectorises), the levels added in
-    order from 0.0 as in :mod:`l2gpu.kernels.level_sums`. A notional there skips a level without
-    size; here it adds 0.0 instead, which leaves the sum's bits as they are (the sum starts at
-    +0.0 and so is never -0.0).
+    Level by level over contiguous slices of the block's rows (a loop the compiler
+    vectorises), the levels added in order from 0.0 as in :mod:`l2gpu.kernels.level_sums`. A
+    notional there skips a level without size; here it adds 0.0 instead, which leaves the sum's
+    bits as they are (the sum starts at +0.0 and so is never -0.0).
     """
     n = b1 - b0
-    sums[:, :n] = 0.0
+    q_bid, q_ask, n_bid, n_ask = sums[0, :n], sums[1, :n], sums[2, :n], sums[3, :n]
+    q_bid[:] = 0.0
+    q_ask[:] = 0.0
+    n_bid[:] = 0.0
+    n_ask[:] = 0.0
     for i in range(levels):
         w = weights[i]
+        bp, bs, ap, az = bid_px[i, b0:b1], bid_sz[i, b0:b1], ask_px[i, b0:b1], ask_sz[i, b0:b1]
         for j in range(n):
-            b = w * bid_sz[i, b0 + j]
-            a = w * ask_sz[i, b0 + j]
-            sums[0, j] += b
-            sums[1, j] += a
-            sums[2, j] += bid_px[i, b0 + j] * b if b > 0.0 else 0.0
-            sums[3, j] += ask_px[i, b0 + j] * a if a > 0.0 else 0.0
+            b = w * bs[j]
+            a = w * az[j]
+            q_bid[j] += b
+            q_ask[j] += a
+            n_bid[j] += bp[j] * b if b > 0.0 else 0.0
+            n_ask[j] += ap[j] * a if a > 0.0 else 0.0
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _block_flow(bid_px, bid_sz, ask_px, ask_sz, levels, out, b0, b1):
+    """Set ``out[t]`` to the flow of the top ``levels`` levels, rows ``b0 .. b1 - 1``.
+
+    Level by level over contiguous slices of the rows and of the rows before them, added in
+    order from 0.0 as :mod:`l2gpu.kernels.flow` adds them row by row (0 at row 0).
+    """
+    if b0 == 0:
+        out[0] = 0.0
+    first = max(b0, 1)
+    acc = out[first:b1]
+    acc[:] = 0.0
+    for i in range(levels):
+        pb, pb0 = bid_px[i, first:b1], bid_px[i, first - 1 : b1 - 1]
+        qb, qb0 = bid_sz[i, first:b1], bid_sz[i, first - 1 : b1 - 1]
+        pa, pa0 = ask_px[i, first:b1], ask_px[i, first - 1 : b1 - 1]
+        qa, qa0 = ask_sz[i, first:b1], ask_sz[i, first - 1 : b1 - 1]
+        for j in range(acc.shape[0]):
+            acc[j] += (
+                (1.0 if pb[j] >= pb0[j] else 0.0) * qb[j]
+                - (1.0 if pb[j] <= pb0[j] else 0.0) * qb0[j]
+                - (1.0 if pa[j] <= pa0[j] else 0.0) * qa[j]
+                + (1.0 if pa[j] >= pa0[j] else 0.0) * qa0[j]
+            )
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -92,8 +122,7 @@ def _fill(kind, bid_px, bid_sz, ask_px, ask_sz, sums, levels, qty, out, b0, b1):
             m = (bid_px[0, t] + ask_px[0, t]) * 0.5
             out[t] = 1e4 * (m - fill_price_cpu(bid_px, bid_sz, t, qty)[0]) / m
     elif kind == FLOW:
-        for t in range(b0, b1):
-            out[t] = flow_at(bid_px, bid_sz, ask_px, ask_sz, levels, t) if t > 0 else 0.0
+        _block_flow(bid_px, bid_sz, ask_px, ask_sz, levels, out, b0, b1)
     elif kind == WMID:
         for t in range(b0, b1):
             q_bid, q_ask = sums[0, t - b0], sums[1, t - b0]

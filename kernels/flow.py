@@ -17,23 +17,6 @@ import numba
 CHUNK_ROWS = 1 << 15
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def flow_at(bid_px, bid_sz, ask_px, ask_sz, levels, t):
-    """Return the flow of the top ``levels`` levels at row ``t >= 1``."""
-    acc = 0.0
-    for i in range(levels):
-        pb, pb0 = bid_px[i, t], bid_px[i, t - 1]
-        pa, pa0 = ask_px[i, t], ask_px[i, t - 1]
-        e = (
-            (1.0 if pb >= pb0 else 0.0) * bid_sz[i, t]
-            - (1.0 if pb <= pb0 else 0.0) * bid_sz[i, t - 1]
-            - (1.0 if pa <= pa0 else 0.0) * ask_sz[i, t]
-            + (1.0 if pa >= pa0 else 0.0) * ask_sz[i, t - 1]
-        )
-        acc += e
-    return acc
-
-
 @numba.njit(parallel=True, cache=True)
 def level_flow_cpu(bid_px, bid_sz, ask_px, ask_sz, levels, out):
     """Fill ``out[T]`` with the flow of the top ``levels`` levels; rows in parallel chunks."""
@@ -44,4 +27,15 @@ def level_flow_cpu(bid_px, bid_sz, ask_px, ask_sz, levels, out):
         t0 = max(1, c * CHUNK_ROWS)
         t1 = min(rows, (c + 1) * CHUNK_ROWS)
         for t in range(t0, t1):
-            out[t] = flow_at(bid_px, bid_sz, ask_px, ask_sz, levels, t)
+            acc = 0.0
+            for i in range(levels):
+                pb, pb0 = bid_px[i, t], bid_px[i, t - 1]
+                pa, pa0 = ask_px[i, t], ask_px[i, t - 1]
+                e = (
+                    (1.0 if pb >= pb0 else 0.0) * bid_sz[i, t]
+                    - (1.0 if pb <= pb0 else 0.0) * bid_sz[i, t - 1]
+                    - (1.0 if pa <= pa0 else 0.0) * ask_sz[i, t]
+                    + (1.0 if pa >= pa0 else 0.0) * ask_sz[i, t - 1]
+                )
+                acc += e
+            out[t] = acc
