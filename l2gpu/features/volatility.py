@@ -58,7 +58,8 @@ def rv(ctx: FeatureContext, window: Window) -> Any:
     """Realised volatility over the trailing ``window``: root of the summed squared returns."""
     returns = log_returns(ctx)
     prefix = ctx.prefix("squared_returns", lambda: returns * returns)
-    return ctx.xp.sqrt(window_sum(prefix, ctx.starts(window), ctx.xp))
+    sums = window_sum(prefix, ctx.starts(window), ctx.xp)
+    return ctx.xp.sqrt(sums, out=sums)
 
 
 @family("intensity", params=("window",))
