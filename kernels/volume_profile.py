@@ -8,7 +8,7 @@ Prices are bin centres, ``(b + 0.5) * bin``. A window without volume gives NaN.
 
 The window slides: each row adds the trades that entered and removes those that left. Volumes
 are integer units (``size * 10**8``), so adding and removing is exact and ties stay ties, and
-the profile of a row depends only on its window's trades. That makes three shortcuts exact:
+the profile of a row depends only on its window's trades. That makes four shortcuts exact:
 
 - rows run in parallel chunks, each with its own histogram, filled from scratch with the window
   of the chunk's first row;
