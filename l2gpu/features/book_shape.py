@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from l2gpu.features.book_pass import fused, level_weights
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.kernels.level_sums import level_sums_cpu
 from l2gpu.kernels.ratio import ratio_cpu
@@ -47,11 +48,7 @@ def side_sums(ctx: FeatureContext, k: int, decay: float | None = None) -> tuple[
 
     def build() -> tuple[Any, Any, Any, Any]:
         book, xp = ctx.book, ctx.xp
-        weights = (
-            xp.ones(book.depth)
-            if decay is None
-            else decay ** xp.arange(book.depth, dtype=xp.float64)
-        )
+        weights = level_weights(xp, book.depth, decay)
         out = xp.empty((4, len(book)))
         args = (book.bid_px, book.bid_sz, book.ask_px, book.ask_sz, weights, k, out)
         if ctx.engine == "gpu":
@@ -68,27 +65,33 @@ def side_sums(ctx: FeatureContext, k: int, decay: float | None = None) -> tuple[
 @family("mid")
 def mid(ctx: FeatureContext) -> Any:
     """Mid price ``(bid_0 + ask_0) / 2``, quote currency; NaN when a side is empty."""
-    return ctx.shared("mid", lambda: (ctx.book.bid_px[0] + ctx.book.ask_px[0]) * 0.5)
+    return fused(ctx, ("mid",), lambda: (ctx.book.bid_px[0] + ctx.book.ask_px[0]) * 0.5)
 
 
 @family("spread")
 def spread(ctx: FeatureContext) -> Any:
     """Spread ``ask_0 - bid_0``, quote currency."""
-    return ctx.book.ask_px[0] - ctx.book.bid_px[0]
+    return fused(ctx, ("spread",), lambda: ctx.book.ask_px[0] - ctx.book.bid_px[0])
 
 
 @family("spread_bps")
 def spread_bps(ctx: FeatureContext) -> Any:
     """Spread relative to the mid, bps."""
-    return 1e4 * spread(ctx) / mid(ctx)
+    return fused(ctx, ("spread_bps",), lambda: 1e4 * spread(ctx) / mid(ctx))
 
 
 @family("microprice")
 def microprice(ctx: FeatureContext) -> Any:
     """``(bid_0 * ask_sz_0 + ask_0 * bid_sz_0) / (bid_sz_0 + ask_sz_0)``, quote currency."""
     b = ctx.book
-    return ratio(
-        ctx.xp, b.bid_px[0] * b.ask_sz[0] + b.ask_px[0] * b.bid_sz[0], b.bid_sz[0] + b.ask_sz[0]
+    return fused(
+        ctx,
+        ("microprice",),
+        lambda: ratio(
+            ctx.xp,
+            b.bid_px[0] * b.ask_sz[0] + b.ask_px[0] * b.bid_sz[0],
+            b.bid_sz[0] + b.ask_sz[0],
+        ),
     )
 
 
@@ -100,9 +103,13 @@ def wmid(ctx: FeatureContext, k: int) -> Any:
     ``k`` levels; equals the microprice for ``k = 1``. NaN when a side is empty.
     """
     xp = ctx.xp
-    q_bid, q_ask, n_bid, n_ask = side_sums(ctx, _levels(ctx, k))
-    vwap_bid, vwap_ask = ratio(xp, n_bid, q_bid), ratio(xp, n_ask, q_ask)
-    return ratio(xp, vwap_bid * q_ask + vwap_ask * q_bid, q_bid + q_ask)
+
+    def formula() -> Any:
+        q_bid, q_ask, n_bid, n_ask = side_sums(ctx, _levels(ctx, k))
+        vwap_bid, vwap_ask = ratio(xp, n_bid, q_bid), ratio(xp, n_ask, q_ask)
+        return ratio(xp, vwap_bid * q_ask + vwap_ask * q_bid, q_bid + q_ask)
+
+    return fused(ctx, ("wmid", k), formula)
 
 
 @family("imbalance", params=("levels",), optional=("decay",))
@@ -111,20 +118,24 @@ def imbalance(ctx: FeatureContext, k: int, decay: float | None = None) -> Any:
 
     Level ``i`` is weighted by ``decay**i`` (all weights 1 without ``decay``).
     """
-    q_bid, q_ask, _, _ = side_sums(ctx, _levels(ctx, k), decay)
-    return ratio(ctx.xp, q_bid - q_ask, q_bid + q_ask)
+
+    def formula() -> Any:
+        q_bid, q_ask, _, _ = side_sums(ctx, _levels(ctx, k), decay)
+        return ratio(ctx.xp, q_bid - q_ask, q_bid + q_ask)
+
+    return fused(ctx, ("imbalance", k, decay), formula)
 
 
 @family("depth_bid", params=("levels",))
 def depth_bid(ctx: FeatureContext, k: int) -> Any:
     """Size on the top ``k`` bid levels, base units."""
-    return side_sums(ctx, _levels(ctx, k))[0]
+    return fused(ctx, ("depth_bid", k), lambda: side_sums(ctx, _levels(ctx, k))[0])
 
 
 @family("depth_ask", params=("levels",))
 def depth_ask(ctx: FeatureContext, k: int) -> Any:
     """Size on the top ``k`` ask levels, base units."""
-    return side_sums(ctx, _levels(ctx, k))[1]
+    return fused(ctx, ("depth_ask", k), lambda: side_sums(ctx, _levels(ctx, k))[1])
 
 
 @family("slope", params=("levels",))
@@ -134,5 +145,9 @@ def slope(ctx: FeatureContext, k: int) -> Any:
     Over ``k`` levels; NaN when level ``k-1`` is missing on a side.
     """
     b, xp = ctx.book, ctx.xp
-    q_bid, q_ask, _, _ = side_sums(ctx, _levels(ctx, k))
-    return ratio(xp, b.ask_px[k - 1] - b.bid_px[k - 1], q_bid + q_ask)
+
+    def formula() -> Any:
+        q_bid, q_ask, _, _ = side_sums(ctx, _levels(ctx, k))
+        return ratio(xp, b.ask_px[k - 1] - b.bid_px[k - 1], q_bid + q_ask)
+
+    return fused(ctx, ("slope", k), formula)

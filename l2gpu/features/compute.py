@@ -72,8 +72,8 @@ def compute(
     """
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
-    specs = [parse_name(name) for name in names]
-    ctx = FeatureContext.for_book(book, engine, trades)
+    specs = tuple(parse_name(name) for name in names)
+    ctx = FeatureContext.for_book(book, engine, trades, planned=specs)
     out = {}
     for spec in specs:
         values = spec.entry.compute(ctx, *spec.args, **spec.options)

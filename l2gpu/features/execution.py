@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from l2gpu.features.book_pass import fused
 from l2gpu.features.book_shape import mid
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.kernels.depth_walk import depth_walk_cpu
@@ -31,14 +32,22 @@ def fill_vwap(ctx: FeatureContext, px: Any, sz: Any, qty: float) -> tuple[Any, A
 @family("impact_buy", params=("size",))
 def impact_buy(ctx: FeatureContext, qty: float) -> Any:
     """Cost of buying ``qty`` base units at market, bps above the mid."""
-    m = mid(ctx)
-    vwap, _ = fill_vwap(ctx, ctx.book.ask_px, ctx.book.ask_sz, qty)
-    return 1e4 * (vwap - m) / m
+
+    def formula() -> Any:
+        m = mid(ctx)
+        vwap, _ = fill_vwap(ctx, ctx.book.ask_px, ctx.book.ask_sz, qty)
+        return 1e4 * (vwap - m) / m
+
+    return fused(ctx, ("impact_buy", qty), formula)
 
 
 @family("impact_sell", params=("size",))
 def impact_sell(ctx: FeatureContext, qty: float) -> Any:
     """Cost of selling ``qty`` base units at market, bps below the mid."""
-    m = mid(ctx)
-    vwap, _ = fill_vwap(ctx, ctx.book.bid_px, ctx.book.bid_sz, qty)
-    return 1e4 * (m - vwap) / m
+
+    def formula() -> Any:
+        m = mid(ctx)
+        vwap, _ = fill_vwap(ctx, ctx.book.bid_px, ctx.book.bid_sz, qty)
+        return 1e4 * (m - vwap) / m
+
+    return fused(ctx, ("impact_sell", qty), formula)

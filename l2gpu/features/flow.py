@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from l2gpu.core.spans import Window
+from l2gpu.features.book_pass import fused
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.rolling import window_sum
 from l2gpu.kernels.flow import level_flow_cpu
@@ -42,12 +43,16 @@ def level_flow(ctx: FeatureContext, level: int) -> Any:
 
 def levels_flow(ctx: FeatureContext, k: int) -> Any:
     """``e_t`` summed over the top ``k`` levels, ``[T]``: ``(0 + e(0)) + e(1) + ...``."""
-    if ctx.xp is not np:
-        return sum(level_flow(ctx, i) for i in range(k))
-    b = ctx.book
-    out = np.empty(len(b))
-    level_flow_cpu(b.bid_px, b.bid_sz, b.ask_px, b.ask_sz, k, out)
-    return out
+
+    def formula() -> Any:
+        if ctx.xp is not np:
+            return sum(level_flow(ctx, i) for i in range(k))
+        b = ctx.book
+        out = np.empty(len(b))
+        level_flow_cpu(b.bid_px, b.bid_sz, b.ask_px, b.ask_sz, k, out)
+        return out
+
+    return fused(ctx, ("levels_flow", k), formula)
 
 
 @family("ofi", params=("window",))

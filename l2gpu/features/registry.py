@@ -53,22 +53,31 @@ OPTIONAL_PARSERS: dict[str, ParamParser] = {"decay": _positive_float, "bin": _po
 
 @dataclass
 class FeatureContext:
-    """What a family computes from: the book on the engine's device, trades, shared passes."""
+    """What a family computes from: the book on the engine's device, trades, shared passes.
+
+    ``planned`` holds every name of the :func:`~l2gpu.features.compute` call, so that a pass
+    shared by several names (:mod:`l2gpu.features.book_pass`) computes them all at once.
+    """
 
     book: Book
     xp: ModuleType
     engine: str
     trades: Trades | None
     cache: dict[Any, Any] = field(default_factory=dict)
+    planned: tuple[ParsedName[Any], ...] = ()
 
     @classmethod
     def for_book(
-        cls, book: Book, engine: str | None, trades: Trades | None = None
+        cls,
+        book: Book,
+        engine: str | None,
+        trades: Trades | None = None,
+        planned: tuple[ParsedName[Any], ...] = (),
     ) -> FeatureContext:
         """Return a context on the engine ``engine`` resolves to, moving the book there."""
         where = resolve_engine(engine)
         work = book.to(where)
-        return cls(work, array_namespace(work.ts), where, trades)
+        return cls(work, array_namespace(work.ts), where, trades, planned=planned)
 
     def shared(self, key: Any, build: Callable[[], Any]) -> Any:
         """Return ``build()``, computed once per call of :func:`compute` for ``key``."""

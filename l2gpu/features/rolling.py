@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 
 from l2gpu.core.spans import Window
-from l2gpu.kernels.windows import prefix_sum_cpu, search_sorted_right, window_sum_cpu
+from l2gpu.kernels.windows import (
+    prefix_sum_cpu,
+    row_window_starts_cpu,
+    search_sorted_right,
+    window_sum_cpu,
+)
 
 
 def prefix_sum(values: Any, xp: ModuleType) -> tuple[Any, Any]:
@@ -57,6 +62,10 @@ def sorted_right(a: Any, v: Any, shift: int, xp: ModuleType) -> Any:
 
 def window_starts(window: Window, ts: Any, xp: ModuleType) -> Any:
     """First row of the trailing ``window`` at each row (see :meth:`Window.starts`)."""
-    if window.ns is None or xp is not np:
+    if xp is not np:
         return window.starts(ts, xp)
+    if window.ns is None:
+        out = np.empty(ts.shape[0], dtype=np.int64)
+        row_window_starts_cpu(int(window.rows or 0), out)
+        return out
     return sorted_right(ts, ts, window.ns, xp)

@@ -21,11 +21,21 @@ from l2gpu.core.spans import Window
 from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.rolling import sorted_right
+from l2gpu.kernels import trade_windows
+from l2gpu.kernels.trade_windows import trade_imbalance_cpu, trade_prefix_cpu, vwap_deviation_cpu
 from l2gpu.kernels.volume_profile import volume_profile_cpu
-from l2gpu.kernels.windows import range_diff_cpu
+from l2gpu.kernels.windows import range_diff_cpu, running_total_cpu
 
 SIZE_UNITS = 10**8
 """Trade sizes enter the profile as integer units of 1e-8, so the sliding window is exact."""
+PREFIX_KINDS = {
+    "size": trade_windows.SIZE,
+    "notional": trade_windows.NOTIONAL,
+    "buy": trade_windows.BUY,
+    "sell": trade_windows.SELL,
+    "signed": trade_windows.SIGNED,
+}
+"""The per-trade quantities whose prefix sums the windows take, and their kernel kind."""
 BIN_EPSILON = 1e-9
 """Added to ``px / bin`` before the floor, so a price on the bin grid never lands one bin low."""
 
@@ -38,11 +48,17 @@ def _trade_array(ctx: FeatureContext, name: str, what: str) -> Any:
     )
 
 
+def _ends(ctx: FeatureContext, what: str) -> Any:
+    """Per book row: one past the last trade with ``ts <= ts_t``."""
+    trade_ts = _trade_array(ctx, "ts", what)
+    return ctx.shared("trade_ends", lambda: sorted_right(trade_ts, ctx.book.ts, 0, ctx.xp))
+
+
 def _bounds(ctx: FeatureContext, window: Window | None, what: str) -> tuple[Any, Any]:
     """Per book row: (first trade in the window, one past the last trade with ts <= ts_t)."""
     xp, ts = ctx.xp, ctx.book.ts
     trade_ts = _trade_array(ctx, "ts", what)
-    ends = ctx.shared("trade_ends", lambda: sorted_right(trade_ts, ts, 0, xp))
+    ends = _ends(ctx, what)
     if window is None:
         return xp.zeros_like(ends), ends
     if window.rows is not None:
@@ -57,6 +73,11 @@ def _trade_prefix(ctx: FeatureContext, key: str, what: str) -> Any:
     def build() -> Any:
         xp = ctx.xp
         size = _trade_array(ctx, "sz", what)
+        if xp is np:
+            out = np.empty(size.shape[0] + 1)
+            px, side = (_trade_array(ctx, name, what) for name in ("px", "side"))
+            trade_prefix_cpu(PREFIX_KINDS[key], size, px, side, out)
+            return out
         if key == "size":
             values = size
         elif key == "notional":
@@ -86,6 +107,12 @@ def _window_total(ctx: FeatureContext, key: str, window: Window | None, what: st
 @family("trade_imb", params=("window",))
 def trade_imbalance(ctx: FeatureContext, window: Window) -> Any:
     """Signed share of aggressive volume in the trailing window, in [-1, 1]."""
+    if ctx.xp is np:
+        starts, ends = _bounds(ctx, window, "trade_imb")
+        out = np.empty(ends.shape[0])
+        buy, sell = (_trade_prefix(ctx, key, "trade_imb") for key in ("buy", "sell"))
+        trade_imbalance_cpu(buy, sell, starts, ends, out)
+        return out
     buy = _window_total(ctx, "buy", window, "trade_imb")
     sell = _window_total(ctx, "sell", window, "trade_imb")
     return ratio(ctx.xp, buy - sell, buy + sell)
@@ -94,12 +121,23 @@ def trade_imbalance(ctx: FeatureContext, window: Window) -> Any:
 @family("cvd")
 def cvd(ctx: FeatureContext) -> Any:
     """Cumulative volume delta of all trades up to each row, base units."""
+    if ctx.xp is np:
+        ends = _ends(ctx, "cvd")
+        out = np.empty(ends.shape[0])
+        running_total_cpu(_trade_prefix(ctx, "signed", "cvd"), ends, out)
+        return out
     return _window_total(ctx, "signed", None, "cvd")
 
 
 @family("vwap_dev", params=("window",))
 def vwap_deviation(ctx: FeatureContext, window: Window) -> Any:
     """Mid relative to the trailing trade VWAP, bps."""
+    if ctx.xp is np:
+        starts, ends = _bounds(ctx, window, "vwap_dev")
+        out = np.empty(ends.shape[0])
+        notional, size = (_trade_prefix(ctx, key, "vwap_dev") for key in ("notional", "size"))
+        vwap_deviation_cpu(notional, size, mid(ctx), starts, ends, out)
+        return out
     size = _window_total(ctx, "size", window, "vwap_dev")
     vwap = ratio(ctx.xp, _window_total(ctx, "notional", window, "vwap_dev"), size)
     return 1e4 * (mid(ctx) / vwap - 1.0)

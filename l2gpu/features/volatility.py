@@ -12,11 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from l2gpu.core.spans import Window
 from l2gpu.core.units import NS_PER_S
 from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.rolling import window_sum
+from l2gpu.kernels.lagged import (
+    events_per_second_cpu,
+    ratio_before_window_cpu,
+    ratio_to_previous_cpu,
+)
 
 
 def log_returns(ctx: FeatureContext) -> Any:
@@ -24,6 +31,10 @@ def log_returns(ctx: FeatureContext) -> Any:
 
     def build() -> Any:
         xp, m = ctx.xp, mid(ctx)
+        if xp is np:
+            out = np.empty(m.shape[0])
+            ratio_to_previous_cpu(m, out)
+            return np.log(out, out=out)
         return xp.concatenate((xp.full(min(1, m.shape[0]), xp.nan), xp.log(m[1:] / m[:-1])))
 
     return ctx.shared("log_returns", build)
@@ -33,6 +44,10 @@ def log_returns(ctx: FeatureContext) -> Any:
 def ret(ctx: FeatureContext, window: Window) -> Any:
     """Log return of the mid over the trailing ``window``."""
     xp, m = ctx.xp, mid(ctx)
+    if xp is np:
+        out = np.empty(m.shape[0])
+        ratio_before_window_cpu(m, ctx.starts(window), out)
+        return np.log(out, out=out)
     before = ctx.starts(window) - 1
     past = m[xp.maximum(before, 0)]
     return xp.where(before >= 0, xp.log(m / past), xp.nan)
@@ -43,7 +58,8 @@ def rv(ctx: FeatureContext, window: Window) -> Any:
     """Realised volatility over the trailing ``window``: root of the summed squared returns."""
     returns = log_returns(ctx)
     prefix = ctx.prefix("squared_returns", lambda: returns * returns)
-    return ctx.xp.sqrt(window_sum(prefix, ctx.starts(window), ctx.xp))
+    sums = window_sum(prefix, ctx.starts(window), ctx.xp)
+    return ctx.xp.sqrt(sums, out=sums)
 
 
 @family("intensity", params=("window",))
@@ -51,6 +67,10 @@ def intensity(ctx: FeatureContext, window: Window) -> Any:
     """Book events per second over the trailing ``window``."""
     xp, ts = ctx.xp, ctx.book.ts
     starts = ctx.starts(window)
+    if xp is np and window.ns is not None:
+        out = np.empty(ts.shape[0])
+        events_per_second_cpu(starts, window.ns / NS_PER_S, out)
+        return out
     rows = xp.arange(ts.shape[0], dtype=xp.int64) - starts + 1
     if window.ns is not None:
         return rows / (window.ns / NS_PER_S)
