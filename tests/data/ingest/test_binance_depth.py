@@ -5,7 +5,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from l2gpu.data.ingest.binance_depth import DepthQueue, DepthRun, accept_run, event_columns
+from l2gpu.data.ingest.binance_depth import (
+    Accepted,
+    DepthQueue,
+    DepthRun,
+    accept_run,
+    event_columns,
+)
 from l2gpu.data.ingest.binance_fast import FastDepthLines
 from l2gpu.data.ingest.binance_records import DepthRecord, parse_line
 from l2gpu.data.ingest.binance_sync import Action, BinanceSync
@@ -55,7 +61,8 @@ def test_runs_follow_the_sync_rule_one_record_at_a_time(drop):
     assert (fast.status == LINE_OK).all()
     one, one_report = sync_of()
     runs, runs_report = sync_of()
-    want, got = [], []
+    want: list[tuple[DepthRecord, bool]] = []
+    got: list[Accepted] = []
     snapshots = [i for i, line in enumerate(lines) if b"lastUpdateId" in line]
     lo = 0
     for at in [*snapshots, len(lines)]:
