@@ -15,7 +15,9 @@
   :data:`SKIP_FLAT`, :data:`SKIP_HOLD`, both or neither), ``tree`` float64 ``[S, 2, W]`` and
   ``offsets`` int64 (the signals' block maxima), ``change_at`` and ``valid_at`` int64 ``[T]``,
   ``mid_tree`` float64 ``[2, W]`` (the mid's block maxima), ``falls`` float64 ``[2, W]`` (the
-  mid's largest fall and rise in each block) and ``last_valid`` int64 ``[T]``;
+  mid's largest fall and rise in each block), ``last_valid`` int64 ``[T]`` and the signals'
+  candidate lists, the four fields of :class:`~l2gpu.kernels.candidates.Candidates` flat (a
+  named tuple inside the bundle would not pass into the CPU driver's ``prange`` body);
 - :class:`ThreadPlan` (CPU): ``order`` int64 ``[P]`` (a permutation of the configs) and
   ``shares`` int64 ``[G + 1]``: thread ``g`` runs configs ``order[shares[g]:shares[g + 1]]``.
 
@@ -84,6 +86,10 @@ class SkipIndex(NamedTuple):
     mid_tree: Any
     falls: Any
     last_valid: Any
+    listed_rows: Any
+    listed_values: Any
+    listed_start: Any
+    listed_base: Any
 
 
 class ThreadPlan(NamedTuple):

@@ -19,6 +19,7 @@ import numba
 import numpy as np
 
 from l2gpu.kernels.block_maxima import make_descent
+from l2gpu.kernels.candidates import make_listed_search
 from l2gpu.kernels.jit import cpu_device_jit
 from l2gpu.kernels.sweep import make_sweep_ops
 from l2gpu.kernels.sweep_args import SKIP_FLAT, SKIP_HOLD
@@ -38,17 +39,18 @@ BLOCK_ROWS = 1 << 10
 """Rows a thread runs each of its configs over before it takes the next config."""
 
 _first_at_least_cpu = make_descent(cpu_device_jit)
+_first_listed_cpu = make_listed_search(cpu_device_jit, _first_at_least_cpu)
 _next_entry_cpu, _skip_flat_cpu = make_skip_ops(
-    cpu_device_jit, mul_cpu, _mark_cpu, _first_at_least_cpu
+    cpu_device_jit, mul_cpu, _mark_cpu, _first_listed_cpu
 )
 _next_exit_cpu, _skip_hold_cpu = make_hold_ops(
-    cpu_device_jit, mul_cpu, _add_buckets_cpu, _first_at_least_cpu
+    cpu_device_jit, mul_cpu, _add_buckets_cpu, _first_at_least_cpu, _first_listed_cpu
 )
 
 
 @numba.njit(cache=True, **_NO_NRT)
 def _run_config(
-    first, stop, pause, book, levels, signal, tree, index, par, fs, ist, rec_f, rec_i, buckets
+    first, stop, pause, book, levels, searched, index, par, fs, ist, rec_f, rec_i, buckets
 ):
     """Advance one config from row ``first`` on, its hot state in locals; return where it stopped.
 
@@ -61,8 +63,9 @@ def _run_config(
     the scan four times slower. (Inlined into the ``prange`` body instead, the state tuples
     fail Numba's parfor array analysis.) ``index[0]`` says what the config skips (exactly):
     with ``SKIP_FLAT``, flat with no order pending, it jumps to the next row where its entry
-    can fire (:mod:`l2gpu.kernels.sweep_skip`; ``tree``: its signal's block maxima); with
-    ``SKIP_HOLD``, in a position with no order pending, to the next row where an exit rule can
+    can fire (:mod:`l2gpu.kernels.sweep_skip`; ``searched`` is ``(signal, tree, listed)``: its
+    signal, the signal's block maxima and its candidate lists, :mod:`l2gpu.kernels.candidates`);
+    with ``SKIP_HOLD``, in a position with no order pending, to the next row where an exit rule can
     fire (:mod:`l2gpu.kernels.sweep_hold`). Rows in between are marked from summaries.
     """
     ts, mid, row_bucket = book
@@ -70,6 +73,7 @@ def _run_config(
     skip, offsets, change_at, valid_at, mid_tree, falls, last_valid = index
     rows = (ts, mid, row_bucket, change_at)
     summaries = (mid_tree, falls, offsets, last_valid)
+    signal, tree, listed = searched
     q, h = _load_cpu(par, fs, ist)
     t = first
     while t < min(stop, pause):
@@ -97,14 +101,14 @@ def _run_config(
             continue
         if h[1] == 0.0:
             if skip & SKIP_FLAT:
-                f = _next_entry_cpu(signal, tree, offsets, max(t, h[14]), stop, q)
+                f = _next_entry_cpu(signal, tree, listed, offsets, max(t, h[14]), stop, q)
                 if f > t:
                     h = _skip_flat_cpu(
                         t, f, h, ts, mid, row_bucket, change_at, valid_at, fs, ist, buckets
                     )
                     t = f
         elif skip & SKIP_HOLD:
-            f = _next_exit_cpu(t, stop, h, q, signal, tree, mid, mid_tree, offsets, ts)
+            f = _next_exit_cpu(t, stop, h, q, searched, mid, mid_tree, offsets, ts)
             if f > t:
                 h = _skip_hold_cpu(t, f, h, rows, summaries, fs, ist, buckets)
                 t = f
@@ -117,17 +121,18 @@ def _resume(p, first, stop, pause, rows, levels, signals, state, out, index):
     """Run config ``p`` with :func:`_run_config` from row ``first``; return where it stopped."""
     params, fstate, istate = state
     rec_f, rec_i, bucket_pnl = out
-    flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid = index
+    flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid = index[:8]
+    listed_rows, listed_values, listed_start, listed_base = index[8:]
     par = params[p]
     s = int(par[P_SIGNAL])
+    listed = (listed_rows, listed_values, listed_start[s], listed_base[s])
     return _run_config(
         first,
         stop,
         pause,
         rows,
         levels,
-        signals[s],
-        tree[s],
+        (signals[s], tree[s], listed),
         (flags[p], offsets, change_at, valid_at, mid_tree, falls, last_valid),
         par,
         fstate[p],

@@ -97,13 +97,14 @@ def last_row_with_mid(mid: np.ndarray) -> np.ndarray:
 
 
 def make_hold_ops(
-    jit: Callable[[Any], Any], mul: Any, add_buckets: Any, first_at_least: Any
+    jit: Callable[[Any], Any], mul: Any, add_buckets: Any, first_at_least: Any, first_listed: Any
 ) -> Any:
     """Compile the skipping of positions with ``jit``; return ``(next_exit, skip_hold)``.
 
-    ``add_buckets`` is the state machine's (:func:`l2gpu.kernels.sweep.make_sweep_ops`) and
-    ``first_at_least`` the descent (:func:`l2gpu.kernels.block_maxima.make_descent`), compiled
-    with the same ``jit`` and ``mul``.
+    ``add_buckets`` is the state machine's (:func:`l2gpu.kernels.sweep.make_sweep_ops`),
+    ``first_at_least`` the descent (:func:`l2gpu.kernels.block_maxima.make_descent`) and
+    ``first_listed`` the search of the signal (:func:`l2gpu.kernels.candidates.make_listed_search`),
+    compiled with the same ``jit`` and ``mul``.
     """
     resume = make_resume(jit)
 
@@ -131,20 +132,18 @@ def make_hold_ops(
         return lo
 
     @jit
-    def next_exit(t, stop, h, q, x, x_tree, mid, mid_tree, offsets, ts):
+    def next_exit(t, stop, h, q, signal, mid, mid_tree, offsets, ts):
         """First row ``>= t`` (``stop`` if none) where an exit rule of ``q`` fires (``h``).
 
-        ``x_tree`` and ``mid_tree`` are the block maxima of the signal and of the mid (``[2, W]``,
-        the series and its negation); the comparisons are those of the state machine's
-        ``leaves``, written as ``sign * series >= level``.
+        ``signal`` is ``(x, x_tree, listed)``: the signal, its block maxima and its candidate
+        lists (as ``first_listed`` takes them); ``mid_tree`` is the mid's block maxima
+        (``[2, W]``, the series and its negation). The comparisons are those of the state
+        machine's ``leaves``, written as ``sign * series >= level``.
         """
+        x, x_tree, listed = signal
         position, entry_px, entry_row, entry_ts = h[1], h[2], h[12], h[13]
-        f = stop
         long = position > 0.0
-        if long:
-            f = first_at_least(x, -1.0, x_tree[1], offsets, t, f, -q[1])
-        else:
-            f = first_at_least(x, 1.0, x_tree[0], offsets, t, f, -q[1])
+        f = first_listed(x, 1 if long else 0, x_tree, listed, offsets, t, stop, -q[1])
         stop_frac, take_frac = q[6], q[7]
         if stop_frac > 0.0:
             if long:

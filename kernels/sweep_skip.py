@@ -6,10 +6,11 @@ row closes a Sharpe bucket, or the row's mid turns the equity mark into cash (th
 a mid). :func:`make_skip_ops` compiles the two pieces a driver needs, single-source like every
 kernel (``docs/kernels.md``):
 
-- ``next_entry(x, tree, offsets, a, stop, q)``: the first row ``>= a`` (``stop`` if none before
-  it) where the entry of parameters ``q`` fires on signal ``x``. It descends the signal's block
-  maxima (:func:`l2gpu.kernels.block_maxima.block_maxima`: blocks of 16, 256, 4,096 and 65,536
-  rows, of ``x`` and of ``-x``, NaN never counting), built once per sweep, shared by every config;
+- ``next_entry(x, tree, listed, offsets, a, stop, q)``: the first row ``>= a`` (``stop`` if
+  none before it) where the entry of parameters ``q`` fires on signal ``x``. It searches the
+  signal's candidate lists (:mod:`l2gpu.kernels.candidates`) and block maxima
+  (:func:`l2gpu.kernels.block_maxima.block_maxima`: blocks of 16, 256, 4,096 and 65,536 rows,
+  of ``x`` and of ``-x``, NaN never counting), built once per sweep, shared by every config;
 - ``skip_flat(r0, r1, h, ...)``: the hot state after rows ``r0 .. r1-1`` of a flat, idle
   config, marking only the rows that change something: each row that closes a bucket (one
   Welford update per closed bucket, exactly as row by row) and the first row with a mid.
@@ -85,23 +86,23 @@ def make_resume(jit: Callable[[Any], Any]) -> Any:
     return resume
 
 
-def make_skip_ops(jit: Callable[[Any], Any], mul: Any, mark: Any, first_at_least: Any) -> Any:
+def make_skip_ops(jit: Callable[[Any], Any], mul: Any, mark: Any, first_listed: Any) -> Any:
     """Compile the skipping with ``jit``; return ``(next_entry, skip_flat)``.
 
     ``mark`` is the state machine's (:func:`l2gpu.kernels.sweep.make_sweep_ops`) and
-    ``first_at_least`` the descent (:func:`l2gpu.kernels.block_maxima.make_descent`), compiled
+    ``first_listed`` the search (:func:`l2gpu.kernels.candidates.make_listed_search`), compiled
     with the same ``jit`` and ``mul``.
     """
     resume = make_resume(jit)
 
     @jit
-    def next_entry(x, tree, offsets, a, stop, q):
+    def next_entry(x, tree, listed, offsets, a, stop, q):
         """First row ``>= a`` where the entry of ``q`` fires (``q[2]``/``q[3]``: long/short)."""
         f = stop
         if q[2]:
-            f = first_at_least(x, 1.0, tree[0], offsets, a, stop, q[0])
+            f = first_listed(x, 0, tree, listed, offsets, a, stop, q[0])
         if q[3]:
-            f = first_at_least(x, -1.0, tree[1], offsets, a, f, q[0])
+            f = first_listed(x, 1, tree, listed, offsets, a, f, q[0])
         return f
 
     @jit

@@ -15,9 +15,10 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-from l2gpu.backtest.skip_plan import Skipping, skip_flags, thread_plan
+from l2gpu.backtest.skip_plan import Skipping, search_bases, skip_flags, thread_plan
 from l2gpu.kernels import sweep_layout as layout
 from l2gpu.kernels.block_maxima import block_maxima
+from l2gpu.kernels.candidates import candidate_lists, no_candidates
 from l2gpu.kernels.sweep_args import SKIP_HOLD, BookArrays, SkipIndex, SweepOutputs, SweepState
 from l2gpu.kernels.sweep_cpu import finish_cpu, sweep_cpu
 from l2gpu.kernels.sweep_hold import block_falls, last_row_with_mid
@@ -33,15 +34,16 @@ def skip_index(
     flags = skip_flags(book.ts, signals, params, skipping)
     empty, none = np.zeros(0, np.int64), np.zeros((2, 0))
     if not flags.any():
-        tree = np.zeros((signals.shape[0], 2, 0))
-        return SkipIndex(flags, tree, empty, empty, empty, none, none, empty)
+        tree, lists = np.zeros((signals.shape[0], 2, 0)), no_candidates(signals.shape[0])
+        return SkipIndex(flags, tree, empty, empty, empty, none, none, empty, *lists)
     tree, offsets = block_maxima(signals)
+    lists = candidate_lists(signals, tree, search_bases(signals, params, flags))
     change_at, valid_at = row_index(book.mid, book.row_bucket)
     if not (flags & SKIP_HOLD).any():
-        return SkipIndex(flags, tree, offsets, change_at, valid_at, none, none, empty)
+        return SkipIndex(flags, tree, offsets, change_at, valid_at, none, none, empty, *lists)
     mid_tree = block_maxima(book.mid[None, :])[0][0]
     falls, last_valid = block_falls(book.mid, mid_tree, offsets), last_row_with_mid(book.mid)
-    return SkipIndex(flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid)
+    return SkipIndex(flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid, *lists)
 
 
 def _advance(

@@ -14,6 +14,11 @@ on average), which the rule estimates from an evenly spaced sample of :data:`SAM
   :data:`SKIP_BELOW`, and ``max_hold``, if set, is at least ``1 / SKIP_BELOW`` rows (a time
   hold in rows at the sample's median spacing of ``ts``).
 
+The same sample decides where a signal gets candidate lists (:func:`search_bases`,
+:mod:`l2gpu.kernels.candidates`): for each sign, the rows at or above the lowest level its
+skipping configs search for, unless that is more than :data:`LIST_AT_MOST` of the sampled rows
+(near a decision anyway, a search is short without a list).
+
 The same estimate deals the configs to the threads (:func:`thread_plan`): a grid's slow
 configs (a low entry on a busy signal) tend to sit side by side, and each thread should get a
 like share of them.
@@ -35,6 +40,9 @@ SAMPLE = 4096
 """Rows of each signal the estimate looks at (evenly spaced)."""
 SKIP_BELOW = 1 / 16
 """Configs whose next decision comes on fewer than this share of the sampled rows skip."""
+
+LIST_AT_MOST = 1 / 4
+"""A signal's candidate list of a sign is built where it holds at most this share of the rows."""
 
 Skipping = Literal["auto", "always", "never"]
 
@@ -124,6 +132,33 @@ def skip_flags(
     if ts.shape[0] > 1 and bool(np.any(ts[1:] < ts[:-1])):
         hold &= params[:, layout.P_MAX_HOLD_IS_TIME] <= 0
     return (np.where(flat, SKIP_FLAT, 0) | np.where(hold, SKIP_HOLD, 0)).astype(np.uint8)
+
+
+def search_bases(signals: np.ndarray, params: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Return the base of each signal's candidate lists, float64 ``[S, 2]`` (``inf``: no list).
+
+    ``base[s, 0]`` is the lowest level searched for as ``x >= level`` on signal ``s`` (the
+    entries of longs that skip flat rows, ``-exit`` of shorts that skip positions),
+    ``base[s, 1]`` the lowest searched for as ``-x >= level`` (entries of shorts, ``-exit`` of
+    longs); NaN levels, which no row reaches, are left out. A list that would hold more than
+    :data:`LIST_AT_MOST` of the sampled rows is not built.
+    """
+    base = np.full((signals.shape[0], 2), np.inf)
+    signal = params[:, layout.P_SIGNAL].astype(np.int64)
+    direction = params[:, layout.P_DIRECTION]
+    flat, hold = (flags & SKIP_FLAT) > 0, (flags & SKIP_HOLD) > 0
+    searches = (
+        (0, flat & (direction >= 0), params[:, layout.P_ENTRY]),
+        (1, flat & (direction <= 0), params[:, layout.P_ENTRY]),
+        (1, hold & (direction >= 0), -params[:, layout.P_EXIT]),
+        (0, hold & (direction <= 0), -params[:, layout.P_EXIT]),
+    )
+    for k, mine, level in searches:
+        np.fmin.at(base[:, k], signal[mine], level[mine])
+    for s, sample in enumerate(_sample(signals)):
+        listed = (_share_at_least(sample, base[s, 0]), _share_at_most(sample, -base[s, 1]))
+        base[s, np.asarray(listed) > LIST_AT_MOST] = np.inf
+    return base
 
 
 def thread_plan(

@@ -16,6 +16,7 @@ from l2gpu.data import read_book, synthetic
 from l2gpu.data.ingest import ingest
 from l2gpu.features import compute
 from l2gpu.kernels.block_maxima import LEVELS, block_maxima
+from l2gpu.kernels.candidates import candidate_lists, no_candidates
 from l2gpu.kernels.sweep_cpu import _next_entry_cpu
 from l2gpu.kernels.sweep_hold import block_falls, last_row_with_mid
 from l2gpu.kernels.sweep_skip import row_index
@@ -111,11 +112,13 @@ def naive_first(x, sign, start, stop, e):
 
 
 @pytest.mark.parametrize("rows", [1, 15, 16, 17, 300, 5000, 70000])
-def test_the_block_maxima_find_the_first_row_at_or_past_the_entry(rows):
+def test_the_search_finds_the_first_row_at_or_past_the_entry(rows):
     rng = np.random.default_rng(rows)
     x = rng.normal(size=rows)
     x[rng.random(rows) < 0.1] = np.nan
     tree, offsets = block_maxima(x[None, :])
+    lists = [no_candidates(1), candidate_lists(x[None, :], tree, np.array([[0.5, 1.0]]))]
+    searches = [(c.rows, c.values, c.start[0], c.base[0]) for c in lists]
     for _ in range(200):
         start = int(rng.integers(0, rows))
         stop = int(rng.integers(start, rows + 1))
@@ -129,7 +132,8 @@ def test_the_block_maxima_find_the_first_row_at_or_past_the_entry(rows):
                 want = naive_first(x, 1.0, start, stop, e)
             if short:
                 want = min(want, naive_first(x, -1.0, start, stop, e))
-            assert _next_entry_cpu(x, tree[0], offsets, start, stop, q) == want
+            for listed in searches:
+                assert _next_entry_cpu(x, tree[0], listed, offsets, start, stop, q) == want
 
 
 @pytest.mark.parametrize("rows", [1, 2, 50, 3000])
