@@ -199,15 +199,17 @@ def make_hold_ops(
                 if best > peak:
                     peak = best
                 break
-            if k == 0:
-                m = mid[i]
+            if k > 0:
+                i += 1 << (SHIFT * k)
+                continue
+            end = min(b, ((i >> SHIFT) + 1) << SHIFT)  # the rows to the next block, one by one
+            for r in range(i, end):
+                m = mid[r]
                 if not math.isnan(m):
                     equity = cash + mul(position, m)
-                    if equity > peak:
-                        peak = equity
-                    if peak - equity > max_dd:
-                        max_dd = peak - equity
-            i += 1 << (SHIFT * k)
+                    peak = max(peak, equity)
+                    max_dd = max(max_dd, peak - equity)
+            i = end
         return peak, max_dd
 
     @jit
