@@ -66,7 +66,25 @@ def test_every_planned_book_feature_comes_from_the_pass():
     planned = tuple(parse_name(n) for n in NAMES)
     ctx = FeatureContext.for_book(book, "cpu", None, planned=planned)
     keys = set(run_book_pass(ctx))
-    assert {request_key(s) for s in planned if s.family in KINDS} | {("mid",)} == keys
+    assert {request_key(s) for s in planned if s.family in KINDS} == keys
+
+
+@pytest.mark.parametrize(
+    ("names", "keys"),
+    [
+        (["spread"], {("spread",)}),
+        (["spread_bps", "impact_buy_0.5"], {("spread_bps",), ("impact_buy", 0.5)}),
+        (["ret_100"], {("mid",)}),
+        (["vwap_dev_30s", "depth_bid_2"], {("mid",), ("depth_bid", 2)}),
+        (["cvd", "trade_imb_5s"], set()),
+    ],
+)
+def test_the_pass_computes_only_what_the_planned_names_read(names, keys):
+    book = synthetic(2_000, depth=10, seed=1)
+    trades = synthetic_trades(book, per_row=0.3, seed=1)
+    ctx = FeatureContext.for_book(book, "cpu", trades, planned=tuple(map(parse_name, names)))
+    assert set(run_book_pass(ctx)) == keys
+    assert_fused_is_unfused(book, trades, names)
 
 
 def test_a_name_deeper_than_the_book_still_raises():
