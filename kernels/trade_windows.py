@@ -1,9 +1,10 @@
 """Trade-window features from prefix sums in one pass each (CPU): no ``[T]`` temporaries.
 
-:func:`trade_prefix_cpu` builds the prefix sum of a per-trade quantity (:data:`SIZE`,
-:data:`NOTIONAL` ``sz * px``, :data:`BUY` / :data:`SELL` the size of buys / sells, else 0,
-:data:`SIGNED` ``side * sz``) as ``concatenate(([0], cumsum(values)))`` does: ``numpy.cumsum``
-adds left to right from the first value, so the floats are the same.
+:func:`trade_prefixes_cpu` builds the prefix sums of the per-trade quantities a call needs
+(:data:`SIZE`, :data:`NOTIONAL` ``sz * px``, :data:`BUY` / :data:`SELL` the size of buys /
+sells, else 0, :data:`SIGNED` ``side * sz``) in one pass, each as
+``concatenate(([0], cumsum(values)))`` does: ``numpy.cumsum`` adds left to right from the first
+value, so the floats are the same.
 
 With ``P[ends[t]] - P[starts[t]]`` the total of a prefix sum ``P`` over the trades of row
 ``t``'s window, each kernel performs the operations of its array formula
@@ -26,31 +27,42 @@ CHUNK_ROWS = 1 << 16
 SIZE, NOTIONAL, BUY, SELL, SIGNED = 0, 1, 2, 3, 4
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _quantity(kind, sz, px, side, i):
-    """Trade ``i``'s quantity of ``kind``."""
-    if kind == SIZE:
-        return sz[i]
-    if kind == NOTIONAL:
-        return sz[i] * px[i]
-    if kind == BUY:
-        return sz[i] if side[i] > 0 else 0.0
-    if kind == SELL:
-        return sz[i] if side[i] < 0 else 0.0
-    return float(side[i]) * sz[i]
-
-
 @numba.njit(cache=True, nogil=True)
-def trade_prefix_cpu(kind, sz, px, side, out):
-    """Fill ``out[N + 1]`` with 0 then the running sum of the ``kind`` quantity of the trades."""
-    out[0] = 0.0
-    if sz.shape[0] == 0:
+def trade_prefixes_cpu(wanted, sz, px, side, out):
+    """Fill ``out[k]`` (``N + 1``) with 0 then the running sum of quantity ``k``, where wanted.
+
+    One pass over the trades for all five quantities (``k`` = :data:`SIZE` .. :data:`SIGNED`),
+    each with its own accumulator, so that the sums' latencies overlap; a row of ``out`` that
+    is not ``wanted`` is not written (its pages never touched).
+    """
+    n = sz.shape[0]
+    for k in range(5):
+        if wanted[k]:
+            out[k, 0] = 0.0
+    if n == 0:
         return
-    acc = _quantity(kind, sz, px, side, 0)
-    out[1] = acc
-    for i in range(1, sz.shape[0]):
-        acc += _quantity(kind, sz, px, side, i)
-        out[i + 1] = acc
+    size = sz[0]
+    notional = sz[0] * px[0]
+    buy = sz[0] if side[0] > 0 else 0.0
+    sell = sz[0] if side[0] < 0 else 0.0
+    signed = float(side[0]) * sz[0]
+    for i in range(n):
+        if i > 0:
+            size += sz[i]
+            notional += sz[i] * px[i]
+            buy += sz[i] if side[i] > 0 else 0.0
+            sell += sz[i] if side[i] < 0 else 0.0
+            signed += float(side[i]) * sz[i]
+        if wanted[SIZE]:
+            out[SIZE, i + 1] = size
+        if wanted[NOTIONAL]:
+            out[NOTIONAL, i + 1] = notional
+        if wanted[BUY]:
+            out[BUY, i + 1] = buy
+        if wanted[SELL]:
+            out[SELL, i + 1] = sell
+        if wanted[SIGNED]:
+            out[SIGNED, i + 1] = signed
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")

@@ -3,9 +3,11 @@
 The planned names of the call (:attr:`FeatureContext.planned`) that are per-row functions of
 the book (:data:`KINDS`: prices, spread, imbalance, depth, slope, impact, and the order flow
 the ``ofi``/``mlofi`` windows sum) become requests of :func:`l2gpu.kernels.book_pass.book_pass_cpu`,
-which reads the book once for all of them; the mid comes with any pass. A family asks for its
-result with :func:`fused` and gets the pass's row, the same floats as its array formula, or the
-formula itself on the GPU, for a name outside the plan, or with nothing planned.
+which reads the book once for all of them. The mid is a request when a planned name reads it
+(:data:`MID_READERS`), so a pass runs only when some planned name needs the book and computes
+nothing else. A family asks for its result with :func:`fused` and gets the pass's row, the
+same floats as its array formula, or the formula itself on the GPU, for a name outside the
+plan, or with nothing planned.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ KINDS = {
     "mlofi": kernel.FLOW,
 }
 """Families computed in the pass, and their kernel kind."""
+MID_READERS = ("mid", "ret", "rv", "vwap_dev")
+"""Families that read the mid (``spread_bps`` and ``impact`` compute theirs inside the pass)."""
 LEVEL_SUMS = ("wmid", "imbalance", "depth_bid", "depth_ask", "slope")
 """Families that read the level sums over their ``k`` levels."""
 
@@ -68,14 +72,17 @@ def _levels(spec: ParsedName[Any]) -> int:
 def run_book_pass(ctx: FeatureContext) -> dict[tuple[Any, ...], Any]:
     """Compute every planned book feature in one pass: key -> ``[T]`` float64 row of the pass.
 
-    Empty on the GPU engine and when nothing planned is in :data:`KINDS`. A name asking for more
-    levels than the book has is left out, so that its family raises as it always did.
+    Empty on the GPU engine and when nothing planned is in :data:`KINDS` or
+    :data:`MID_READERS`. A name asking for more levels than the book has is left out, so that
+    its family raises as it always did.
     """
     book = ctx.book
     specs = [s for s in ctx.planned if s.family in KINDS and 1 <= _levels(s) <= book.depth]
+    if any(s.family in MID_READERS for s in ctx.planned):
+        specs.insert(0, parse_name("mid"))
     if ctx.engine != "cpu" or not specs:
         return {}
-    requests: dict[tuple[Any, ...], ParsedName[Any]] = {("mid",): parse_name("mid")}
+    requests: dict[tuple[Any, ...], ParsedName[Any]] = {}
     for spec in specs:
         requests.setdefault(request_key(spec), spec)
     sum_sets: dict[tuple[int, float | None], int] = {}

@@ -22,7 +22,11 @@ from l2gpu.features.book_shape import mid, ratio
 from l2gpu.features.registry import FeatureContext, family
 from l2gpu.features.rolling import sorted_right
 from l2gpu.kernels import trade_windows
-from l2gpu.kernels.trade_windows import trade_imbalance_cpu, trade_prefix_cpu, vwap_deviation_cpu
+from l2gpu.kernels.trade_windows import (
+    trade_imbalance_cpu,
+    trade_prefixes_cpu,
+    vwap_deviation_cpu,
+)
 from l2gpu.kernels.volume_profile import volume_profile_cpu
 from l2gpu.kernels.windows import range_diff_cpu, running_total_cpu
 
@@ -35,7 +39,10 @@ PREFIX_KINDS = {
     "sell": trade_windows.SELL,
     "signed": trade_windows.SIGNED,
 }
-"""The per-trade quantities whose prefix sums the windows take, and their kernel kind."""
+"""The per-trade quantities whose prefix sums the windows take, and their kernel kind (the row
+of :func:`~l2gpu.kernels.trade_windows.trade_prefixes_cpu`)."""
+PREFIXES_READ = {"trade_imb": ("buy", "sell"), "vwap_dev": ("notional", "size"), "cvd": ("signed",)}
+"""The prefix sums each family reads: on the CPU those of the planned names are built at once."""
 BIN_EPSILON = 1e-9
 """Added to ``px / bin`` before the floor, so a price on the bin grid never lands one bin low."""
 
@@ -69,15 +76,25 @@ def _bounds(ctx: FeatureContext, window: Window | None, what: str) -> tuple[Any,
     ), ends
 
 
+def _cpu_trade_prefixes(ctx: FeatureContext, keys: set[str], what: str) -> dict[str, Any]:
+    """Build the prefix sums of the quantities ``keys`` (of :data:`PREFIX_KINDS`) in one pass."""
+    size, px, side = (_trade_array(ctx, name, what) for name in ("sz", "px", "side"))
+    wanted = np.array([name in keys for name in PREFIX_KINDS])
+    out = np.empty((len(PREFIX_KINDS), size.shape[0] + 1))
+    trade_prefixes_cpu(wanted, size, px, side, out)
+    return {name: out[k] for name, k in PREFIX_KINDS.items() if name in keys}
+
+
 def _trade_prefix(ctx: FeatureContext, key: str, what: str) -> Any:
     def build() -> Any:
         xp = ctx.xp
         size = _trade_array(ctx, "sz", what)
         if xp is np:
-            out = np.empty(size.shape[0] + 1)
-            px, side = (_trade_array(ctx, name, what) for name in ("px", "side"))
-            trade_prefix_cpu(PREFIX_KINDS[key], size, px, side, out)
-            return out
+            planned = {key, *(k for s in ctx.planned for k in PREFIXES_READ.get(s.family, ()))}
+            prefixes = ctx.shared("trade_prefixes", lambda: _cpu_trade_prefixes(ctx, planned, what))
+            if key in prefixes:
+                return prefixes[key]
+            return _cpu_trade_prefixes(ctx, {key}, what)[key]
         if key == "size":
             values = size
         elif key == "notional":

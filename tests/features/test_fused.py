@@ -12,7 +12,7 @@ import pytest
 
 from l2gpu.core.spans import Window
 from l2gpu.data import synthetic, synthetic_trades
-from l2gpu.features import DEFAULT_FEATURES, compute
+from l2gpu.features import DEFAULT_FEATURES, compute, trade_flow
 from l2gpu.features.book_pass import KINDS, request_key, run_book_pass
 from l2gpu.features.book_shape import ratio
 from l2gpu.features.registry import FeatureContext, parse_name
@@ -66,7 +66,25 @@ def test_every_planned_book_feature_comes_from_the_pass():
     planned = tuple(parse_name(n) for n in NAMES)
     ctx = FeatureContext.for_book(book, "cpu", None, planned=planned)
     keys = set(run_book_pass(ctx))
-    assert {request_key(s) for s in planned if s.family in KINDS} | {("mid",)} == keys
+    assert {request_key(s) for s in planned if s.family in KINDS} == keys
+
+
+@pytest.mark.parametrize(
+    ("names", "keys"),
+    [
+        (["spread"], {("spread",)}),
+        (["spread_bps", "impact_buy_0.5"], {("spread_bps",), ("impact_buy", 0.5)}),
+        (["ret_100"], {("mid",)}),
+        (["vwap_dev_30s", "depth_bid_2"], {("mid",), ("depth_bid", 2)}),
+        (["cvd", "trade_imb_5s"], set()),
+    ],
+)
+def test_the_pass_computes_only_what_the_planned_names_read(names, keys):
+    book = synthetic(2_000, depth=10, seed=1)
+    trades = synthetic_trades(book, per_row=0.3, seed=1)
+    ctx = FeatureContext.for_book(book, "cpu", trades, planned=tuple(map(parse_name, names)))
+    assert set(run_book_pass(ctx)) == keys
+    assert_fused_is_unfused(book, trades, names)
 
 
 def test_a_name_deeper_than_the_book_still_raises():
@@ -140,3 +158,21 @@ def test_trade_prefix_sums_equal_numpy_cumsum():
     for key, quantity in values.items():
         want = np.concatenate((np.zeros(1), np.cumsum(quantity)))
         assert np.array_equal(_trade_prefix(ctx, key, "test"), want), key
+
+
+def test_the_trade_prefix_sums_of_the_planned_names_come_from_one_pass(monkeypatch):
+    book = synthetic(5_000, depth=5, seed=4)
+    trades = synthetic_trades(book, per_row=0.5, seed=4)
+    calls = []
+    original = trade_flow.trade_prefixes_cpu
+
+    def counting(wanted, *args):
+        calls.append(tuple(wanted))
+        return original(wanted, *args)
+
+    monkeypatch.setattr(trade_flow, "trade_prefixes_cpu", counting)
+    names = ["trade_imb_5s", "trade_imb_1s", "cvd", "vwap_dev_30s"]
+    assert_fused_is_unfused(book, trades, names)
+    # One pass for the planned call, then one per quantity for the unfused references.
+    assert calls[0] == (True, True, True, True, True)
+    assert all(sum(c) == 1 for c in calls[1:])
