@@ -41,12 +41,17 @@ def maxima_into(x, offsets, out):
     rows = x.shape[0]
     for j in range(-(-rows // (1 << SHIFT))):
         high, low = -np.inf, -np.inf
-        for i in range(j << SHIFT, min(rows, (j + 1) << SHIFT)):
-            v = x[i]
-            if v > high:
-                high = v
-            if -v > low:
-                low = -v
+        first = j << SHIFT
+        if first + (1 << SHIFT) <= rows:  # a whole block: a fixed trip count, unrolled
+            for i in range(1 << SHIFT):
+                v = x[first + i]
+                high = v if v > high else high
+                low = -v if -v > low else low
+        else:
+            for i in range(first, rows):
+                v = x[i]
+                high = v if v > high else high
+                low = -v if -v > low else low
         out[0, offsets[1] + j], out[1, offsets[1] + j] = high, low
     for k in range(2, LEVELS + 1):
         below = -(-rows // (1 << (SHIFT * (k - 1))))
