@@ -171,6 +171,18 @@ def sweep_cpu(book, signals, state, out, first, stop, index, plan):
 
 
 @numba.njit(parallel=True, cache=True)
+def row_inputs_cpu(ts, best_bid, best_ask, first_ns, bucket_ns, mid, row_bucket):
+    """Fill each row's ``mid`` (``(best_bid + best_ask) * 0.5``) and Sharpe bucket, in parallel.
+
+    ``row_bucket[t] = (ts[t] - first_ns) // bucket_ns`` (floor division, ns): the values of the
+    array expressions of :func:`l2gpu.backtest.sweep_inputs.book_arrays`, in one pass.
+    """
+    for t in numba.prange(ts.shape[0]):
+        mid[t] = (best_bid[t] + best_ask[t]) * 0.5
+        row_bucket[t] = (ts[t] - first_ns) // bucket_ns
+
+
+@numba.njit(parallel=True, cache=True)
 def finish_cpu(book, state, out):
     """Close every config after the last row (see ``finish``)."""
     ts, mid, _, bid_px, bid_sz, ask_px, ask_sz = book

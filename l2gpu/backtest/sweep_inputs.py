@@ -17,6 +17,7 @@ import numpy as np
 from l2gpu.backend.arrays import Device, array_namespace, to_device
 from l2gpu.data.book import Book
 from l2gpu.kernels.sweep_args import BookArrays
+from l2gpu.kernels.sweep_cpu import row_inputs_cpu
 
 
 def book_arrays(book: Book, bucket_ns: int) -> BookArrays:
@@ -30,10 +31,19 @@ def book_arrays(book: Book, bucket_ns: int) -> BookArrays:
         Length of a Sharpe bucket, ns; row ``t`` falls in bucket ``(ts_t - ts_0) // bucket_ns``.
     """
     first_ns, _ = book.span_ns()
+    if isinstance(book.ts, np.ndarray):  # one compiled pass on the host
+        rows = book.ts.shape[0]
+        mid, row_bucket = np.empty(rows), np.empty(rows, np.int64)
+        row_inputs_cpu(
+            book.ts, book.bid_px[0], book.ask_px[0], first_ns, bucket_ns, mid, row_bucket
+        )
+    else:
+        mid = (book.bid_px[0] + book.ask_px[0]) * 0.5
+        row_bucket = (book.ts - first_ns) // bucket_ns
     return BookArrays(
         book.ts,
-        (book.bid_px[0] + book.ask_px[0]) * 0.5,
-        (book.ts - first_ns) // bucket_ns,
+        mid,
+        row_bucket,
         book.bid_px,
         book.bid_sz,
         book.ask_px,

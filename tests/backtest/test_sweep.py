@@ -7,7 +7,8 @@ import pytest
 
 from l2gpu.backend import is_device_array, to_device, transfers
 from l2gpu.backtest import METRICS, sweep
-from l2gpu.data import read_book
+from l2gpu.backtest.sweep_inputs import book_arrays
+from l2gpu.data import Book, read_book, synthetic
 from l2gpu.data.ingest import ingest
 from l2gpu.features import compute
 from l2gpu.kernels import sweep_layout as layout
@@ -409,3 +410,20 @@ def test_the_top_level_api_is_the_one_the_docs_use():
     import l2gpu
 
     assert l2gpu.sweep is sweep and callable(l2gpu.ingest) and callable(l2gpu.read_book)
+
+
+@pytest.mark.parametrize("bucket_ns", [1, 7_000_003, 10**9])
+def test_the_row_inputs_are_the_mid_and_the_floor_divided_bucket_of_each_row(bucket_ns):
+    book = synthetic(5000, depth=3, seed=4)
+    ts = book.ts.copy()
+    ts[100:110] -= 5 * 10**9  # time going back: buckets below the first row's
+    bid = book.bid_px.copy()
+    bid[0, ::50] = np.nan  # rows without a side: no mid
+    book = Book(ts, book.local_ts, book.seq, bid, book.bid_sz, book.ask_px, book.ask_sz)
+    inputs = book_arrays(book, bucket_ns)
+    first = int(ts[0])
+    want_buckets = [(int(t) - first) // bucket_ns for t in ts]
+    np.testing.assert_array_equal(inputs.row_bucket, want_buckets)
+    asks = book.ask_px[0].tolist()
+    want_mid = [(b + a) * 0.5 for b, a in zip(bid[0].tolist(), asks, strict=True)]
+    np.testing.assert_array_equal(inputs.mid, want_mid)
