@@ -35,7 +35,7 @@ _load_cpu, _step_cpu, _store_cpu, _finish_inline, _mark_cpu, _add_buckets_cpu = 
     cpu_device_jit, mul_cpu
 )
 _finish_cpu = numba.njit(cache=True, **_NO_NRT)(_finish_inline.py_func)
-BLOCK_ROWS = 1 << 10
+BLOCK_ROWS = 1 << 11
 """Rows a thread runs each of its configs over before it takes the next config."""
 
 _first_at_least_cpu = make_descent(cpu_device_jit)
