@@ -200,13 +200,19 @@ def _levels(buf, pos, end, side_code, scale, n, side, units, size):
 
 
 @numba.njit(cache=True, inline="always")
+def _field_int(buf, pos, end):
+    """Return the integer at ``pos`` and whether a ``,`` or ``}`` ends it (``1.5`` does not)."""
+    value, stop, ok = _integer(buf, pos, end)
+    return value, ok and stop < end and (buf[stop] == 44 or buf[stop] == 125)
+
+
+@numba.njit(cache=True, inline="always")
 def _header_int(buf, start, end, key):
-    """Return the integer after ``key`` and whether a ``,`` or ``}`` ends it (``1.5`` does not)."""
+    """Return the integer after the first ``key`` and whether it is whole (see ``_field_int``)."""
     at = _find(buf, start, end, key)
     if at < 0:
         return 0, False
-    value, pos, ok = _integer(buf, at + key.shape[0], end)
-    return value, ok and pos < end and (buf[pos] == 44 or buf[pos] == 125)
+    return _field_int(buf, at + key.shape[0], end)
 
 
 @numba.njit(cache=True, nogil=True)
