@@ -20,7 +20,7 @@ from l2gpu.data.ingest.parsers.binance_lines import (
     _integer,
     _matches,
 )
-from l2gpu.data.ingest.parsers.decimals import STATUS_OK, price_units_of, size_of
+from l2gpu.data.ingest.parsers.decimals import STATUS_OK, price_units_until, size_until
 
 _DATA_TRADE = np.frombuffer(b'"data":{"e":"trade",', np.uint8)
 _KEY_T = np.frombuffer(b'"T":', np.uint8)
@@ -36,16 +36,6 @@ _FALSE = np.frombuffer(b"false", np.uint8)
 def _first(found, at):
     """Note an occurrence of a key at ``at``: return (its first position, whether it repeats)."""
     return (at, False) if found < 0 else (found, True)
-
-
-@numba.njit(cache=True, inline="always")
-def _string(buf, at, end, key):
-    """Bounds of the string value after ``key`` (which ends with its opening quote)."""
-    s0 = at + key.shape[0]
-    s1 = s0
-    while s1 < end and buf[s1] != 34 and buf[s1] != 92:  # '"' or a backslash
-        s1 += 1
-    return s0, s1, s1 < end and buf[s1] == 34
 
 
 @numba.njit(cache=True, nogil=True)
@@ -92,10 +82,6 @@ def parse_trade_lines(
         trade_id[r], ok_id = _field_int(buf, id_at + _KEY_ID.shape[0], end)
         if not (ok_t and ok_id):
             continue
-        p0, p1, ok_p = _string(buf, p_at, end, _KEY_PRICE)
-        q0, q1, ok_q = _string(buf, q_at, end, _KEY_QTY)
-        if not (ok_p and ok_q):
-            continue
         m = m_at + _KEY_MAKER.shape[0]
         if _matches(buf, m, end, _TRUE):
             maker[r], m = True, m + _TRUE.shape[0]
@@ -105,7 +91,8 @@ def parse_trade_lines(
             continue
         if m >= end or (buf[m] != 44 and buf[m] != 125):
             continue
-        units[r], price_status = price_units_of(buf, p0, p1, scale)
-        size[r], qty_status = size_of(buf, q0, q1)
-        if price_status == STATUS_OK and qty_status == STATUS_OK:
+        p0, q0 = p_at + _KEY_PRICE.shape[0], q_at + _KEY_QTY.shape[0]
+        units[r], price_status, p1 = price_units_until(buf, p0, end, scale, 34)  # up to '"'
+        size[r], qty_status, q1 = size_until(buf, q0, end, 34)
+        if price_status == STATUS_OK and qty_status == STATUS_OK and p1 < end and q1 < end:
             status[r] = LINE_OK
