@@ -11,7 +11,15 @@ from __future__ import annotations
 import random
 import re
 
-from l2gpu.data.ingest.parsers.binance_lines import KIND_DEPTH, KIND_OTHER, KIND_TICKER, KIND_TRADE
+from l2gpu.data.ingest.parsers.binance_lines import (
+    KIND_DEPTH,
+    KIND_OTHER,
+    KIND_TICKER,
+    KIND_TRADE,
+    SYMBOL_OK,
+    SYMBOL_OTHER,
+    SYMBOL_UNCHECKED,
+)
 
 INT64_MAX = 2**63 - 1
 EXACT = 2**53
@@ -167,6 +175,21 @@ def kind(line: bytes) -> int:
     name = line[name_start : name_end if name_end >= 0 else len(line)]
     marks = {b"@depth": KIND_DEPTH, b"@bookTicker": KIND_TICKER, b"@trade": KIND_TRADE}
     return next((found for mark, found in marks.items() if mark in name), KIND_OTHER)
+
+
+def symbol(line: bytes, stream: bytes, data: bytes) -> int:
+    """``SYMBOL_*`` of a line: its stream name before ``@`` and its first ``"s"`` value."""
+    json = line.find(b" ") + 1 if b" " in line else len(line) + 1
+    if not line.startswith(b'{"stream":"', json):
+        return SYMBOL_UNCHECKED
+    name = re.match(rb'[^@"]*', line[json + 11 :])
+    assert name is not None
+    if name.group() != stream:
+        return SYMBOL_OTHER
+    at = line.find(b'"s":"', json)
+    if at >= 0 and line[at + 5 :].split(b'"', 1)[0] != data:
+        return SYMBOL_OTHER
+    return SYMBOL_OK
 
 
 def lines_of(data: bytes) -> list[bytes]:

@@ -12,7 +12,11 @@ import pytest
 
 from l2gpu.data.ingest.binance_fast import FastDepthLines
 from l2gpu.data.ingest.binance_trades import fast_trades
-from l2gpu.data.ingest.parsers.binance_lines import LINE_OK, index_lines
+from l2gpu.data.ingest.parsers.binance_lines import (
+    LINE_OK,
+    index_lines,
+    other_symbol_lines,
+)
 from tests.data.ingest import line_reference as ref
 from tests.samples import BTCUSDT, read_lines
 
@@ -84,3 +88,22 @@ def test_index_kernel_follows_the_reference(sample_lines, seed):
         want = ref.lines_of(piece)
         assert [piece[s:e] for s, e in zip(starts, ends, strict=True)] == want
         assert kinds.tolist() == [ref.kind(line) for line in want]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_symbol_checks_follow_the_reference(sample_lines, seed):
+    rng = random.Random(seed)
+    foreign = {b"btcusdt": b"ethusdt", b'"BTCUSDT"': b'"ETHUSDT"', b"@": b"usdt@"}
+    lines = []
+    for line in sample_lines[:3000]:
+        if rng.random() < 0.1:
+            old = rng.choice(list(foreign))
+            line = line.replace(old, foreign[old], 1)
+        lines.append(ref.edited(line, rng) if rng.random() < 0.1 else line)
+    buf = np.frombuffer(b"\n".join(lines), np.uint8)
+    stream, data = np.frombuffer(b"btcusdt", np.uint8), np.frombuffer(b"BTCUSDT", np.uint8)
+    starts, ends, _ = index_lines(buf)
+    symbols = np.empty(starts.size, np.int8)
+    other_symbol_lines(buf, starts, ends, stream, data, symbols)
+    want = [ref.symbol(line, b"btcusdt", b"BTCUSDT") for line in lines]
+    assert symbols.tolist() == want and len(set(want)) == 3
