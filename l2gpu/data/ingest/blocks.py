@@ -44,10 +44,11 @@ def iter_line_blocks(
 ) -> Iterator[tuple[np.ndarray, int]]:
     """Yield ``(bytes of whole lines as uint8, compressed bytes read so far)``.
 
-    The last line may lack its newline. A ``.gz`` file is inflated by :data:`INFLATE` (several
-    gzip members are read in turn); a cut-short stream raises :class:`TruncatedInputError` after
-    every whole line before the cut was yielded, and corrupt data raises
-    :class:`DamagedInputError`.
+    A line that spans two chunks of input is a block of its own (the carried bytes joined to its
+    end); the rest of each inflated chunk is a view of it, not a copy. The last line may lack its
+    newline. A ``.gz`` file is inflated by :data:`INFLATE` (several gzip members are read in
+    turn); a cut-short stream raises :class:`TruncatedInputError` after every whole line before
+    the cut was yielded, and corrupt data raises :class:`DamagedInputError`.
     """
     gz = path.suffix == ".gz"
     inflate = INFLATE
@@ -63,11 +64,18 @@ def iter_line_blocks(
                     data += inflater.decompress(rest)
             except inflate.error as exc:
                 raise DamagedInputError(str(exc)) from exc
-            data = carry + data
+            first = data.find(b"\n") + 1
+            if not first:
+                carry += data
+                continue
+            if carry:
+                yield np.frombuffer(carry + data[:first], np.uint8), raw.tell()
+            else:
+                first = 0
             cut = data.rfind(b"\n") + 1
+            if cut > first:
+                yield np.frombuffer(data, np.uint8, count=cut - first, offset=first), raw.tell()
             carry = data[cut:]
-            if cut:
-                yield np.frombuffer(data, np.uint8, count=cut), raw.tell()
         if gz and not inflater.eof:
             raise TruncatedInputError(
                 f"gzip stream ends early ({len(carry)} bytes of an unfinished line dropped)"

@@ -5,13 +5,14 @@ The reference is :func:`gzip.decompress` of the whole file. Each inflater is tes
 BTCUSDT sample writes bit-identical stores with either.
 """
 
+import functools
 import gzip
 import zlib
 
 import numpy as np
 import pytest
 
-from l2gpu.data.ingest import blocks, ingest
+from l2gpu.data.ingest import binance, blocks, ingest
 from l2gpu.data.ingest.policies import IngestError
 from tests.data.corruption import same, stores
 from tests.samples import BTCUSDT, read_lines
@@ -87,3 +88,25 @@ def test_ingest_writes_the_same_stores_with_either_inflater(inflater, tmp_path, 
 def test_isal_is_used_when_installed():
     pytest.importorskip("isal.isal_zlib")
     assert blocks._inflate_module().__name__ == "isal.isal_zlib"
+
+
+def test_lines_longer_than_a_chunk_of_plain_text(tmp_path):
+    lines = read_lines(BTCUSDT, 500)
+    path = tmp_path / "plain.txt"
+    path.write_bytes(b"".join(lines)[:-1])  # the last line without its newline
+    got = [block.tobytes() for block, _ in blocks.iter_line_blocks(path, 100)]
+    assert b"".join(got) == b"".join(lines)[:-1]
+    assert all(block.endswith(b"\n") for block in got[:-1])
+    assert len(got) == len(lines)
+
+
+def test_any_chunk_size_gives_the_same_stores(inflater, tmp_path, monkeypatch):
+    def run(name):
+        out, trades = tmp_path / name / "b.parquet", tmp_path / name / "t.parquet"
+        ingest(BTCUSDT, format="binance", out=out, depth=5, trades_out=trades)
+        return stores(out, trades)
+
+    whole = run("whole")
+    small = functools.partial(blocks.iter_line_blocks, raw_block_bytes=1 << 12)
+    monkeypatch.setattr(binance, "iter_line_blocks", small)
+    assert same(run("small"), whole)
