@@ -14,7 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from l2gpu.data.ingest.parsers.decimals import STATUS_OK, price_units_until, size_until
+from l2gpu.data.ingest.parsers.decimals import quoted_price_units, quoted_size
 
 KIND_OTHER = 0
 KIND_DEPTH = 1
@@ -219,11 +219,11 @@ def _levels(buf, pos, end, side_code, scale, n, side, units, size):
     while pos < end:
         if not (buf[pos] == 91 and pos + 1 < end and buf[pos + 1] == 34):  # ["
             return pos, n, False
-        price, price_status, p1 = price_units_until(buf, pos + 2, end, scale, 34)  # to '"'
-        if price_status != STATUS_OK or price == 0 or not _matches(buf, p1, end, _PAIR_MIDDLE):
+        price, price_ok, p1 = quoted_price_units(buf, pos + 2, end, scale)
+        if not price_ok or price == 0 or not _matches(buf, p1, end, _PAIR_MIDDLE):
             return pos, n, False
-        qty, qty_status, q1 = size_until(buf, p1 + 3, end, 34)
-        if qty_status != STATUS_OK or q1 + 1 >= end or buf[q1 + 1] != 93:
+        qty, qty_ok, q1 = quoted_size(buf, p1 + 3, end)
+        if not qty_ok or q1 + 1 >= end or buf[q1 + 1] != 93:
             return pos, n, False
         side[n] = side_code
         units[n] = price

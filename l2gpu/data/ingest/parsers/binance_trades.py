@@ -20,7 +20,7 @@ from l2gpu.data.ingest.parsers.binance_lines import (
     _integer,
     _matches,
 )
-from l2gpu.data.ingest.parsers.decimals import STATUS_OK, price_units_until, size_until
+from l2gpu.data.ingest.parsers.decimals import quoted_price_units, quoted_size
 
 _DATA_TRADE = np.frombuffer(b'"data":{"e":"trade",', np.uint8)
 _KEY_T = np.frombuffer(b'"T":', np.uint8)
@@ -92,7 +92,7 @@ def parse_trade_lines(
         if m >= end or (buf[m] != 44 and buf[m] != 125):
             continue
         p0, q0 = p_at + _KEY_PRICE.shape[0], q_at + _KEY_QTY.shape[0]
-        units[r], price_status, p1 = price_units_until(buf, p0, end, scale, 34)  # up to '"'
-        size[r], qty_status, q1 = size_until(buf, q0, end, 34)
-        if price_status == STATUS_OK and qty_status == STATUS_OK and p1 < end and q1 < end:
+        units[r], price_ok, _ = quoted_price_units(buf, p0, end, scale)
+        size[r], qty_ok, _ = quoted_size(buf, q0, end)
+        if price_ok and qty_ok:
             status[r] = LINE_OK

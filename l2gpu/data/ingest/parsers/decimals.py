@@ -12,6 +12,10 @@ Timestamps and other exact integers use the int64 range instead of ``2**53``:
 :func:`parse_fixed_point` reads a non-negative decimal with at most ``scale`` decimals into
 ``value * 10**scale`` (microseconds ``"1585699200245000.5"`` at scale 3 are nanoseconds), and
 :func:`parse_integers` reads signed whole numbers (``-9999999999``).
+
+The Binance line kernels read quoted values in place: :func:`quoted_price_units` and
+:func:`quoted_size` take a plain value (digits and a point, then the closing quote) in one
+branch-light pass and hand anything else to the exact parsers, with the same verdicts and values.
 """
 
 from __future__ import annotations
@@ -126,6 +130,84 @@ def size_until(data, start, end, stop):
     if code != STATUS_OK:
         return np.nan, code, position
     return mantissa / POWERS_OF_TEN[decimals], STATUS_OK, position
+
+
+QUOTE = 34
+PLAIN_DIGITS = 18
+"""Digits a plain decimal may have for the quoted fast path: below 10**18, no int64 overflow."""
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _plain_quoted(data, start, end):
+    """Return (all digits as one integer, fraction digits, position, plain) of a quoted value.
+
+    ``plain``: digits, perhaps a point and more digits (1 to :data:`PLAIN_DIGITS` digits in all),
+    then the closing quote at ``position``. Trailing zeros stay in the integer, so no digit is a
+    special case.
+    """
+    value = 0
+    pos = start
+    point = -1
+    while pos < end:
+        c = data[pos]
+        if 48 <= c <= 57:
+            value = value * 10 + (c - 48)
+        elif c == 46 and point < 0:
+            point = pos
+        else:
+            break
+        pos += 1
+    fraction = pos - point - 1 if point >= 0 else 0
+    n_digits = pos - start - (1 if point >= 0 else 0)
+    plain = 0 < n_digits <= PLAIN_DIGITS and pos < end and data[pos] == QUOTE
+    return value, fraction, pos, plain
+
+
+@numba.njit(cache=True, nogil=True)
+def _exact_quoted_price(data, start, end, scale):
+    """Return :func:`quoted_price_units` through :func:`price_units_until` (not inlined: rare)."""
+    units, code, pos = price_units_until(data, start, end, scale, QUOTE)
+    return units, code == STATUS_OK, pos
+
+
+@numba.njit(cache=True, nogil=True)
+def _exact_quoted_size(data, start, end):
+    """Return :func:`quoted_size` through :func:`size_until` (not inlined: rare)."""
+    size, code, pos = size_until(data, start, end, QUOTE)
+    return size, code == STATUS_OK, pos
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def quoted_price_units(data, start, end, scale):
+    """Return (units, ok, position of the closing quote) of the quoted price from ``start``.
+
+    ``ok`` and ``units`` are exactly :func:`price_units_until`'s (``STATUS_OK``) to the quote: a
+    plain value with at most ``scale`` decimals and below ``2**53`` is scaled straight from all its
+    digits (``units`` is the same number whether or not trailing zeros are dropped first); any
+    other goes through :func:`price_units_until`.
+    """
+    value, fraction, pos, plain = _plain_quoted(data, start, end)
+    if plain and fraction <= scale and value < EXACT_MANTISSA_LIMIT:
+        for _ in range(scale - fraction):
+            value *= 10
+            if value >= EXACT_MANTISSA_LIMIT:
+                return 0, False, pos
+        return value, True, pos
+    return _exact_quoted_price(data, start, end, scale)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def quoted_size(data, start, end):
+    """Return (value, ok, position of the closing quote) of the quoted size from ``start``.
+
+    As :func:`size_until` to the quote: a plain value below ``2**53`` with all its digits is
+    divided by ``10**decimals`` at once (the same correctly rounded quotient as with trailing
+    zeros dropped); any other goes through :func:`size_until`.
+    """
+    value, fraction, pos, plain = _plain_quoted(data, start, end)
+    if plain and value < EXACT_MANTISSA_LIMIT:
+        return value / POWERS_OF_TEN[fraction], True, pos
+    return _exact_quoted_size(data, start, end)
 
 
 @numba.njit(cache=True, nogil=True)
