@@ -70,7 +70,7 @@ $(VENV)/.installed-base: pyproject.toml | $(VENV)/.python
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(VENV)/.python
-	$(PIP) install -e ".[dev,gpu-compile,dist]"
+	$(PIP) install -e ".[dev,gpu-compile,dist,fast-ingest]"
 	touch $@ $(VENV)/.installed-base
 
 clean:

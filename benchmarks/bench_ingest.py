@@ -2,17 +2,21 @@
 
 1. parsing: the compiled Binance depth-line parser over the decompressed BTCUSDT sample;
 2. reconstruction alone: ``LevelBook.apply`` on a synthetic stream of 10**7 updates (one core);
-3. end to end: ``ingest()`` of the bundled BTCUSDT file (gzip in, Parquet book and trades out);
+3. end to end: ``ingest()`` of the bundled BTCUSDT file (gzip in, Parquet book and trades out),
+   with the inflater it used (ISA-L with the ``fast-ingest`` extra, else zlib) and, with
+   ``--stages``, where the time goes (cProfile, own time per stage);
 4. ``--memory``: peak RSS of ingesting a synthetic 5 x 10**7-update Tardis file, in a subprocess.
 
 Each part checks its output against a reference first. Run:
-``.venv/bin/python -m benchmarks.bench_ingest [--updates N] [--memory]``.
+``.venv/bin/python -m benchmarks.bench_ingest [--updates N] [--stages] [--memory]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gzip
+import pstats
 import resource
 import subprocess
 import sys
@@ -24,7 +28,7 @@ import numpy as np
 from benchmarks.common import machine, median_seconds
 from benchmarks.streams import split_events, synthetic_updates, write_tardis_incremental
 from l2gpu.data import read_book
-from l2gpu.data.ingest import ingest
+from l2gpu.data.ingest import blocks, ingest
 from l2gpu.data.ingest.binance import BATCH_UPDATES
 from l2gpu.data.ingest.binance_fast import FastDepthLines
 from l2gpu.data.ingest.parsers.binance_lines import KIND_DEPTH, index_lines
@@ -94,7 +98,35 @@ def bench_reconstruct(n_updates: int) -> None:
         print(f"  K={depth:>2}: {seconds:.3f} s, {n_updates / seconds / 1e6:.1f} M level-updates/s")
 
 
-def bench_end_to_end() -> None:
+# Stage of the end-to-end run -> the profiled functions whose own time it is.
+STAGES = {
+    "inflate": ("<method 'decompress' of",),
+    "index lines": ("index_lines",),
+    "other-symbol check": ("other_symbol_lines",),
+    "depth lines": ("parse_depth_lines",),
+    "trade lines": ("parse_trade_lines",),
+    "book kernel": ("apply_events",),
+    "Parquet writing": ("write_table",),
+}
+
+
+def stage_seconds(run, repeat: int = 5) -> dict[str, float]:
+    """Own time per stage and run under cProfile; 'everything else' is the rest of the run."""
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(repeat):
+        run()
+    profile.disable()
+    own = {key[2]: row[2] for key, row in pstats.Stats(profile).stats.items()}  # type: ignore[attr-defined]
+    times = {
+        stage: sum(t for name, t in own.items() if name.startswith(prefixes)) / repeat
+        for stage, prefixes in STAGES.items()
+    }
+    times["everything else"] = sum(own.values()) / repeat - sum(times.values())
+    return times
+
+
+def bench_end_to_end(stages: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out, trades = Path(tmp) / "b.parquet", Path(tmp) / "t.parquet"
 
@@ -104,17 +136,22 @@ def bench_end_to_end() -> None:
             ).updates_applied
 
         updates = run()
+        assert updates == 443_262, updates
         assert read_book(out, engine="cpu").crossed_rows().size == 0
-        seconds = median_seconds(run)
+        seconds = median_seconds(run, repeat=9)
+        split = stage_seconds(run) if stages else {}
     print(
-        f"end to end (BTCUSDT sample, gzip -> Parquet book + trades): {seconds:.3f} s, "
-        f"{updates / seconds / 1e6:.2f} M level-updates/s"
+        f"end to end (BTCUSDT sample, gzip -> Parquet book + trades, inflater "
+        f"{blocks.INFLATE.__name__}): {seconds:.3f} s, {updates / seconds / 1e6:.2f} M "
+        "level-updates/s"
     )
+    for stage, spent in split.items():
+        print(f"  {stage:<20} {spent * 1e3:6.1f} ms (cProfile, own time)")
 
 
 MEMORY_CHILD = """
 import resource, sys
-from l2gpu.data.ingest import ingest
+from l2gpu.data.ingest import blocks, ingest
 report = ingest(sys.argv[1], format="tardis", out=sys.argv[2], depth=20)
 print(report.updates_applied, report.rows_out, report.seconds,
       resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
@@ -143,13 +180,14 @@ def bench_memory(n_updates: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--updates", type=int, default=10_000_000)
+    parser.add_argument("--stages", action="store_true", help="time the end-to-end stages")
     parser.add_argument("--memory", action="store_true", help="also run the 5e7 memory check")
     parser.add_argument("--memory-updates", type=int, default=50_000_000)
     args = parser.parse_args()
     print(f"machine: {machine()}")
     bench_parse()
     bench_reconstruct(args.updates)
-    bench_end_to_end()
+    bench_end_to_end(args.stages)
     if args.memory:
         bench_memory(args.memory_updates)
     print(

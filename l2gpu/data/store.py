@@ -36,7 +36,13 @@ from l2gpu.data.validation import book_violations
 
 log = logging.getLogger(__name__)
 
-COMPRESSION = "zstd"
+WRITE_OPTIONS: dict[str, Any] = {"compression": "zstd", "use_dictionary": False}
+"""How the book and trade stores are written: zstd pages (Arrow's default level, 1), plain encoded.
+
+Dictionary encoding is off: on the Binance samples it made ingest's Parquet writing about 1.5x
+slower and the files larger (BTCUSDT at depth 20: book 728 KiB and trades 246 KiB with it, 680
+and 172 KiB without), since zstd already finds the repeated prices and sizes.
+"""
 SHOWN_ROW_IDS = 10
 
 
@@ -87,7 +93,7 @@ class BookWriter:
         self._last_ts: int | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._schema = book_schema(depth).with_metadata(_metadata(meta, depth))
-        self._writer = pq.ParquetWriter(self.path, self._schema, compression=COMPRESSION)
+        self._writer = pq.ParquetWriter(self.path, self._schema, **WRITE_OPTIONS)
 
     def write(self, book: Book) -> None:
         """Append ``book``'s rows."""

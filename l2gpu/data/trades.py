@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from l2gpu.data.schema import TRADE_COLUMNS
-from l2gpu.data.store import COMPRESSION, BookStoreError, BookStoreNotFoundError
+from l2gpu.data.store import WRITE_OPTIONS, BookStoreError, BookStoreNotFoundError
 from l2gpu.data.validation import trades_violations
 
 NUMERIC_COLUMNS = ("ts", "local_ts", "px", "sz", "side")
@@ -91,7 +91,7 @@ class TradesWriter:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             schema = table.schema.with_metadata(self._metadata)
-            self._writer = pq.ParquetWriter(self.path, schema, compression=COMPRESSION)
+            self._writer = pq.ParquetWriter(self.path, schema, **WRITE_OPTIONS)
         self._writer.write_table(table.replace_schema_metadata(self._metadata))
         self.rows += len(trades)
 

@@ -16,7 +16,6 @@ Trades: ``ts`` = ``T``, ``side`` = -1 when ``m`` (the buyer was the maker, so th
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -47,7 +46,7 @@ from l2gpu.data.ingest.binance_records import (
 )
 from l2gpu.data.ingest.binance_sync import Action, BinanceSync, snapshot_disagreement
 from l2gpu.data.ingest.binance_trades import TradeQueue, fast_trades
-from l2gpu.data.ingest.blocks import TruncatedInputError, iter_line_blocks
+from l2gpu.data.ingest.blocks import DamagedInputError, TruncatedInputError, iter_line_blocks
 from l2gpu.data.ingest.decimal_columns import (
     parse_prices,
     parse_size_strings,
@@ -149,7 +148,7 @@ class BinanceReader:
             for block, raw_bytes in iter_line_blocks(self.path):
                 lines += self._block(block, lines)
                 progress(raw_bytes)
-        except (TruncatedInputError, zlib.error) as exc:
+        except (TruncatedInputError, DamagedInputError) as exc:
             self._bad(
                 lines + 1,
                 f"gzip stream is damaged or truncated ({exc}); reading stops",

@@ -119,3 +119,26 @@ def test_integers_parse_exactly_and_non_integers_are_flagged(numbers):
         "is not a decimal number",
         "is not a decimal number",
     ]
+
+
+quoted_text = st.text("0123456789.-x", max_size=24)
+
+
+@EXACT
+@given(st.lists(quoted_text, min_size=1, max_size=50), st.sampled_from([0, 2, 8]))
+def test_quoted_fast_path_is_the_exact_parser(texts, scale):
+    """The line kernels' quoted-value readers against the column parsers, to the closing quote."""
+    from l2gpu.data.ingest.parsers.decimals import quoted_price_units, quoted_size
+
+    texts = [*texts, "1.0000000000000000000001", "9007199254740993", "0.0000000000", "5.", ".5"]
+    units, price_status = parse_prices(texts, scale=scale)
+    sizes, size_status = parse_size_strings(texts)
+    for k, text in enumerate(texts):
+        data = np.frombuffer(text.encode() + b'"]', np.uint8)
+        got_units, price_ok, at = quoted_price_units(data, 0, data.size, scale)
+        got_size, size_ok, size_at = quoted_size(data, 0, data.size)
+        assert price_ok == (price_status[k] == 0) and size_ok == (size_status[k] == 0), text
+        if price_ok:
+            assert got_units == units[k] and at == len(text), text
+        if size_ok:
+            assert got_size == sizes[k] and size_at == len(text), text

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from l2gpu.data.ingest.parsers.decimals import STATUS_OK, price_units_of, size_of
+from l2gpu.data.ingest.parsers.decimals import quoted_price_units, quoted_size
 
 KIND_OTHER = 0
 KIND_DEPTH = 1
@@ -79,44 +79,94 @@ def _integer(buf, pos, end):
     return value, i, i > pos
 
 
+# Bytes of a word; a word minus ONES has its HIGH bit set in a byte that was zero.
+_ONES = np.uint64(0x0101010101010101)
+_HIGH = np.uint64(0x8080808080808080)
+_NEWLINES = np.uint64(0x0A0A0A0A0A0A0A0A)
+_NO_BITS = np.uint64(0)
+LINE_BYTES_GUESS = 64
+"""Bytes per line that :func:`index_lines` first makes room for (it grows the room if need be)."""
+
+
+@numba.njit(cache=True, inline="always")
+def _next_newline(buf, words, pos):
+    """Index of the first newline at or after ``pos``, or ``buf.shape[0]``.
+
+    ``words`` are ``buf``'s whole 8-byte words: a word holds a newline when ``word ^ _NEWLINES``
+    has a zero byte, which one subtraction and two masks tell for all eight bytes at once.
+    """
+    n = buf.shape[0]
+    while pos < n and pos & 7:
+        if buf[pos] == 10:
+            return pos
+        pos += 1
+    w = pos >> 3
+    while w < words.shape[0]:
+        v = words[w] ^ _NEWLINES
+        if (v - _ONES) & ~v & _HIGH != _NO_BITS:
+            break
+        w += 1
+    for i in range(max(pos, w << 3), n):
+        if buf[i] == 10:
+            return i
+    return n
+
+
+@numba.njit(cache=True, inline="always")
+def _kind(buf, start, end):
+    """Return the stream kind (``KIND_*``) of the line ``buf[start:end]`` from its stream name."""
+    space = start
+    while space < end and buf[space] != 32:
+        space += 1
+    json = space + 1
+    if not _matches(buf, json, end, _STREAM_KEY):
+        return KIND_OTHER
+    name = json + _STREAM_KEY.shape[0]
+    name_end = name
+    while name_end < end and buf[name_end] != 34:
+        name_end += 1
+    if _find(buf, name, name_end, _DEPTH) >= 0:
+        return KIND_DEPTH
+    if _find(buf, name, name_end, _TICKER) >= 0:
+        return KIND_TICKER
+    if _find(buf, name, name_end, _TRADE) >= 0:
+        return KIND_TRADE
+    return KIND_OTHER
+
+
+@numba.njit(cache=True, inline="always")
+def _grown(a):
+    """Return ``a`` copied into an array twice its length."""
+    out = np.empty(2 * a.shape[0], a.dtype)
+    out[: a.shape[0]] = a
+    return out
+
+
 @numba.njit(cache=True, nogil=True)
 def index_lines(buf):
-    """Return ``starts``, ``ends`` (exclusive, without the newline) and the kind of each line."""
-    n = 0
-    for i in range(buf.shape[0]):
-        if buf[i] == 10:
-            n += 1
-    if buf.shape[0] and buf[buf.shape[0] - 1] != 10:
-        n += 1
-    starts = np.empty(n, np.int64)
-    ends = np.empty(n, np.int64)
-    kinds = np.zeros(n, np.int8)
+    """Return ``starts``, ``ends`` (exclusive, without the newline) and the kind of each line.
+
+    One pass: the newlines are found eight bytes at a time (``_next_newline``) into arrays with
+    room for a line per :data:`LINE_BYTES_GUESS` bytes, doubled when a block has shorter lines.
+    """
+    n = buf.shape[0]
+    words = buf[: n - n % 8].view(np.uint64)
+    room = n // LINE_BYTES_GUESS + 1
+    starts = np.empty(room, np.int64)
+    ends = np.empty(room, np.int64)
+    kinds = np.empty(room, np.int8)
     line = 0
     start = 0
-    for i in range(buf.shape[0] + 1):
-        if i == buf.shape[0] or buf[i] == 10:
-            if i == buf.shape[0] and i == start:
-                break
-            starts[line] = start
-            ends[line] = i
-            space = start
-            while space < i and buf[space] != 32:
-                space += 1
-            json = space + 1
-            if _matches(buf, json, i, _STREAM_KEY):
-                name_end = json + _STREAM_KEY.shape[0]
-                while name_end < i and buf[name_end] != 34:
-                    name_end += 1
-                name = json + _STREAM_KEY.shape[0]
-                if _find(buf, name, name_end, _DEPTH) >= 0:
-                    kinds[line] = KIND_DEPTH
-                elif _find(buf, name, name_end, _TICKER) >= 0:
-                    kinds[line] = KIND_TICKER
-                elif _find(buf, name, name_end, _TRADE) >= 0:
-                    kinds[line] = KIND_TRADE
-            line += 1
-            start = i + 1
-    return starts, ends, kinds
+    while start < n:
+        end = _next_newline(buf, words, start)
+        if line == starts.shape[0]:
+            starts, ends, kinds = _grown(starts), _grown(ends), _grown(kinds)
+        starts[line] = start
+        ends[line] = end
+        kinds[line] = _kind(buf, start, end)
+        line += 1
+        start = end + 1
+    return starts[:line], ends[:line], kinds[:line]
 
 
 SYMBOL_OK = 0
@@ -169,21 +219,11 @@ def _levels(buf, pos, end, side_code, scale, n, side, units, size):
     while pos < end:
         if not (buf[pos] == 91 and pos + 1 < end and buf[pos + 1] == 34):  # ["
             return pos, n, False
-        p0 = pos + 2
-        p1 = p0
-        while p1 < end and buf[p1] != 34:
-            p1 += 1
-        if not _matches(buf, p1, end, _PAIR_MIDDLE):
+        price, price_ok, p1 = quoted_price_units(buf, pos + 2, end, scale)
+        if not price_ok or price == 0 or not _matches(buf, p1, end, _PAIR_MIDDLE):
             return pos, n, False
-        q0 = p1 + 3
-        q1 = q0
-        while q1 < end and buf[q1] != 34:
-            q1 += 1
-        if q1 + 1 >= end or buf[q1 + 1] != 93:
-            return pos, n, False
-        price, price_status = price_units_of(buf, p0, p1, scale)
-        qty, qty_status = size_of(buf, q0, q1)
-        if price_status != STATUS_OK or qty_status != STATUS_OK or price == 0:
+        qty, qty_ok, q1 = quoted_size(buf, p1 + 3, end)
+        if not qty_ok or q1 + 1 >= end or buf[q1 + 1] != 93:
             return pos, n, False
         side[n] = side_code
         units[n] = price
@@ -200,13 +240,19 @@ def _levels(buf, pos, end, side_code, scale, n, side, units, size):
 
 
 @numba.njit(cache=True, inline="always")
+def _field_int(buf, pos, end):
+    """Return the integer at ``pos`` and whether a ``,`` or ``}`` ends it (``1.5`` does not)."""
+    value, stop, ok = _integer(buf, pos, end)
+    return value, ok and stop < end and (buf[stop] == 44 or buf[stop] == 125)
+
+
+@numba.njit(cache=True, inline="always")
 def _header_int(buf, start, end, key):
-    """Return the integer after ``key`` and whether a ``,`` or ``}`` ends it (``1.5`` does not)."""
+    """Return the integer after the first ``key`` and whether it is whole (see ``_field_int``)."""
     at = _find(buf, start, end, key)
     if at < 0:
         return 0, False
-    value, pos, ok = _integer(buf, at + key.shape[0], end)
-    return value, ok and pos < end and (buf[pos] == 44 or buf[pos] == 125)
+    return _field_int(buf, at + key.shape[0], end)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -16,12 +16,11 @@ import numpy as np
 from l2gpu.data.ingest.parsers.binance_lines import (
     LINE_FALLBACK,
     LINE_OK,
-    _find,
-    _header_int,
+    _field_int,
     _integer,
     _matches,
 )
-from l2gpu.data.ingest.parsers.decimals import STATUS_OK, price_units_of, size_of
+from l2gpu.data.ingest.parsers.decimals import quoted_price_units, quoted_size
 
 _DATA_TRADE = np.frombuffer(b'"data":{"e":"trade",', np.uint8)
 _KEY_T = np.frombuffer(b'"T":', np.uint8)
@@ -34,49 +33,54 @@ _FALSE = np.frombuffer(b"false", np.uint8)
 
 
 @numba.njit(cache=True, inline="always")
-def _once(buf, start, end, key):
-    """Position of ``key`` in ``buf[start:end]`` when it occurs exactly once, else -1."""
-    at = _find(buf, start, end, key)
-    if at < 0 or _find(buf, at + 1, end, key) >= 0:
-        return -1
-    return at
-
-
-@numba.njit(cache=True, inline="always")
-def _string(buf, at, end, key):
-    """Bounds of the string value after ``key`` (which ends with its opening quote)."""
-    s0 = at + key.shape[0]
-    s1 = s0
-    while s1 < end and buf[s1] != 34 and buf[s1] != 92:  # '"' or a backslash
-        s1 += 1
-    return s0, s1, s1 < end and buf[s1] == 34
+def _first(found, at):
+    """Note an occurrence of a key at ``at``: return (its first position, whether it repeats)."""
+    return (at, False) if found < 0 else (found, True)
 
 
 @numba.njit(cache=True, nogil=True)
 def parse_trade_lines(
     buf, starts, ends, rows, scale, local_ns, ts_ms, trade_id, units, size, maker, status
 ):
-    """Parse the trade lines ``rows`` of ``buf`` into one entry each; ``status`` says which fit."""
+    """Parse the trade lines ``rows`` of ``buf`` into one entry each; ``status`` says which fit.
+
+    One pass over a line finds every key: each key starts with ``"``, so only a quote followed by
+    a key's second byte is compared with that key. A key found twice sends the line to the JSON
+    path, as does a missing one.
+    """
     for r in range(rows.shape[0]):
         line = rows[r]
         start = starts[line]
         end = ends[line]
         status[r] = LINE_FALLBACK
         local_ns[r], pos, ok = _integer(buf, start, end)
-        if not ok or pos >= end or buf[pos] != 32 or _find(buf, pos, end, _DATA_TRADE) < 0:
+        if not ok or pos >= end or buf[pos] != 32:
             continue
-        if _once(buf, pos, end, _KEY_T) < 0 or _once(buf, pos, end, _KEY_ID) < 0:
+        data_at = t_at = id_at = p_at = q_at = m_at = -1
+        repeats = False
+        for i in range(pos + 1, end - 1):
+            if buf[i] != 34:  # every key starts with '"'
+                continue
+            c = buf[i + 1]
+            seen = False
+            if c == 84 and _matches(buf, i, end, _KEY_T):  # 'T'
+                t_at, seen = _first(t_at, i)
+            elif c == 116 and _matches(buf, i, end, _KEY_ID):  # 't'
+                id_at, seen = _first(id_at, i)
+            elif c == 112 and _matches(buf, i, end, _KEY_PRICE):  # 'p'
+                p_at, seen = _first(p_at, i)
+            elif c == 113 and _matches(buf, i, end, _KEY_QTY):  # 'q'
+                q_at, seen = _first(q_at, i)
+            elif c == 109 and _matches(buf, i, end, _KEY_MAKER):  # 'm'
+                m_at, seen = _first(m_at, i)
+            elif c == 100 and data_at < 0 and _matches(buf, i, end, _DATA_TRADE):  # 'd'
+                data_at = i
+            repeats = repeats or seen
+        if repeats or min(data_at, t_at, id_at, p_at, q_at, m_at) < 0:
             continue
-        ts_ms[r], ok_t = _header_int(buf, pos, end, _KEY_T)
-        trade_id[r], ok_id = _header_int(buf, pos, end, _KEY_ID)
-        p_at = _once(buf, pos, end, _KEY_PRICE)
-        q_at = _once(buf, pos, end, _KEY_QTY)
-        m_at = _once(buf, pos, end, _KEY_MAKER)
-        if not (ok_t and ok_id) or p_at < 0 or q_at < 0 or m_at < 0:
-            continue
-        p0, p1, ok_p = _string(buf, p_at, end, _KEY_PRICE)
-        q0, q1, ok_q = _string(buf, q_at, end, _KEY_QTY)
-        if not (ok_p and ok_q):
+        ts_ms[r], ok_t = _field_int(buf, t_at + _KEY_T.shape[0], end)
+        trade_id[r], ok_id = _field_int(buf, id_at + _KEY_ID.shape[0], end)
+        if not (ok_t and ok_id):
             continue
         m = m_at + _KEY_MAKER.shape[0]
         if _matches(buf, m, end, _TRUE):
@@ -87,7 +91,8 @@ def parse_trade_lines(
             continue
         if m >= end or (buf[m] != 44 and buf[m] != 125):
             continue
-        units[r], price_status = price_units_of(buf, p0, p1, scale)
-        size[r], qty_status = size_of(buf, q0, q1)
-        if price_status == STATUS_OK and qty_status == STATUS_OK:
+        p0, q0 = p_at + _KEY_PRICE.shape[0], q_at + _KEY_QTY.shape[0]
+        units[r], price_ok, _ = quoted_price_units(buf, p0, end, scale)
+        size[r], qty_ok, _ = quoted_size(buf, q0, end)
+        if price_ok and qty_ok:
             status[r] = LINE_OK
