@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from l2gpu.data.ingest.binance_records import MS, DepthRecord
+from l2gpu.data.ingest.binance_records import MAX_EVENT_MS, MS, DepthRecord
 from l2gpu.data.ingest.decimal_columns import PRICE_SCALE
-from l2gpu.data.ingest.parsers.binance_lines import LINE_OK, parse_depth_lines
+from l2gpu.data.ingest.parsers.binance_lines import LINE_FALLBACK, LINE_OK, parse_depth_lines
 
 
 class FastDepthLines:
@@ -52,6 +52,8 @@ class FastDepthLines:
             self.units,
             self.size,
         )
+        # an event time whose ns would not fit int64: the exact reader names the line
+        self.status[np.abs(self.ts_ms) > MAX_EVENT_MS] = LINE_FALLBACK
         self.row_of_line = dict(zip(rows.tolist(), range(n), strict=True))
 
     def record(self, line_index: int, line_no: int) -> DepthRecord | None:

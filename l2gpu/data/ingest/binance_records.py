@@ -17,6 +17,8 @@ import pyarrow as pa
 from l2gpu.data.ingest.decimal_columns import parse_prices, parse_size_strings, status_message
 
 MS = 1_000_000
+MAX_EVENT_MS = (2**63 - 1) // MS
+"""The largest event time (ms) whose nanoseconds fit int64; a larger one is a bad line."""
 """ns per ms: Binance stamps exchange times in ms."""
 
 
@@ -84,6 +86,14 @@ def _require_int(data: dict[str, Any], key: str) -> int:
     return value
 
 
+def _require_ms(data: dict[str, Any], key: str) -> int:
+    """Return the integer field ``key`` (ms) in ns; a bad line where that passes int64."""
+    value = _require_int(data, key)
+    if abs(value) > MAX_EVENT_MS:
+        raise BadLineError(f"field {key!r} is {value} ms, past the int64 range of ns timestamps")
+    return value * MS
+
+
 def symbols_of(msg: dict[str, Any]) -> tuple[str, str]:
     """Return the stream symbol (lower case, before ``@``) and the ``"s"`` field of a message.
 
@@ -124,7 +134,7 @@ def parse_line(
             return DepthRecord(
                 line_no,
                 local_ns,
-                _require_int(msg, "T") * MS,
+                _require_ms(msg, "T"),
                 True,
                 0,
                 _require_int(msg, "lastUpdateId"),
@@ -137,7 +147,7 @@ def parse_line(
             return DepthRecord(
                 line_no,
                 local_ns,
-                _require_int(data, "T") * MS,
+                _require_ms(data, "T"),
                 False,
                 _require_int(data, "U"),
                 _require_int(data, "u"),
@@ -148,7 +158,7 @@ def parse_line(
             return TradeRecord(
                 line_no,
                 local_ns,
-                _require_int(data, "T") * MS,
+                _require_ms(data, "T"),
                 _require_int(data, "t"),
                 data["p"],
                 data["q"],
@@ -160,7 +170,7 @@ def parse_line(
             return TickerRecord(
                 line_no,
                 local_ns,
-                _require_int(data, "T") * MS,
+                _require_ms(data, "T"),
                 _require_int(data, "u"),
                 (data["b"], data["B"], data["a"], data["A"]),
             )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from l2gpu.data.ingest.binance_records import MS, TradeRecord, as_strings
+from l2gpu.data.ingest.binance_records import MAX_EVENT_MS, MS, TradeRecord, as_strings
 from l2gpu.data.ingest.decimal_columns import (
     PRICE_SCALE,
     parse_prices,
@@ -58,7 +58,7 @@ def fast_trades(
     parse_trade_lines(
         buf, starts, ends, rows, PRICE_SCALE, local_ns, ts_ms, trade_id, units, size, maker, status
     )
-    ok = status == LINE_OK
+    ok = (status == LINE_OK) & (np.abs(ts_ms) <= MAX_EVENT_MS)  # the exact reader names the rest
     chunk = TradeChunk(
         rows[ok],
         rows[ok] + lines_before + 1,

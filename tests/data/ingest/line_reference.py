@@ -23,6 +23,7 @@ from l2gpu.data.ingest.parsers.binance_lines import (
 
 INT64_MAX = 2**63 - 1
 EXACT = 2**53
+MAX_EVENT_MS = (2**63 - 1) // 1_000_000
 SCALE = 8
 DECIMAL = re.compile(rb"[0-9]+(\.[0-9]*)?|\.[0-9]+")
 LEADING_INT = re.compile(rb"[0-9]+")
@@ -108,6 +109,8 @@ def trade(line: bytes) -> tuple[int, int, int, int, float, bool] | None:
     after = m + len(word)
     if ts is None or trade_id is None or not word or line[after : after + 1] not in (b",", b"}"):
         return None
+    if ts > MAX_EVENT_MS:  # its ns would not fit int64: the exact reader names the line
+        return None
     units, size = price_units(strings[0]), size_value(strings[1])
     if units is None or size is None:
         return None
@@ -156,6 +159,8 @@ def depth(line: bytes) -> tuple[tuple[int, ...], list[tuple[int, int, float]]] |
         if value is None:
             return None
         ids.append(value)
+    if ids[0] > MAX_EVENT_MS:  # ``T`` in ns would not fit int64
+        return None
     bid = levels(line, bids + 5, 0)
     if bid is None or line[bid[0] : bid[0] + 6] != b',"a":[':
         return None

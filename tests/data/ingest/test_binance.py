@@ -260,6 +260,22 @@ def test_a_skipped_bad_trade_line_is_counted(prefix, tmp_path):
     assert f"line {target + 1}" in report.skipped_examples[0]
 
 
+@pytest.mark.parametrize("stream", [b"@trade", b"depthUpdate"])
+def test_an_event_time_past_the_int64_ns_range_names_its_line(prefix, tmp_path, stream):
+    lines, _ = prefix
+    target = [i for i, line in enumerate(lines) if stream in line][3]
+
+    def far_future(ls):
+        ns, payload = ls[target].split(b" ", 1)
+        data = orjson.loads(payload)
+        data["data"]["T"] = 10**16  # ms: 10^22 ns, past int64 (the fast path would wrap it)
+        ls[target] = ns + b" " + orjson.dumps(data) + b"\n"
+
+    path = corrupt(lines, tmp_path, far_future)
+    with pytest.raises(IngestError, match=rf"line {target + 1}: .*'T' is 10000000000000000 ms"):
+        ingest(path, format="binance", out=tmp_path / "b.parquet", trades_out=tmp_path / "t.pq")
+
+
 def test_time_going_backwards_is_an_error_or_clamped(prefix, tmp_path):
     lines, clean = prefix
     target = diff_lines(lines)[15]
