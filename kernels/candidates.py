@@ -13,7 +13,7 @@ candidate's row. Rows between candidates are below the base, so the answer is th
 exactly; the list saves its climbs and branches: about 12 ns against 50 ns a search on the
 research grid of ``benchmarks/`` (``docs/kernels.md``).
 
-The lists of all series and both signs share two flat arrays:
+The lists of all series and both signs share flat arrays:
 
 - ``rows`` int64 ``[N]``: the candidate rows, list after list, each increasing;
 - ``values`` float64 ``[N]``: ``sign * x`` at those rows;
