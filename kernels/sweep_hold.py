@@ -207,8 +207,10 @@ def make_hold_ops(
                 m = mid[r]
                 if not math.isnan(m):
                     equity = cash + mul(position, m)
-                    peak = max(peak, equity)
-                    max_dd = max(max_dd, peak - equity)
+                    if equity > peak:  # as the dense scan's ``mark``, to the sign of a zero
+                        peak = equity
+                    if peak - equity > max_dd:
+                        max_dd = peak - equity
             i = end
         return peak, max_dd
 
