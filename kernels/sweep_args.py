@@ -18,8 +18,12 @@
   mid's largest fall and rise in each block), ``last_valid`` int64 ``[T]`` and the signals'
   candidate lists, the four fields of :class:`~l2gpu.kernels.candidates.Candidates` flat (a
   named tuple inside the bundle would not pass into the CPU driver's ``prange`` body);
-- :class:`ThreadPlan` (CPU): ``order`` int64 ``[P]`` (a permutation of the configs) and
-  ``shares`` int64 ``[G + 1]``: thread ``g`` runs configs ``order[shares[g]:shares[g + 1]]``.
+- :class:`ThreadPlan` (CPU): ``order`` int64 ``[P]`` (a permutation of the configs),
+  ``shares`` int64 ``[G + 1]``: thread ``g`` runs configs ``order[shares[g]:shares[g + 1]]``,
+  ``followers`` int64 ``[P]``: the members of the stop ladder led by ``order[k]`` are the
+  ``followers[k]`` configs after it in ``order``, tightest stop first (0 for every other
+  config; :mod:`l2gpu.kernels.sweep_ladder`), and ``split`` int64 ``[P]``: how many members of
+  config ``p``'s ladder have split off (carried between chunks of rows).
 
 Config ``p`` of a driver reads and writes row ``p`` of every state and output array. They are
 built in one place, :mod:`l2gpu.backtest.sweep_inputs`.
@@ -97,3 +101,5 @@ class ThreadPlan(NamedTuple):
 
     order: Any
     shares: Any
+    followers: Any
+    split: Any

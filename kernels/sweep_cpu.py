@@ -24,6 +24,7 @@ from l2gpu.kernels.jit import cpu_device_jit
 from l2gpu.kernels.sweep import make_sweep_ops
 from l2gpu.kernels.sweep_args import SKIP_FLAT, SKIP_HOLD
 from l2gpu.kernels.sweep_hold import make_hold_ops
+from l2gpu.kernels.sweep_ladder import WAITING, split_off, stop_fires, stop_frac
 from l2gpu.kernels.sweep_layout import P_SIGNAL, PENDING_NONE
 from l2gpu.kernels.sweep_skip import make_skip_ops
 from l2gpu.kernels.unfused import mul_cpu
@@ -50,13 +51,16 @@ _next_exit_cpu, _skip_hold_cpu = make_hold_ops(
 
 @numba.njit(cache=True, **_NO_NRT)
 def _run_config(
-    first, stop, pause, book, levels, searched, index, par, fs, ist, rec_f, rec_i, buckets
+    first, stop, pause, book, levels, searched, index, par, fs, ist, rec_f, rec_i, buckets, tight
 ):
     """Advance one config from row ``first`` on, its hot state in locals; return where it stopped.
 
     It steps rows until ``stop``, or until the next row it would step is ``pause`` or later
     (a jump may carry it past ``pause``, never past ``stop``); it returns that next row, where
-    a later call resumes it with the same results as one pass.
+    a later call resumes it with the same results as one pass. A ladder's leader
+    (:mod:`l2gpu.kernels.sweep_ladder`) passes its tightest waiting member's stop as ``tight``
+    (0 for none): it stops before a row where that stop fires, returning the row (earlier than
+    both ``stop`` and ``pause``), and searches its exits with that stop.
 
     Compiled without reference counting (``_nrt=False``; it allocates nothing): the state
     machine is inlined here, and counting the references to the state rows at every row made
@@ -75,8 +79,12 @@ def _run_config(
     summaries = (mid_tree, falls, offsets, last_valid)
     signal, tree, listed = searched
     q, h = _load_cpu(par, fs, ist)
+    searched_q = q[:6] + (tight if tight > 0.0 else q[6],) + q[7:]  # noqa: RUF005 (as Numba types it)
     t = first
     while t < min(stop, pause):
+        held = tight > 0.0 and h[1] != 0.0 and h[8] == PENDING_NONE and t > h[12]
+        if held and stop_fires(h[1], h[2], mid[t], tight):
+            break
         h = _step_cpu(
             t,
             0,
@@ -108,7 +116,9 @@ def _run_config(
                     )
                     t = f
         elif skip & SKIP_HOLD:
-            f = _next_exit_cpu(t, stop, h, q, searched, mid, mid_tree, offsets, ts)
+            if tight > 0.0 and h[2] <= 0.0:
+                continue  # no ordering of the stops to jump by: the next row splits them all
+            f = _next_exit_cpu(t, stop, h, searched_q, searched, mid, mid_tree, offsets, ts)
             if f > t:
                 h = _skip_hold_cpu(t, f, h, rows, summaries, fs, ist, buckets)
                 t = f
@@ -117,30 +127,45 @@ def _run_config(
 
 
 @numba.njit(cache=True)
-def _resume(p, first, stop, pause, rows, levels, signals, state, out, index):
-    """Run config ``p`` with :func:`_run_config` from row ``first``; return where it stopped."""
+def _resume(p, first, stop, pause, rows, levels, signals, state, out, index, ladder):
+    """Run config ``p`` with :func:`_run_config` from row ``first``; return where it stopped.
+
+    ``ladder`` is ``(members, next_rows, split)``: the configs of the stop ladder ``p`` leads
+    (tightest first; empty for a config that leads none), their next rows (``WAITING`` while
+    they wait) and the plan's count of split members (:mod:`l2gpu.kernels.sweep_ladder`).
+    """
     params, fstate, istate = state
     rec_f, rec_i, bucket_pnl = out
     flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid = index[:8]
     listed_rows, listed_values, listed_start, listed_base = index[8:]
+    members, next_rows, split = ladder
     par = params[p]
     s = int(par[P_SIGNAL])
     listed = (listed_rows, listed_values, listed_start[s], listed_base[s])
-    return _run_config(
-        first,
-        stop,
-        pause,
-        rows,
-        levels,
-        (signals[s], tree[s], listed),
-        (flags[p], offsets, change_at, valid_at, mid_tree, falls, last_valid),
-        par,
-        fstate[p],
-        istate[p],
-        rec_f[p],
-        rec_i[p],
-        bucket_pnl[p],
-    )
+    t = first
+    while True:
+        done = split[p]
+        tight = stop_frac(params[members[done]]) if done < members.shape[0] else 0.0
+        t = _run_config(
+            t,
+            stop,
+            pause,
+            rows,
+            levels,
+            (signals[s], tree[s], listed),
+            (flags[p], offsets, change_at, valid_at, mid_tree, falls, last_valid),
+            par,
+            fstate[p],
+            istate[p],
+            rec_f[p],
+            rec_i[p],
+            bucket_pnl[p],
+            tight,
+        )
+        if t >= min(stop, pause):
+            return t
+        split[p] = split_off(p, members, done, rows[1][t], state, out)
+        next_rows[done : split[p]] = t
 
 
 @numba.njit(parallel=True, cache=True)
@@ -153,20 +178,37 @@ def sweep_cpu(book, signals, state, out, first, stop, index, plan):
     every config of its own that has rows to step there, so that the book's columns a config's
     fills and jumps read are still in the core's cache when the next config reads them; a jump
     past the block's end is not cut there (``docs/kernels.md``). Blocks change which rows a
-    call covers, never the results.
+    call covers, never the results. The members of a stop ladder wait until their leader splits
+    them off (:mod:`l2gpu.kernels.sweep_ladder`); call
+    :func:`~l2gpu.kernels.sweep_ladder.release_cpu` after the last row.
     """
     ts, mid, row_bucket, bid_px, bid_sz, ask_px, ask_sz = book
     rows = (ts, mid, row_bucket)
     levels = (bid_px, bid_sz, ask_px, ask_sz)
-    order, shares = plan
+    order, shares, followers, split = plan
     for g in numba.prange(shares.shape[0] - 1):
         mine = order[shares[g] : shares[g + 1]]
+        leads = followers[shares[g] : shares[g + 1]]
         at = np.full(mine.shape[0], first)  # the next row of each config
+        for k in range(mine.shape[0]):
+            at[k + 1 + split[mine[k]] : k + 1 + leads[k]] = WAITING
         for pause in range(first + BLOCK_ROWS, stop + BLOCK_ROWS, BLOCK_ROWS):
             for k in range(mine.shape[0]):
                 if at[k] < pause:
+                    led = slice(k + 1, k + 1 + leads[k])
+                    ladder = (mine[led], at[led], split)
                     at[k] = _resume(
-                        mine[k], at[k], stop, pause, rows, levels, signals, state, out, index
+                        mine[k],
+                        at[k],
+                        stop,
+                        pause,
+                        rows,
+                        levels,
+                        signals,
+                        state,
+                        out,
+                        index,
+                        ladder,
                     )
 
 

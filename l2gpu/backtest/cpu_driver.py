@@ -5,7 +5,8 @@ every config over every row and closes it; :func:`record_cpu` replays the config
 are wanted with record buffers sized by their trade counts. Both skip the rows where a config
 waits for its next decision, flat or in a position, as :mod:`l2gpu.backtest.skip_plan` picks
 (exactly: the results are the dense scan's), with block maxima of the signals and of the mid
-and an index of the rows built once per call.
+and an index of the rows built once per call; unless ``skipping="never"``, the configs that
+differ only in their stop run as one until a stop fires (:mod:`l2gpu.backtest.ladders`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from l2gpu.kernels.candidates import candidate_lists, no_candidates
 from l2gpu.kernels.sweep_args import SKIP_HOLD, BookArrays, SkipIndex, SweepOutputs, SweepState
 from l2gpu.kernels.sweep_cpu import finish_cpu, sweep_cpu
 from l2gpu.kernels.sweep_hold import block_falls, last_row_with_mid
+from l2gpu.kernels.sweep_ladder import release_cpu
 from l2gpu.kernels.sweep_skip import row_index
 
 Progress = Callable[[int, int], None]
@@ -58,12 +60,14 @@ def _advance(
     rows = book.ts.shape[0]
     step = chunk_rows or rows
     index = skip_index(book, signals, state.params, skipping)
-    plan = thread_plan(signals, state.params, index.skip, numba.get_num_threads())
+    threads = numba.get_num_threads()
+    plan = thread_plan(signals, state.params, index.skip, threads, skipping != "never")
     for first in range(0, rows, step):
         stop = min(first + step, rows)
         sweep_cpu(book, signals, state, out, first, stop, index, plan)
         if progress:
             progress(stop, rows)
+    release_cpu(state, out, plan)
     finish_cpu(book, state, out)
 
 

@@ -33,6 +33,7 @@ from typing import Literal
 
 import numpy as np
 
+from l2gpu.backtest.ladders import stop_ladders
 from l2gpu.kernels import sweep_layout as layout
 from l2gpu.kernels.sweep_args import SKIP_FLAT, SKIP_HOLD, ThreadPlan
 
@@ -162,16 +163,34 @@ def search_bases(signals: np.ndarray, params: np.ndarray, flags: np.ndarray) -> 
 
 
 def thread_plan(
-    signals: np.ndarray, params: np.ndarray, flags: np.ndarray, threads: int
+    signals: np.ndarray, params: np.ndarray, flags: np.ndarray, threads: int, ladders: bool
 ) -> ThreadPlan:
     """Return which configs each of ``threads`` threads runs, and in which order.
 
     Configs are sorted by their estimated cost (rows stepped: all of them for a config that
     does not skip its flat rows, the rows where its entry fires otherwise) and dealt in turn to
-    ``threads`` runs, so that each thread gets a like share of the slow ones.
+    ``threads`` runs, so that each thread gets a like share of the slow ones. With ``ladders``,
+    the configs that differ only in their stop are dealt as one, their stop ladder
+    (:func:`l2gpu.backtest.ladders.stop_ladders`): leader first, its members after it.
     """
-    cost = np.where(flags & SKIP_FLAT, entry_rates(signals, params), 1.0)
+    configs = params.shape[0]
+    if ladders:
+        groups = stop_ladders(params, flags)
+    else:
+        groups = [np.array([p], np.int64) for p in range(configs)]
+    leaders = np.array([group[0] for group in groups], np.int64)
+    cost = np.where(flags & SKIP_FLAT, entry_rates(signals, params), 1.0)[leaders]
     ranked = np.argsort(-cost, kind="stable")
     runs = [ranked[k::threads] for k in range(max(1, threads))]
-    shares = np.cumsum([0] + [len(run) for run in runs])
-    return ThreadPlan(np.concatenate(runs).astype(np.int64), shares.astype(np.int64))
+    order, followers, shares = [], [], [0]
+    for run in runs:
+        for g in run:
+            order.extend(groups[g])
+            followers.extend([len(groups[g]) - 1] + [0] * (len(groups[g]) - 1))
+        shares.append(len(order))
+    return ThreadPlan(
+        np.array(order, np.int64),
+        np.array(shares, np.int64),
+        np.array(followers, np.int64),
+        np.zeros(configs, np.int64),
+    )

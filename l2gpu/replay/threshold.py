@@ -73,7 +73,12 @@ class ThresholdStepper(Stepper):
         self._no_buckets = np.zeros((1, 0))
         self._dense = skip_index(self.inputs, self.signals, self.params, "never")
         configs = self.params.shape[0]
-        self._plan = ThreadPlan(np.arange(configs, dtype=np.int64), np.array([0, configs]))
+        self._plan = ThreadPlan(
+            np.arange(configs, dtype=np.int64),
+            np.array([0, configs]),
+            np.zeros(configs, np.int64),
+            np.zeros(configs, np.int64),
+        )
 
     def _bundles(self) -> tuple[SweepState, SweepOutputs]:
         return (
