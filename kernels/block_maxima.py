@@ -35,27 +35,44 @@ def level_width(rows: int) -> int:
     return int(level_offsets(rows)[LEVELS] + -(-rows // (1 << (SHIFT * LEVELS))))
 
 
+CHUNK_ROWS = 1 << (SHIFT * LEVELS)
+"""Rows of a top-level block: the structures are built chunk by chunk of these, in parallel."""
+
+
 @numba.njit(cache=True)
-def maxima_into(x, offsets, out):
-    """Fill ``out`` (``[2, W]``) with the block maxima of ``x`` and ``-x``; NaN never counts."""
+def level_blocks(rows, k, chunk):
+    """Return ``(first, stop)``: the blocks of level ``k`` inside chunk ``chunk`` of the rows."""
+    per_chunk = SHIFT * (LEVELS - k)
+    count = -(-rows // (1 << (SHIFT * k)))
+    return chunk << per_chunk, min((chunk + 1) << per_chunk, count)
+
+
+@numba.njit(cache=True)
+def maxima_into(x, offsets, out, chunk):
+    """Fill chunk ``chunk`` of ``out`` (``[2, W]``): the block maxima of ``x`` and ``-x``.
+
+    NaN never counts; every level of the chunk's blocks is filled.
+    """
     rows = x.shape[0]
-    for j in range(-(-rows // (1 << SHIFT))):
+    first, stop = level_blocks(rows, 1, chunk)
+    for j in range(first, stop):
         high, low = -np.inf, -np.inf
-        first = j << SHIFT
-        if first + (1 << SHIFT) <= rows:  # a whole block: a fixed trip count, unrolled
+        row = j << SHIFT
+        if row + (1 << SHIFT) <= rows:  # a whole block: a fixed trip count, unrolled
             for i in range(1 << SHIFT):
-                v = x[first + i]
+                v = x[row + i]
                 high = v if v > high else high
                 low = -v if -v > low else low
         else:
-            for i in range(first, rows):
+            for i in range(row, rows):
                 v = x[i]
                 high = v if v > high else high
                 low = -v if -v > low else low
         out[0, offsets[1] + j], out[1, offsets[1] + j] = high, low
     for k in range(2, LEVELS + 1):
         below = -(-rows // (1 << (SHIFT * (k - 1))))
-        for j in range(-(-rows // (1 << (SHIFT * k)))):
+        first, stop = level_blocks(rows, k, chunk)
+        for j in range(first, stop):
             high, low = -np.inf, -np.inf
             for c in range(j << SHIFT, min(below, (j + 1) << SHIFT)):
                 high = max(high, out[0, offsets[k - 1] + c])
@@ -65,8 +82,9 @@ def maxima_into(x, offsets, out):
 
 @numba.njit(parallel=True, cache=True)
 def _tree_into(series, offsets, tree):
-    for s in numba.prange(series.shape[0]):
-        maxima_into(series[s], offsets, tree[s])
+    chunks = -(-series.shape[1] // CHUNK_ROWS)
+    for i in numba.prange(series.shape[0] * chunks):
+        maxima_into(series[i // chunks], offsets, tree[i // chunks], i % chunks)
 
 
 def block_maxima(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +93,7 @@ def block_maxima(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``tree`` is float64 ``[S, 2, W]``: ``tree[s, 0]`` holds the maxima of ``x = series[s]``,
     ``tree[s, 1]`` those of ``-x``, level ``k`` of them from ``offsets[k]`` (block ``j`` of
     level ``k`` covers rows ``j * 16**k`` up to ``(j + 1) * 16**k``; NaN counts as ``-inf``).
-    The series run in parallel.
+    The series and their chunks of :data:`CHUNK_ROWS` rows run in parallel.
     """
     n_series, rows = series.shape
     offsets = level_offsets(rows)

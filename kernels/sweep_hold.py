@@ -36,7 +36,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from l2gpu.kernels.block_maxima import LEVELS, SHIFT
+from l2gpu.kernels.block_maxima import CHUNK_ROWS, LEVELS, SHIFT, level_blocks
 from l2gpu.kernels.sweep_skip import make_resume
 
 ROUNDING_MARGIN = float(16 * np.finfo(np.float64).eps)
@@ -44,9 +44,10 @@ ROUNDING_MARGIN = float(16 * np.finfo(np.float64).eps)
 
 
 @numba.njit(cache=True)
-def _falls_into(mid, mid_tree, offsets, out):
+def _falls_chunk(mid, mid_tree, offsets, out, chunk):
     rows = mid.shape[0]
-    for j in range(-(-rows // (1 << SHIFT))):  # blocks of rows
+    first, stop = level_blocks(rows, 1, chunk)
+    for j in range(first, stop):  # blocks of rows
         high, low, fall, rise = -np.inf, np.inf, 0.0, 0.0
         for i in range(j << SHIFT, min(rows, (j + 1) << SHIFT)):
             m = mid[i]
@@ -57,14 +58,21 @@ def _falls_into(mid, mid_tree, offsets, out):
         out[0, offsets[1] + j], out[1, offsets[1] + j] = fall, rise
     for k in range(2, LEVELS + 1):  # blocks of blocks
         below = -(-rows // (1 << (SHIFT * (k - 1))))
-        for j in range(-(-rows // (1 << (SHIFT * k)))):
+        first, stop = level_blocks(rows, k, chunk)
+        for j in range(first, stop):
             high, low, fall, rise = -np.inf, np.inf, 0.0, 0.0
-            first = offsets[k - 1] + (j << SHIFT)
-            for c in range(first, offsets[k - 1] + min(below, (j + 1) << SHIFT)):
+            start = offsets[k - 1] + (j << SHIFT)
+            for c in range(start, offsets[k - 1] + min(below, (j + 1) << SHIFT)):
                 fall = max(fall, out[0, c], high + mid_tree[1, c])
                 rise = max(rise, out[1, c], mid_tree[0, c] - low)
                 high, low = max(high, mid_tree[0, c]), min(low, -mid_tree[1, c])
             out[0, offsets[k] + j], out[1, offsets[k] + j] = fall, rise
+
+
+@numba.njit(parallel=True, cache=True)
+def _falls_into(mid, mid_tree, offsets, out):
+    for chunk in numba.prange(-(-mid.shape[0] // CHUNK_ROWS)):
+        _falls_chunk(mid, mid_tree, offsets, out, chunk)
 
 
 def block_falls(mid: np.ndarray, mid_tree: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -73,20 +81,33 @@ def block_falls(mid: np.ndarray, mid_tree: np.ndarray, offsets: np.ndarray) -> n
     ``falls[0]`` is the largest ``mid[i] - mid[j]`` and ``falls[1]`` the largest
     ``mid[j] - mid[i]`` over rows ``i <= j`` of a block with a mid (0 where there is no such
     pair), block ``j`` of level ``k`` from ``offsets[k]`` as in ``mid_tree``, the mid's block
-    maxima (``[2, W]``, :func:`l2gpu.kernels.block_maxima.block_maxima`).
+    maxima (``[2, W]``, :func:`l2gpu.kernels.block_maxima.block_maxima`). Chunks of
+    :data:`~l2gpu.kernels.block_maxima.CHUNK_ROWS` rows run in parallel.
     """
     out = np.zeros((2, mid_tree.shape[1]))
     _falls_into(np.ascontiguousarray(mid, dtype=np.float64), mid_tree, offsets, out)
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(parallel=True, cache=True)
 def _last_row_with_mid_into(mid, out):
-    last = -1
-    for r in range(mid.shape[0]):
-        if not np.isnan(mid[r]):
-            last = r
-        out[r] = last
+    rows = mid.shape[0]
+    chunks = -(-rows // CHUNK_ROWS)
+    tails = np.full(chunks + 1, -1)  # the last row with a mid before each chunk, for now its own
+    for c in numba.prange(chunks):
+        last = -1
+        for r in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS)):
+            if not np.isnan(mid[r]):
+                last = r
+            out[r] = last
+        tails[c + 1] = last
+    for c in range(1, chunks + 1):
+        tails[c] = tails[c - 1] if tails[c] < 0 else tails[c]
+    for c in numba.prange(chunks):
+        r = c * CHUNK_ROWS
+        while r < min(rows, (c + 1) * CHUNK_ROWS) and out[r] < 0:
+            out[r] = tails[c]
+            r += 1
 
 
 def last_row_with_mid(mid: np.ndarray) -> np.ndarray:

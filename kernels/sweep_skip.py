@@ -30,17 +30,36 @@ from typing import Any
 import numba
 import numpy as np
 
+from l2gpu.kernels.block_maxima import CHUNK_ROWS
 
-@numba.njit(cache=True)
+
+@numba.njit(parallel=True, cache=True)
 def _row_index_into(mid, row_bucket, change_at, valid_at):
     rows = mid.shape[0]
-    change, valid = rows, rows
-    for r in range(rows - 1, -1, -1):
-        if r > 0 and row_bucket[r] != row_bucket[r - 1]:
-            change = r
-        if not np.isnan(mid[r]):
-            valid = r
-        change_at[r], valid_at[r] = change, valid
+    chunks = -(-rows // CHUNK_ROWS)
+    heads = np.empty((chunks + 1, 2), np.int64)  # each chunk's first change and mid, on its own
+    heads[chunks] = rows
+    for c in numba.prange(chunks):  # ``rows`` past a chunk's last change and mid, for now
+        change, valid = rows, rows
+        for r in range(min(rows, (c + 1) * CHUNK_ROWS) - 1, c * CHUNK_ROWS - 1, -1):
+            if r > 0 and row_bucket[r] != row_bucket[r - 1]:
+                change = r
+            if not np.isnan(mid[r]):
+                valid = r
+            change_at[r], valid_at[r] = change, valid
+        heads[c] = change, valid
+    for c in range(chunks - 1, -1, -1):  # the first of each at or after each chunk's start
+        for i in range(2):
+            heads[c, i] = heads[c + 1, i] if heads[c, i] == rows else heads[c, i]
+    for c in numba.prange(chunks):  # the rows past them point into the chunks after
+        r = min(rows, (c + 1) * CHUNK_ROWS) - 1
+        while r >= c * CHUNK_ROWS and change_at[r] == rows:
+            change_at[r] = heads[c + 1, 0]
+            r -= 1
+        r = min(rows, (c + 1) * CHUNK_ROWS) - 1
+        while r >= c * CHUNK_ROWS and valid_at[r] == rows:
+            valid_at[r] = heads[c + 1, 1]
+            r -= 1
 
 
 def row_index(mid: np.ndarray, row_bucket: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

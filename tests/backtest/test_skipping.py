@@ -136,19 +136,36 @@ def test_the_search_finds_the_first_row_at_or_past_the_entry(rows):
                 assert _next_entry_cpu(x, tree[0], listed, offsets, start, stop, q) == want
 
 
-@pytest.mark.parametrize("rows", [1, 2, 50, 3000])
+def naive_row_index(mid, row_bucket):
+    """Row by row: the next bucket change, the next and the last row with a mid."""
+    rows = mid.shape[0]
+    change_at, valid_at, last_valid = (np.empty(rows, np.int64) for _ in range(3))
+    change, valid, last = rows, rows, -1
+    for r in range(rows - 1, -1, -1):
+        change = r if r > 0 and row_bucket[r] != row_bucket[r - 1] else change
+        valid = r if not np.isnan(mid[r]) else valid
+        change_at[r], valid_at[r] = change, valid
+    for r in range(rows):
+        last = r if not np.isnan(mid[r]) else last
+        last_valid[r] = last
+    return change_at, valid_at, last_valid
+
+
+@pytest.mark.parametrize("rows", [1, 2, 50, 3000, 300_000])
 def test_the_row_index_points_at_the_next_bucket_change_and_the_nearest_mids(rows):
     rng = np.random.default_rng(rows)
     mid = rng.normal(size=rows)
     mid[rng.random(rows) < 0.4] = np.nan
     row_bucket = np.cumsum(rng.random(rows) < 0.1).astype(np.int64)
+    if rows > 200_000:  # stretches without a mid or a change over whole chunks of rows
+        mid[1_000:140_000] = mid[-70_000:] = np.nan
+        row_bucket[60_000:210_000] = row_bucket[60_000]
+        row_bucket[-90_000:] = row_bucket[-90_000]
     change_at, valid_at = row_index(mid, row_bucket)
-    last_valid = last_row_with_mid(mid)
-    for r in range(rows):
-        changes = [i for i in range(max(r, 1), rows) if row_bucket[i] != row_bucket[i - 1]]
-        assert change_at[r] == (changes[0] if changes else rows)
-        assert valid_at[r] == next((i for i in range(r, rows) if not np.isnan(mid[i])), rows)
-        assert last_valid[r] == max((i for i in range(r + 1) if not np.isnan(mid[i])), default=-1)
+    want = naive_row_index(mid, row_bucket)
+    np.testing.assert_array_equal(change_at, want[0])
+    np.testing.assert_array_equal(valid_at, want[1])
+    np.testing.assert_array_equal(last_row_with_mid(mid), want[2])
 
 
 def test_the_density_estimate_counts_the_sampled_rows_where_an_entry_fires():
@@ -230,7 +247,7 @@ def test_skipping_a_long_position_keeps_its_largest_drawdown_to_the_bit(seed, bu
     assert_identical(dense, skipped, [])
 
 
-@pytest.mark.parametrize("rows", [1, 17, 300, 5000, 70000])
+@pytest.mark.parametrize("rows", [1, 17, 300, 5000, 70000, 140_000])
 def test_the_block_falls_are_the_largest_fall_and_rise_inside_each_block(rows):
     rng = np.random.default_rng(rows)
     mid = np.cumsum(rng.normal(size=rows))
