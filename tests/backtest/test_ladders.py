@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from l2gpu.backtest import sweep
 from l2gpu.backtest.ladders import stop_ladders
 from l2gpu.kernels import sweep_layout as layout
 from tests.backtest.test_skipping import assert_identical, dense_and_skipped, spiky
@@ -158,3 +159,38 @@ def test_a_ladder_entered_at_a_price_below_zero_splits_every_member():
     assert_identical(alone, together, record)
     exits = [int(alone.trades(i).exit_decision_row.iloc[0]) for i in range(4)]
     assert exits == [rows - 1, rows - 1, 6, 6]
+
+
+def test_ladders_equal_every_config_run_alone_on_the_btcusdt_sample(btcusdt):
+    book, signals = btcusdt
+    scale = {name: float(np.nanquantile(np.abs(x), 0.97)) for name, x in signals.items()}
+    grid = {
+        "signal": list(signals),
+        "entry": [1.0, 1.5],
+        "exit": [0.0, -0.5],
+        "max_hold": [None, "30s"],
+        "latency": [0, "10ms"],
+        "stop_loss_bps": [0.0, 0.5, 2.0, 5.0, 20.0],
+        "direction": ["long", "short"],
+    }
+    normalised = {name: x / scale[name] for name, x in signals.items()}
+    record = [0, 21, 77, 150, 319]
+    runs = {
+        (mode, chunk): sweep(
+            book,
+            normalised,
+            grid=grid,
+            engine="cpu",
+            record=record,
+            bucket_returns=True,
+            chunk_rows=chunk,
+            skipping=mode,
+        )
+        for mode in ("never", "auto")
+        for chunk in (None, 5_003)
+    }
+    alone = runs["never", None]
+    for run in runs.values():
+        assert_identical(alone, run, record)
+    others = ["signal", "entry", "exit", "max_hold", "latency", "direction"]
+    assert (alone.table.groupby(others).pnl.nunique() > 1).mean() > 0.3  # stops that fire

@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from l2gpu.backtest import sweep
 from l2gpu.backtest.skip_plan import entry_rates
-from l2gpu.data import read_book, synthetic
-from l2gpu.data.ingest import ingest
+from l2gpu.data import synthetic
 from l2gpu.features import compute
 from l2gpu.kernels.block_maxima import LEVELS, block_maxima
 from l2gpu.kernels.candidates import candidate_lists, no_candidates
@@ -22,15 +21,6 @@ from l2gpu.kernels.sweep_hold import block_falls, last_row_with_mid
 from l2gpu.kernels.sweep_skip import row_index
 from tests.backtest.configs import random_configs
 from tests.books import random_book
-from tests.samples import BTCUSDT
-
-
-@pytest.fixture(scope="module")
-def btcusdt(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("btc")
-    ingest(BTCUSDT, format="binance", out=tmp / "b.parquet", depth=10)
-    book = read_book(tmp / "b.parquet", engine="cpu")
-    return book, compute(book, ["imbalance_5", "ofi_2s"], engine="cpu")
 
 
 def assert_identical(a, b, record):
