@@ -8,16 +8,13 @@ import pytest
 from l2gpu.backend import is_device_array, to_device, transfers
 from l2gpu.backtest import METRICS, sweep
 from l2gpu.backtest.sweep_inputs import book_arrays
-from l2gpu.data import Book, read_book, synthetic
-from l2gpu.data.ingest import ingest
-from l2gpu.features import compute
+from l2gpu.data import Book, synthetic
 from l2gpu.kernels import sweep_layout as layout
 from l2gpu.kernels.sweep_args import BookArrays, SweepState
 from l2gpu.kernels.sweep_cpu import BLOCK_ROWS
 from tests.backtest.configs import random_configs
 from tests.books import random_book
 from tests.reference_sweep import backtest
-from tests.samples import BTCUSDT
 
 INTEGER_METRICS = ("n_trades", "depth_exhausted")
 
@@ -93,14 +90,6 @@ def test_configs_resumed_block_by_block_agree_with_the_python_event_loop(skippin
     spans = trades.exit_row // BLOCK_ROWS - trades.entry_row // BLOCK_ROWS
     assert (spans > 0).any(), "some position must be held across a block's end"
     assert (result.table.n_trades > 0).mean() > 0.5
-
-
-@pytest.fixture(scope="module")
-def btcusdt(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("btc")
-    ingest(BTCUSDT, format="binance", out=tmp / "b.parquet", depth=10)
-    book = read_book(tmp / "b.parquet", engine="cpu")
-    return book, compute(book, ["imbalance_5", "ofi_2s"], engine="cpu")
 
 
 def test_kernel_agrees_with_the_python_event_loop_on_the_btcusdt_sample(btcusdt):
