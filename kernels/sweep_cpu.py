@@ -50,17 +50,18 @@ _next_exit_cpu, _skip_hold_cpu = make_hold_ops(
 
 
 @numba.njit(cache=True, **_NO_NRT)
-def _run_config(
-    first, stop, pause, book, levels, searched, index, par, fs, ist, rec_f, rec_i, buckets, tight
-):
+def _run_config(first, stop, pause, config, tight):
     """Advance one config from row ``first`` on, its hot state in locals; return where it stopped.
 
     It steps rows until ``stop``, or until the next row it would step is ``pause`` or later
     (a jump may carry it past ``pause``, never past ``stop``); it returns that next row, where
-    a later call resumes it with the same results as one pass. A ladder's leader
-    (:mod:`l2gpu.kernels.sweep_ladder`) passes its tightest waiting member's stop as ``tight``
-    (0 for none): it stops before a row where that stop fires, returning the row (earlier than
-    both ``stop`` and ``pause``), and searches its exits with that stop.
+    a later call resumes it with the same results as one pass. ``config`` is ``(book, levels,
+    searched, index, par, fs, ist, rec_f, rec_i, buckets)``. A ladder's leader
+    (:mod:`l2gpu.kernels.sweep_ladder`) passes its tightest waiting member's stop as ``tight``,
+    every other config ``None`` (a type of its own: that compilation has no ladder checks at
+    all, which cost the dense scan a quarter of its time): it stops before a row where that
+    stop fires, returning the row (earlier than both ``stop`` and ``pause``), and searches its
+    exits with that stop.
 
     Compiled without reference counting (``_nrt=False``; it allocates nothing): the state
     machine is inlined here, and counting the references to the state rows at every row made
@@ -72,6 +73,7 @@ def _run_config(
     with ``SKIP_HOLD``, in a position with no order pending, to the next row where an exit rule can
     fire (:mod:`l2gpu.kernels.sweep_hold`). Rows in between are marked from summaries.
     """
+    book, levels, searched, index, par, fs, ist, rec_f, rec_i, buckets = config
     ts, mid, row_bucket = book
     bid_px, bid_sz, ask_px, ask_sz = levels
     skip, offsets, change_at, valid_at, mid_tree, falls, last_valid = index
@@ -79,12 +81,14 @@ def _run_config(
     summaries = (mid_tree, falls, offsets, last_valid)
     signal, tree, listed = searched
     q, h = _load_cpu(par, fs, ist)
-    searched_q = q[:6] + (tight if tight > 0.0 else q[6],) + q[7:]  # noqa: RUF005 (as Numba types it)
+    searched_q = q
+    if tight is not None:
+        searched_q = q[:6] + (tight,) + q[7:]  # noqa: RUF005 (as Numba types it)
     t = first
     while t < min(stop, pause):
-        held = tight > 0.0 and h[1] != 0.0 and h[8] == PENDING_NONE and t > h[12]
-        if held and stop_fires(h[1], h[2], mid[t], tight):
-            break
+        if tight is not None and h[1] != 0.0 and h[8] == PENDING_NONE and t > h[12]:  # noqa: SIM102
+            if stop_fires(h[1], h[2], mid[t], tight):
+                break
         h = _step_cpu(
             t,
             0,
@@ -116,7 +120,7 @@ def _run_config(
                     )
                     t = f
         elif skip & SKIP_HOLD:
-            if tight > 0.0 and h[2] <= 0.0:
+            if tight is not None and h[2] <= 0.0:
                 continue  # no ordering of the stops to jump by: the next row splits them all
             f = _next_exit_cpu(t, stop, h, searched_q, searched, mid, mid_tree, offsets, ts)
             if f > t:
@@ -130,42 +134,42 @@ def _run_config(
 def _resume(p, first, stop, pause, rows, levels, signals, state, out, index, ladder):
     """Run config ``p`` with :func:`_run_config` from row ``first``; return where it stopped.
 
-    ``ladder`` is ``(members, next_rows, split)``: the configs of the stop ladder ``p`` leads
-    (tightest first; empty for a config that leads none), their next rows (``WAITING`` while
-    they wait) and the plan's count of split members (:mod:`l2gpu.kernels.sweep_ladder`).
+    ``ladder`` is ``(mine, leads, next_rows, k, split)``: the thread's configs, how many of
+    them after each one are the members of the stop ladder it leads (tightest first; 0 for a
+    config that leads none), their next rows (``WAITING`` while they wait), ``p``'s place in
+    ``mine`` and the plan's count of split members (:mod:`l2gpu.kernels.sweep_ladder`).
     """
     params, fstate, istate = state
     rec_f, rec_i, bucket_pnl = out
     flags, tree, offsets, change_at, valid_at, mid_tree, falls, last_valid = index[:8]
     listed_rows, listed_values, listed_start, listed_base = index[8:]
-    members, next_rows, split = ladder
+    mine, leads, next_rows, k, split = ladder
     par = params[p]
     s = int(par[P_SIGNAL])
     listed = (listed_rows, listed_values, listed_start[s], listed_base[s])
+    config = (
+        rows,
+        levels,
+        (signals[s], tree[s], listed),
+        (flags[p], offsets, change_at, valid_at, mid_tree, falls, last_valid),
+        par,
+        fstate[p],
+        istate[p],
+        rec_f[p],
+        rec_i[p],
+        bucket_pnl[p],
+    )
     t = first
     while True:
         done = split[p]
-        tight = stop_frac(params[members[done]]) if done < members.shape[0] else 0.0
-        t = _run_config(
-            t,
-            stop,
-            pause,
-            rows,
-            levels,
-            (signals[s], tree[s], listed),
-            (flags[p], offsets, change_at, valid_at, mid_tree, falls, last_valid),
-            par,
-            fstate[p],
-            istate[p],
-            rec_f[p],
-            rec_i[p],
-            bucket_pnl[p],
-            tight,
-        )
+        tight = stop_frac(params[mine[k + 1 + done]]) if done < leads[k] else 0.0
+        if not tight > 0.0:  # none waits, or only stops that are off: they never split
+            return _run_config(t, stop, pause, config, None)
+        t = _run_config(t, stop, pause, config, tight)
         if t >= min(stop, pause):
             return t
-        split[p] = split_off(p, members, done, rows[1][t], state, out)
-        next_rows[done : split[p]] = t
+        split[p] = split_off(p, mine[k + 1 : k + 1 + leads[k]], done, rows[1][t], state, out)
+        next_rows[k + 1 + done : k + 1 + split[p]] = t
 
 
 @numba.njit(parallel=True, cache=True)
@@ -195,8 +199,7 @@ def sweep_cpu(book, signals, state, out, first, stop, index, plan):
         for pause in range(first + BLOCK_ROWS, stop + BLOCK_ROWS, BLOCK_ROWS):
             for k in range(mine.shape[0]):
                 if at[k] < pause:
-                    led = slice(k + 1, k + 1 + leads[k])
-                    ladder = (mine[led], at[led], split)
+                    ladder = (mine, leads, at, k, split)
                     at[k] = _resume(
                         mine[k],
                         at[k],

@@ -18,7 +18,8 @@ def stop_ladders(params: np.ndarray, flags: np.ndarray) -> list[np.ndarray]:
     Configs share a ladder where their parameters (``[P, N_PARAMS]``) are the same bits but
     for ``P_STOP_BPS`` and their skip ``flags`` (``[P]``) are equal. The leader has the loosest
     stop (an off stop, ``<= 0``, is the loosest of all); the members follow, tightest stop
-    first, ties in config order. A config alone is a ladder of one.
+    first, ties in config order. A config alone is a ladder of one. The ladders come in the
+    order of their first configs (a grid's neighbours stay neighbours).
     """
     configs = params.shape[0]
     if configs == 0:
@@ -31,7 +32,8 @@ def stop_ladders(params: np.ndarray, flags: np.ndarray) -> list[np.ndarray]:
     tightness = np.where(stop > 0.0, stop, np.inf)
     ranked = np.lexsort((np.arange(configs), tightness, group))
     bounds = np.flatnonzero(np.diff(group[ranked])) + 1
-    ladders = []
-    for ladder in np.split(ranked.astype(np.int64), bounds):
-        ladders.append(np.concatenate([ladder[-1:], ladder[:-1]]))
-    return ladders
+    ladders = [
+        np.concatenate([ladder[-1:], ladder[:-1]])
+        for ladder in np.split(ranked.astype(np.int64), bounds)
+    ]
+    return sorted(ladders, key=lambda ladder: int(ladder.min()))
