@@ -88,7 +88,8 @@ class FeatureContext:
     def prefix(self, key: Any, values: Callable[[], Any], square: bool = False) -> tuple[Any, Any]:
         """Prefix sums of a per-row quantity (of its square with ``square``), built once.
 
-        However many windows use them (:func:`~l2gpu.features.rolling.prefix_sum`).
+        Every window over the quantity reads the same sums
+        (:func:`~l2gpu.features.rolling.prefix_sum`).
         """
         return self.shared(("prefix", key), lambda: prefix_sum(values(), self.xp, square))
 
