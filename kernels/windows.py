@@ -4,8 +4,9 @@
   sorted ``a``, in one merge-like pass per chunk of rows (a binary search starts each chunk and
   any row whose query goes back), so a trailing window's first row, or the trades up to each
   book row, cost ``O(len(a) + len(v))`` instead of ``len(v)`` binary searches.
-- :func:`prefix_sum_cpu`: the running sum of the finite values and the running NaN count, in the
-  order ``numpy.cumsum`` adds them (the same floats).
+- :func:`prefix_sum_cpu`: the running sum of the finite values, in the order ``numpy.cumsum``
+  adds them (the same floats), and the rows that hold a NaN (a running NaN count would be a
+  second ``[T + 1]`` array to write and to read for a handful of NaNs);
 - :func:`window_sum_cpu`: ``P[t + 1] - P[starts[t]]``, NaN where the window holds a NaN;
   :func:`range_diff_cpu`: ``P[ends[t]] - P[starts[t]]``; :func:`running_total_cpu`:
   ``P[ends[t]] - P[0]``;
@@ -23,7 +24,9 @@ import numpy as np
 CHUNK_ROWS = 1 << 16
 """Rows per parallel chunk of the searches and window sums."""
 STRIDE = 8
-"""Elements of the sorted array a search pointer compares at once."""
+"""Elements of the sorted array a search pointer compares at once once it moves (sparse)."""
+DENSE_STRIDE = 4
+"""Elements a search pointer compares at once at every row (dense)."""
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -39,17 +42,62 @@ def _first_above(a, x, lo):
     return lo
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _step_sparse(a, y, j):
+    """Move ``j`` past the elements of ``a`` at or below ``y``, for a pointer that mostly stays.
+
+    The first comparison is a branch (well predicted when most rows move no pointer); once the
+    pointer moves, the next :data:`STRIDE` are counted at once, as long as all of them are.
+    """
+    n = a.shape[0]
+    if j < n and a[j] <= y:
+        j += 1
+        while j + STRIDE <= n:
+            step = 0
+            for k in range(STRIDE):
+                step += 1 if a[j + k] <= y else 0
+            j += step
+            if step < STRIDE:
+                return j
+        while j < n and a[j] <= y:
+            j += 1
+    return j
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _step_dense(a, y, j):
+    """Move ``j`` past the elements of ``a`` at or below ``y``, for a pointer that mostly moves.
+
+    The next :data:`DENSE_STRIDE` are counted at once from the first, as long as all of them
+    are: no branch on whether the pointer moves, which is a coin toss when it moves by about
+    one element a row.
+    """
+    n = a.shape[0]
+    while j + DENSE_STRIDE <= n:
+        step = 0
+        for k in range(DENSE_STRIDE):
+            step += 1 if a[j + k] <= y else 0
+        j += step
+        if step < DENSE_STRIDE:
+            return j
+    while j < n and a[j] <= y:
+        j += 1
+    return j
+
+
 @numba.njit(parallel=True, cache=True)
 def search_sorted_right(a, v, shift, out):
     """``out[t]`` = the number of ``a`` at or below ``v[t] - shift``; ``a`` sorted ascending.
 
     Rows run in chunks in parallel; within a chunk the pointer only moves forward while the
-    queries do not go back (a query that goes back restarts it with a binary search). A pointer
-    that moves past its first element counts the next 8 at or below the query in one branch-free
-    step, as long as all 8 are, so that a window sliding by a few rows costs no mispredictions.
+    queries do not go back (a query that goes back restarts it with a binary search). With at
+    least half as many elements as rows (a row window over the book's own timestamps: about one
+    element a row) each row counts the next 4 elements without a branch (:func:`_step_dense`);
+    with fewer (the trades up to each book row: 0.3 a row) it first tests whether the pointer
+    moves at all, then counts 8 at once (:func:`_step_sparse`).
     """
     rows = v.shape[0]
-    n = a.shape[0]
+    dense = 2 * a.shape[0] >= rows
     for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
         t0 = c * CHUNK_ROWS
         t1 = min(rows, t0 + CHUNK_ROWS)
@@ -60,57 +108,68 @@ def search_sorted_right(a, v, shift, out):
             y = v[t] - shift
             if y < x:
                 j = _first_above(a, y, 0)
-            elif j < n and a[j] <= y:
-                j += 1
-                while j + STRIDE <= n:
-                    step = 0
-                    for k in range(STRIDE):
-                        step += 1 if a[j + k] <= y else 0
-                    j += step
-                    if step < STRIDE:
-                        break
-                else:
-                    while j < n and a[j] <= y:
-                        j += 1
+            elif dense:
+                j = _step_dense(a, y, j)
+            else:
+                j = _step_sparse(a, y, j)
             x = y
             out[t] = j
 
 
 @numba.njit(cache=True, nogil=True)
-def prefix_sum_cpu(values, total, count):
-    """``total[t + 1]`` = sum of the finite ``values[:t + 1]``, ``count[t + 1]`` = NaNs among them.
+def prefix_sum_cpu(values, square, total, nan_rows):
+    """``total[t + 1]`` = sum of the finite ``values[:t + 1]``; the rows of the NaNs in order.
 
-    ``total[0] = count[0] = 0``. The additions run left to right from the first value, as
-    ``numpy.cumsum`` of the values with NaN replaced by 0 does, so the floats are the same.
+    ``total[0] = 0``. The additions run left to right from the first value, as ``numpy.cumsum``
+    of the values with NaN replaced by 0 does, so the floats are the same. With ``square`` the
+    values summed are ``x * x`` (the product rounded, then added, as ``cumsum(x * x)`` does)
+    without a ``[T]`` array of squares. The rows holding a NaN go to ``nan_rows[:k]`` in
+    increasing order and ``k`` is returned: a series with few NaNs (the log returns' row 0)
+    writes a few rows where a running count would write ``T``.
     """
     total[0] = 0.0
-    count[0] = 0
-    if values.shape[0] == 0:
-        return
-    first = values[0]
-    acc = 0.0 if np.isnan(first) else first
-    missing = 1 if np.isnan(first) else 0
+    n = values.shape[0]
+    if n == 0:
+        return 0
+    first = values[0] * values[0] if square else values[0]
+    missing = 0
+    if np.isnan(first):
+        acc = 0.0
+        nan_rows[0] = 0
+        missing = 1
+    else:
+        acc = first
     total[1] = acc
-    count[1] = missing
-    for t in range(1, values.shape[0]):
-        x = values[t]
+    for t in range(1, n):
+        x = values[t] * values[t] if square else values[t]
         if np.isnan(x):
             acc += 0.0
+            nan_rows[missing] = t
             missing += 1
         else:
             acc += x
         total[t + 1] = acc
-        count[t + 1] = missing
+    return missing
 
 
 @numba.njit(parallel=True, cache=True)
-def window_sum_cpu(total, count, starts, out):
-    """``out[t] = total[t + 1] - total[starts[t]]``, NaN where ``count`` says a NaN is inside."""
+def window_sum_cpu(total, nan_rows, starts, out):
+    """``out[t] = total[t + 1] - total[starts[t]]``, NaN where a row of ``nan_rows`` is inside.
+
+    ``nan_rows`` are the rows holding a NaN, increasing (:func:`prefix_sum_cpu`): the window
+    ``starts[t] .. t`` holds one when the last of them at or before ``t`` is at or after
+    ``starts[t]``, which a pointer moving forward with ``t`` finds (a binary search per chunk).
+    """
     rows = out.shape[0]
+    k = nan_rows.shape[0]
     for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
-        for t in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS)):
+        t0 = c * CHUNK_ROWS
+        below = _first_above(nan_rows, t0 - 1, 0)
+        for t in range(t0, min(rows, t0 + CHUNK_ROWS)):
+            while below < k and nan_rows[below] <= t:
+                below += 1
             s = starts[t]
-            if count[t + 1] - count[s] > 0:
+            if below > 0 and nan_rows[below - 1] >= s:
                 out[t] = np.nan
             else:
                 out[t] = total[t + 1] - total[s]

@@ -85,9 +85,13 @@ class FeatureContext:
             self.cache[key] = build()
         return self.cache[key]
 
-    def prefix(self, key: Any, values: Callable[[], Any]) -> tuple[Any, Any]:
-        """Prefix sums of a per-row quantity, built once however many windows use them."""
-        return self.shared(("prefix", key), lambda: prefix_sum(values(), self.xp))
+    def prefix(self, key: Any, values: Callable[[], Any], square: bool = False) -> tuple[Any, Any]:
+        """Prefix sums of a per-row quantity (of its square with ``square``), built once.
+
+        Every window over the quantity reads the same sums
+        (:func:`~l2gpu.features.rolling.prefix_sum`).
+        """
+        return self.shared(("prefix", key), lambda: prefix_sum(values(), self.xp, square))
 
     def starts(self, window: Window) -> Any:
         """First row of the trailing ``window`` at each row, computed once per window."""

@@ -22,16 +22,23 @@ from l2gpu.kernels.windows import (
 )
 
 
-def prefix_sum(values: Any, xp: ModuleType) -> tuple[Any, Any]:
-    """Prefix sums of ``values`` with NaN counted aside: (sum of finite values, NaN count).
+def prefix_sum(values: Any, xp: ModuleType, square: bool = False) -> tuple[Any, Any]:
+    """Prefix sums of ``values`` (of their squares with ``square``) with the NaNs noted aside.
 
-    Both have a leading 0, so the sum over rows ``a .. b-1`` is ``P[b] - P[a]``.
+    Returns (sum of the finite values, NaN note). The sum has a leading 0, so the sum over rows
+    ``a .. b-1`` is ``P[b] - P[a]``. The note is the running NaN count (leading 0) on the GPU,
+    and on the CPU the rows holding a NaN, in order
+    (:func:`l2gpu.kernels.windows.prefix_sum_cpu`): a series with a handful of NaNs then writes
+    and reads no second ``[T + 1]`` array. :func:`window_sum` reads either.
     """
     if xp is np:
         total = np.empty(values.shape[0] + 1)
-        count = np.empty(values.shape[0] + 1, dtype=np.int64)
-        prefix_sum_cpu(np.ascontiguousarray(values, dtype=np.float64), total, count)
-        return total, count
+        nan_rows = np.empty(values.shape[0], dtype=np.int64)
+        values = np.ascontiguousarray(values, dtype=np.float64)
+        found = prefix_sum_cpu(values, square, total, nan_rows)
+        return total, nan_rows[:found].copy()
+    if square:
+        values = values * values
     missing = xp.isnan(values)
     total = xp.concatenate((xp.zeros(1), xp.cumsum(xp.where(missing, 0.0, values))))
     count = xp.concatenate((xp.zeros(1, dtype=xp.int64), xp.cumsum(missing, dtype=xp.int64)))
@@ -40,14 +47,14 @@ def prefix_sum(values: Any, xp: ModuleType) -> tuple[Any, Any]:
 
 def window_sum(prefix: tuple[Any, Any], starts: Any, xp: ModuleType) -> Any:
     """Sum over rows ``starts[t] .. t`` from :func:`prefix_sum`; NaN where the window has a NaN."""
-    total, count = prefix
+    total, missing = prefix
     if xp is np:
         out = np.empty(total.shape[0] - 1)
-        window_sum_cpu(total, count, starts, out)
+        window_sum_cpu(total, missing, starts, out)
         return out
     ends = xp.arange(1, total.shape[0], dtype=xp.int64)
     sums = total[ends] - total[starts]
-    return xp.where(count[ends] - count[starts] > 0, xp.nan, sums)
+    return xp.where(missing[ends] - missing[starts] > 0, xp.nan, sums)
 
 
 def sorted_right(a: Any, v: Any, shift: int, xp: ModuleType) -> Any:

@@ -57,7 +57,7 @@ def ret(ctx: FeatureContext, window: Window) -> Any:
 def rv(ctx: FeatureContext, window: Window) -> Any:
     """Realised volatility over the trailing ``window``: root of the summed squared returns."""
     returns = log_returns(ctx)
-    prefix = ctx.prefix("squared_returns", lambda: returns * returns)
+    prefix = ctx.prefix("squared_returns", lambda: returns, square=True)
     sums = window_sum(prefix, ctx.starts(window), ctx.xp)
     return ctx.xp.sqrt(sums, out=sums)
 
