@@ -18,6 +18,8 @@ These are CPU-only; on the GPU the features run the same formulas with CuPy
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
 
@@ -42,6 +44,36 @@ def _first_above(a, x, lo):
     return lo
 
 
+def _make_counted_step(stride: int) -> Any:
+    """Compile ``step(a, y, j)``: ``j`` moved past the elements of ``a`` at or below ``y``.
+
+    The next ``stride`` elements are counted at once, without a branch, as long as all of them
+    are; then one by one. ``stride`` is a compile-time constant (the count is unrolled).
+    """
+
+    @numba.njit(cache=True, nogil=True, inline="always")
+    def step(a, y, j):
+        n = a.shape[0]
+        while j + stride <= n:
+            moved = 0
+            for k in range(stride):
+                moved += 1 if a[j + k] <= y else 0
+            j += moved
+            if moved < stride:
+                return j
+        while j < n and a[j] <= y:
+            j += 1
+        return j
+
+    return step
+
+
+_step_dense = _make_counted_step(DENSE_STRIDE)
+"""For a pointer that mostly moves: no branch on whether it moves (a coin toss when it moves
+by about one element a row)."""
+_counted_sparse = _make_counted_step(STRIDE)
+
+
 @numba.njit(cache=True, nogil=True, inline="always")
 def _step_sparse(a, y, j):
     """Move ``j`` past the elements of ``a`` at or below ``y``, for a pointer that mostly stays.
@@ -49,39 +81,8 @@ def _step_sparse(a, y, j):
     The first comparison is a branch (well predicted when most rows move no pointer); once the
     pointer moves, the next :data:`STRIDE` are counted at once, as long as all of them are.
     """
-    n = a.shape[0]
-    if j < n and a[j] <= y:
-        j += 1
-        while j + STRIDE <= n:
-            step = 0
-            for k in range(STRIDE):
-                step += 1 if a[j + k] <= y else 0
-            j += step
-            if step < STRIDE:
-                return j
-        while j < n and a[j] <= y:
-            j += 1
-    return j
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _step_dense(a, y, j):
-    """Move ``j`` past the elements of ``a`` at or below ``y``, for a pointer that mostly moves.
-
-    The next :data:`DENSE_STRIDE` are counted at once from the first, as long as all of them
-    are: no branch on whether the pointer moves, which is a coin toss when it moves by about
-    one element a row.
-    """
-    n = a.shape[0]
-    while j + DENSE_STRIDE <= n:
-        step = 0
-        for k in range(DENSE_STRIDE):
-            step += 1 if a[j + k] <= y else 0
-        j += step
-        if step < DENSE_STRIDE:
-            return j
-    while j < n and a[j] <= y:
-        j += 1
+    if j < a.shape[0] and a[j] <= y:
+        return _counted_sparse(a, y, j + 1)
     return j
 
 
