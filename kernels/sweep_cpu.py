@@ -59,7 +59,7 @@ def _run_config(first, stop, pause, config, tight):
     searched, index, par, fs, ist, rec_f, rec_i, buckets)``. A ladder's leader
     (:mod:`l2gpu.kernels.sweep_ladder`) passes its tightest waiting member's stop as ``tight``,
     every other config ``None`` (a type of its own: that compilation has no ladder checks at
-    all, which cost the dense scan a quarter of its time): it stops before a row where that
+    all, so a config alone pays nothing for them): it stops before a row where that
     stop fires, returning the row (earlier than both ``stop`` and ``pause``), and searches its
     exits with that stop.
 
