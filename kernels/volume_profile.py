@@ -15,13 +15,16 @@ the profile of a row depends only on its window's trades. That makes four shortc
 - a row whose window holds the same trades as the row before repeats that row's answer;
 - the POC is kept as trades arrive (a bin that overtakes it, or ties it from below, takes its
   place) and searched for again only when the POC's own bin loses volume;
-- the value area's growth is recorded step by step (volume held, lowest and highest bin). A
-  step is decided by the two bins beside the area and by the lowest and highest bins with
-  volume; at the next row, with the same POC (its bin untouched), the steps before the first
-  one that reads a bin the row's trades touched (or reaches a changed lowest or highest bin)
-  would be taken again. The row keeps them, finds where to stop by bisection over their held
-  volumes (which never decrease, volumes not being negative), and grows on from the last kept
-  step if it must. A negative size turns this off.
+- the value area's growth is recorded step by step (the lowest and highest bin of the area
+  and the bin each step took). A step is decided by the two bins beside the area and by the
+  lowest and highest bins with volume, so at the next row, with the same POC, only the
+  decisions that a bin the row's trades touched was offered for (from the step its inner
+  neighbour joined until it joined itself) are taken again with the new volumes; the steps
+  before the first that turns out otherwise (or that reaches a changed lowest or highest bin)
+  are kept. The row's stop, the first step holding 70%, moves from the row before's, with the
+  volume that area holds kept up to date as trades arrive and leave (volumes are not
+  negative, so the held volume never falls along the growth), and the growth goes on from
+  the last kept step where it must. A negative size turns this off.
 
 There is no CUDA twin yet (the GPU engine runs this on host copies).
 """
@@ -38,70 +41,64 @@ CHUNKS_PER_THREAD = 4
 """Parallel chunks per thread: enough to balance, few enough that the refills stay cheap."""
 
 
-@numba.njit(cache=True, nogil=True)
-def _walk(hist, lo, hi, total, path, k):
-    """Grow the value area from step ``k`` of ``path`` until it holds 70% of ``total``.
-
-    ``path[0, i]``, ``path[1, i]``, ``path[2, i]`` are the volume held, the lowest and the
-    highest bin after ``i`` steps (step 0 is the POC alone). Returns the last step.
-    """
-    held, low, high = path[0, k], path[1, k], path[2, k]
-    while 10 * held < VALUE_AREA_TENTHS * total and (low > lo or high < hi):
-        up = hist[high + 1] if high < hi else -1
-        down = hist[low - 1] if low > lo else -1
-        if up >= down:
-            high += 1
-            held += up
-        else:
-            low -= 1
-            held += down
-        k += 1
-        path[0, k], path[1, k], path[2, k] = held, low, high
-    return k
-
-
-@numba.njit(cache=True, nogil=True)
-def _first_holding(path, last, total):
-    """First step ``i <= last`` whose held volume reaches 70% of ``total``, else ``last + 1``."""
-    a, b = 0, last + 1
-    while a < b:
-        mid = (a + b) >> 1
-        if 10 * path[0, mid] >= VALUE_AREA_TENTHS * total:
-            b = mid
-        else:
-            a = mid + 1
-    return a
+TOUCHED_CAPACITY = 64
+"""Bins a row may touch and still take up the recorded growth (more: it grows afresh)."""
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _touch(b, best, touched_up, touched_down, last):
-    """Note bin ``b`` touched; return ``(touched_up, touched_down, last)`` updated.
+def _grow(hist, lo, hi, low, high, added, joined, k):
+    """Record step ``k + 1`` of the value area's growth: the area at ``k`` and the bin beside it.
 
-    The nearest touched bins above and below ``best`` are kept; a touch at ``best`` drops the
-    recorded growth (``last = -1``).
+    The neighbour with more volume joins (upward on a tie); a side at the lowest or highest bin
+    with volume (``lo``, ``hi``) offers -1. Returns the bin that joined.
+    """
+    top, bottom = high[k], low[k]
+    up = hist[top + 1] if top < hi else -1
+    down = hist[bottom - 1] if bottom > lo else -1
+    if up >= down:
+        top += 1
+        b = top
+    else:
+        bottom -= 1
+        b = bottom
+    low[k + 1], high[k + 1], added[k + 1] = bottom, top, b
+    joined[b] = k + 1
+    return b
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _first_changed(hist, lo, hi, b, best, low, high, joined, last):
+    """First recorded decision ``i < last`` that bin ``b`` offered for and now goes the other way.
+
+    Returns ``last`` when none does. Decision ``i`` (from the area at step ``i`` to the one at
+    ``i + 1``) offers ``b`` above the POC while ``high[i] == b - 1``, i.e. from the step where
+    ``b - 1`` joined until ``b`` joins (or up to ``last`` if it has not); below, symmetrically.
     """
     if b > best:
-        return min(touched_up, b), touched_down, last
-    if b < best:
-        return touched_up, max(touched_down, b), last
-    return touched_up, touched_down, -1
-
-
-@numba.njit(cache=True, nogil=True)
-def _kept_steps(path, last, up, down):
-    """Return the last recorded step to keep.
-
-    That is the first ``i <= last`` whose area reaches bin ``up`` above or ``down`` below (its
-    next step is decided anew), else ``last``.
-    """
-    a, b = 0, last
-    while a < b:
-        mid = (a + b) >> 1
-        if path[2, mid] >= up or path[1, mid] <= down:
-            b = mid
-        else:
-            a = mid + 1
-    return a
+        top = high[last]
+        if b > top + 1:
+            return last
+        taken = b <= top
+        end = joined[b] if taken else last
+        up = hist[b] if b <= hi else -1
+        for i in range(joined[b - 1], end):
+            edge = low[i]
+            down = hist[edge - 1] if edge > lo else -1
+            if (up >= down) != (taken and i == end - 1):
+                return i
+    elif b < best:
+        bottom = low[last]
+        if b < bottom - 1:
+            return last
+        taken = b >= bottom
+        end = joined[b] if taken else last
+        down = hist[b] if b >= lo else -1
+        for i in range(joined[b + 1], end):
+            edge = high[i]
+            up = hist[edge + 1] if edge < hi else -1
+            if (up < down) != (taken and i == end - 1):
+                return i
+    return last
 
 
 @numba.njit(cache=True, nogil=True)
@@ -110,50 +107,61 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
 
     ``reuse`` allows a row to take up the value-area growth recorded at the row before.
     """
+    span = hist.shape[0]
     total = 0
-    added = starts[t0]
-    removed = starts[t0]
-    lo = hist.shape[0]
-    hi = -1
-    best = -1
-    path = np.empty((3, hist.shape[0] + 1), np.int64)
-    # The recorded growth: its last step (-1: none), the POC and the lowest and highest bins
-    # with volume it grew in, and the nearest bins above and below that POC touched since.
-    last = -1
-    seen_best, walk_lo, walk_hi = -1, 0, -1
-    touched_up, touched_down = hist.shape[0] + 1, -2
+    added_to = starts[t0]
+    removed_to = starts[t0]
+    lo, hi, best = span, -1, -1
+    # The recorded growth, steps 0 .. last (-1: none): the area's lowest and highest bin at each
+    # step, the bin each step took, and the step at which each bin of the area joined; with the
+    # POC, lowest and highest bin it was grown under, and the step where the row stopped and the
+    # volume that area holds now.
+    low = np.empty(span + 1, np.int64)
+    high = np.empty(span + 1, np.int64)
+    added = np.empty(span + 1, np.int64)
+    joined = np.empty(span, np.int64)
+    last, stop, held = -1, 0, 0
+    grown_best, grown_lo, grown_hi = -1, 0, -1
+    touched = np.empty(TOUCHED_CAPACITY, np.int64)
     for t in range(t0, t1):
         if t > t0 and starts[t] == starts[t - 1] and ends[t] == ends[t - 1]:
             poc[t] = poc[t - 1]
             vah[t] = vah[t - 1]
             val[t] = val[t - 1]
             continue
-        for j in range(added, ends[t]):
+        area_low, area_high = (low[stop], high[stop]) if last >= 0 else (1, 0)
+        n_touched = 0
+        for j in range(added_to, ends[t]):
             b = bins[j] - offset
             hist[b] += units[j]
             total += units[j]
             lo = min(lo, b)
             hi = max(hi, b)
-            touched_up, touched_down, last = _touch(b, seen_best, touched_up, touched_down, last)
+            if area_low <= b <= area_high:
+                held += units[j]
+            if n_touched < TOUCHED_CAPACITY:
+                touched[n_touched] = b
+            n_touched += 1
             if best >= 0 and (hist[b] > hist[best] or (hist[b] == hist[best] and b < best)):
                 best = b
-        added = max(added, ends[t])
-        for j in range(removed, starts[t]):
+        added_to = max(added_to, ends[t])
+        for j in range(removed_to, starts[t]):
             b = bins[j] - offset
             hist[b] -= units[j]
             total -= units[j]
-            touched_up, touched_down, last = _touch(b, seen_best, touched_up, touched_down, last)
+            if area_low <= b <= area_high:
+                held -= units[j]
+            if n_touched < TOUCHED_CAPACITY:
+                touched[n_touched] = b
+            n_touched += 1
             if b == best:
                 best = -1
-        removed = max(removed, starts[t])
+        removed_to = max(removed_to, starts[t])
         if total <= 0:
             poc[t] = math.nan
             vah[t] = math.nan
             val[t] = math.nan
-            lo = hist.shape[0]
-            hi = -1
-            best = -1
-            last = -1
+            lo, hi, best, last = span, -1, -1, -1
             continue
         while hist[lo] == 0:
             lo += 1
@@ -164,23 +172,38 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
             for b in range(lo, hi + 1):
                 if hist[b] > hist[best]:
                     best = b
-        if not reuse or last < 0 or best != seen_best:
-            path[0, 0], path[1, 0], path[2, 0] = hist[best], best, best
-            last = _walk(hist, lo, hi, total, path, 0)
-            stop = last
+        if not reuse or last < 0 or best != grown_best or n_touched > TOUCHED_CAPACITY:
+            low[0], high[0], joined[best] = best, best, 0
+            last, stop, held = 0, 0, hist[best]
         else:
-            up = touched_up - 1 if hi == walk_hi else min(touched_up - 1, hi, walk_hi)
-            down = touched_down + 1 if lo == walk_lo else max(touched_down + 1, lo, walk_lo)
-            last = _kept_steps(path, last, up, down)
-            stop = _first_holding(path, last, total)
-            if stop > last:
-                last = _walk(hist, lo, hi, total, path, last)
-                stop = last
-        seen_best, walk_lo, walk_hi = best, lo, hi
-        touched_up, touched_down = hist.shape[0] + 1, -2
+            # Keep the steps before the first decision the row's changes can have turned: one
+            # at a changed lowest or highest bin, or one that a touched bin offered for.
+            keep = last
+            if hi != grown_hi and min(hi, grown_hi) <= high[keep]:
+                keep = joined[min(hi, grown_hi)]
+            if lo != grown_lo and max(lo, grown_lo) >= low[keep]:
+                keep = min(keep, joined[max(lo, grown_lo)])
+            for k in range(n_touched):
+                keep = _first_changed(hist, lo, hi, touched[k], best, low, high, joined, keep)
+            while stop > keep:
+                held -= hist[added[stop]]
+                stop -= 1
+            last = keep
+            # Volumes are not negative, so the held volume never falls along the growth: the
+            # first step holding 70% is at or before the row's stop if that one holds it.
+            while stop > 0 and 10 * (held - hist[added[stop]]) >= VALUE_AREA_TENTHS * total:
+                held -= hist[added[stop]]
+                stop -= 1
+        while 10 * held < VALUE_AREA_TENTHS * total and (low[stop] > lo or high[stop] < hi):
+            if stop == last:
+                _grow(hist, lo, hi, low, high, added, joined, last)
+                last += 1
+            stop += 1
+            held += hist[added[stop]]
+        grown_best, grown_lo, grown_hi = best, lo, hi
         poc[t] = (best + offset + 0.5) * bin_size
-        vah[t] = (path[2, stop] + offset + 0.5) * bin_size
-        val[t] = (path[1, stop] + offset + 0.5) * bin_size
+        vah[t] = (high[stop] + offset + 0.5) * bin_size
+        val[t] = (low[stop] + offset + 0.5) * bin_size
 
 
 @numba.njit(parallel=True, cache=True)

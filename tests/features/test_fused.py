@@ -94,20 +94,26 @@ def test_a_name_deeper_than_the_book_still_raises():
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_volume_profile_taking_up_the_recorded_growth_equals_growing_every_row(seed):
+@pytest.mark.parametrize(("longest", "most_units", "step"), [(300, 4, 2), (40, 2, 1), (120, 3, 6)])
+def test_volume_profile_taking_up_the_recorded_growth_equals_growing_every_row(
+    seed, longest, most_units, step
+):
+    # Short windows and few distinct volumes make ties, empty windows, a moving lowest and
+    # highest bin and flipped decisions common; rows after a gap add more trades at once than
+    # a row may touch and still take up its growth.
     rng = np.random.default_rng(seed)
     n, rows = 3_000, 2_000
-    bins = np.cumsum(rng.integers(-2, 3, n)) + 50
+    bins = np.cumsum(rng.integers(-step, step + 1, n)) + 50
     bins -= bins.min()
-    units = rng.integers(1, 5, n) * rng.integers(1, 3, n)
+    units = rng.integers(1, most_units + 1, n) * rng.integers(1, 3, n)
     ends = np.sort(rng.integers(0, n + 1, rows))
-    starts = np.maximum(ends - rng.integers(0, 300, rows), 0)
+    starts = np.maximum(ends - rng.integers(0, longest, rows), 0)
     starts = np.maximum.accumulate(starts)
     span = int(bins.max()) + 1
     got = [np.empty(rows) for _ in range(3)]
     want = [np.empty(rows) for _ in range(3)]
-    volume_profile_rows(bins, units, starts, ends, 0.5, 3, span, 4, True, *got)
-    volume_profile_rows(bins, units, starts, ends, 0.5, 3, span, 4, False, *want)
+    volume_profile_rows(bins, units, starts, ends, 0.5, 0, span, 4, True, *got)
+    volume_profile_rows(bins, units, starts, ends, 0.5, 0, span, 4, False, *want)
     for a, b in zip(got, want, strict=True):
         assert np.array_equal(a, b, equal_nan=True)
 
