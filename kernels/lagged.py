@@ -6,7 +6,8 @@
 - :func:`events_per_second_cpu`: ``(t - starts[t] + 1) / seconds`` (``intensity`` of a
   duration).
 
-The logs stay NumPy's (``numpy.log`` in place), so the floats are those of the array formulas of
+The logs stay NumPy's (``numpy.log`` in place, over row chunks on threads with
+:func:`l2gpu.backend.threads.ufunc_in_place`), so the floats are those of the array formulas of
 ``l2gpu/features/volatility.py``: the divisions are the same IEEE operations, and the log of a
 NaN is NaN. CPU only; the GPU runs the array formulas (``docs/kernels.md``).
 """

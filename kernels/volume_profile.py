@@ -37,6 +37,8 @@ import numba
 import numpy as np
 
 VALUE_AREA_TENTHS = 7  # 70% of the volume
+PREFIX_CHUNK = 1 << 16
+"""Trades per parallel chunk of :func:`profile_inputs_cpu`."""
 CHUNKS_PER_THREAD = 4
 """Parallel chunks per thread: enough to balance, few enough that the refills stay cheap."""
 
@@ -226,6 +228,21 @@ def volume_profile_rows(
             _profile_rows(
                 bins, units, starts, ends, bin_size, offset, reuse, hist, poc, vah, val, t0, t1
             )
+
+
+@numba.njit(parallel=True, cache=True)
+def profile_inputs_cpu(px, size, bin_size, epsilon, units_per_size, bins, units):
+    """Fill the trades' price bins and integer volumes (int64) in parallel chunks.
+
+    ``bins = floor(px / bin_size + epsilon)``, ``units = rint(size * units_per_size)``: the
+    operations of ``numpy.floor(px / bin_size + epsilon).astype(int64)`` and
+    ``numpy.round(size * units_per_size).astype(int64)`` (``round`` to even is ``rint``).
+    """
+    n = px.shape[0]
+    for c in numba.prange((n + PREFIX_CHUNK - 1) // PREFIX_CHUNK):
+        for i in range(c * PREFIX_CHUNK, min(n, (c + 1) * PREFIX_CHUNK)):
+            bins[i] = np.int64(np.floor(px[i] / bin_size + epsilon))
+            units[i] = np.int64(np.rint(size[i] * units_per_size))
 
 
 def volume_profile_cpu(bins, units, starts, ends, bin_size, offset, span, poc, vah, val):

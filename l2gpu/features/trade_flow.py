@@ -27,7 +27,7 @@ from l2gpu.kernels.trade_windows import (
     trade_prefixes_cpu,
     vwap_deviation_cpu,
 )
-from l2gpu.kernels.volume_profile import volume_profile_cpu
+from l2gpu.kernels.volume_profile import profile_inputs_cpu, volume_profile_cpu
 from l2gpu.kernels.windows import range_diff_cpu, running_total_cpu
 
 SIZE_UNITS = 10**8
@@ -173,8 +173,9 @@ def _profile(
         starts, ends = (
             to_device(a, "cpu", f"{what} window bounds") for a in _bounds(ctx, window, what)
         )
-        bins = np.floor(trades.px / bin_size + BIN_EPSILON).astype(np.int64)
-        units = np.round(trades.sz * SIZE_UNITS).astype(np.int64)
+        bins = np.empty(len(trades), dtype=np.int64)
+        units = np.empty(len(trades), dtype=np.int64)
+        profile_inputs_cpu(trades.px, trades.sz, bin_size, BIN_EPSILON, SIZE_UNITS, bins, units)
         offset = int(bins.min()) if bins.size else 0
         span = int(bins.max()) - offset + 1 if bins.size else 1
         rows = starts.shape[0]

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from l2gpu.backend.threads import ufunc_in_place
 from l2gpu.core.spans import Window
 from l2gpu.core.units import NS_PER_S
 from l2gpu.features.book_shape import mid, ratio
@@ -34,7 +35,7 @@ def log_returns(ctx: FeatureContext) -> Any:
         if xp is np:
             out = np.empty(m.shape[0])
             ratio_to_previous_cpu(m, out)
-            return np.log(out, out=out)
+            return ufunc_in_place(np.log, out)
         return xp.concatenate((xp.full(min(1, m.shape[0]), xp.nan), xp.log(m[1:] / m[:-1])))
 
     return ctx.shared("log_returns", build)
@@ -47,7 +48,7 @@ def ret(ctx: FeatureContext, window: Window) -> Any:
     if xp is np:
         out = np.empty(m.shape[0])
         ratio_before_window_cpu(m, ctx.starts(window), out)
-        return np.log(out, out=out)
+        return ufunc_in_place(np.log, out)
     before = ctx.starts(window) - 1
     past = m[xp.maximum(before, 0)]
     return xp.where(before >= 0, xp.log(m / past), xp.nan)
@@ -59,6 +60,8 @@ def rv(ctx: FeatureContext, window: Window) -> Any:
     returns = log_returns(ctx)
     prefix = ctx.prefix("squared_returns", lambda: returns, square=True)
     sums = window_sum(prefix, ctx.starts(window), ctx.xp)
+    if ctx.xp is np:
+        return ufunc_in_place(np.sqrt, sums)
     return ctx.xp.sqrt(sums, out=sums)
 
 

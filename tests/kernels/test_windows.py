@@ -26,10 +26,13 @@ def test_search_sorted_right_equals_numpy(seed):
         assert np.array_equal(out, np.searchsorted(a, v - shift, side="right"))
 
 
-def test_search_sorted_right_across_chunks():
+@pytest.mark.parametrize("rows", [2 * CHUNK_ROWS + 5, CHUNK_ROWS + 1, 3, 2])
+def test_search_sorted_right_across_chunks(rows):
+    # Dense (as many elements as rows): each chunk runs as two halves in step; chunks of an
+    # odd length, of one row and of two.
     rng = np.random.default_rng(9)
     a = np.sort(rng.integers(0, 10**6, 3 * CHUNK_ROWS))
-    v = np.sort(rng.integers(0, 10**6, 2 * CHUNK_ROWS + 5))
+    v = np.sort(rng.integers(0, 10**6, rows))
     out = np.empty(v.shape[0], dtype=np.int64)
     search_sorted_right(a, v, 1000, out)
     assert np.array_equal(out, np.searchsorted(a, v - 1000, side="right"))
