@@ -18,17 +18,13 @@ These are CPU-only; on the GPU the features run the same formulas with CuPy
 
 from __future__ import annotations
 
-from typing import Any
-
 import numba
 import numpy as np
 
 CHUNK_ROWS = 1 << 16
 """Rows per parallel chunk of the searches and window sums."""
-STRIDE = 8
-"""Elements of the sorted array a search pointer compares at once once it moves (sparse)."""
 DENSE_STRIDE = 4
-"""Elements a search pointer compares at once at every row (dense)."""
+"""Elements a dense search pointer compares at once at every row."""
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -44,45 +40,39 @@ def _first_above(a, x, lo):
     return lo
 
 
-def _make_counted_step(stride: int) -> Any:
-    """Compile ``step(a, y, j)``: ``j`` moved past the elements of ``a`` at or below ``y``.
+@numba.njit(cache=True, nogil=True, inline="always")
+def _step_dense(a, y, j):
+    """Move ``j`` past the elements of ``a`` at or below ``y``, for a pointer that mostly moves.
 
-    The next ``stride`` elements are counted at once, without a branch, as long as all of them
-    are; then one by one. ``stride`` is a compile-time constant (the count is unrolled).
+    The next :data:`DENSE_STRIDE` elements are counted at once, without a branch on whether
+    the pointer moves (a coin toss when it moves by about one element a row), as long as all of
+    them are; then one by one.
     """
-
-    @numba.njit(cache=True, nogil=True, inline="always")
-    def step(a, y, j):
-        n = a.shape[0]
-        while j + stride <= n:
-            moved = 0
-            for k in range(stride):
-                moved += 1 if a[j + k] <= y else 0
-            j += moved
-            if moved < stride:
-                return j
-        while j < n and a[j] <= y:
-            j += 1
-        return j
-
-    return step
-
-
-_step_dense = _make_counted_step(DENSE_STRIDE)
-"""For a pointer that mostly moves: no branch on whether it moves (a coin toss when it moves
-by about one element a row)."""
-_counted_sparse = _make_counted_step(STRIDE)
+    n = a.shape[0]
+    while j + DENSE_STRIDE <= n:
+        moved = 0
+        for k in range(DENSE_STRIDE):
+            moved += 1 if a[j + k] <= y else 0
+        j += moved
+        if moved < DENSE_STRIDE:
+            return j
+    while j < n and a[j] <= y:
+        j += 1
+    return j
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _step_sparse(a, y, j):
     """Move ``j`` past the elements of ``a`` at or below ``y``, for a pointer that mostly stays.
 
-    The first comparison is a branch (well predicted when most rows move no pointer); once the
-    pointer moves, the next :data:`STRIDE` are counted at once, as long as all of them are.
+    The first element is counted without a branch (whether the pointer moves at all is what a
+    branch would mispredict); the loop after it runs only when a second element is passed too.
     """
-    if j < a.shape[0] and a[j] <= y:
-        return _counted_sparse(a, y, j + 1)
+    n = a.shape[0]
+    if j < n:
+        j += 1 if a[j] <= y else 0
+    while j < n and a[j] <= y:
+        j += 1
     return j
 
 
@@ -97,24 +87,11 @@ def _next(a, x, y, j, dense):
 
 
 @numba.njit(cache=True, nogil=True)
-def _search_rows(a, v, shift, out, t0, t1, dense):
-    """:func:`search_sorted_right` of rows ``t0 .. t1 - 1`` with one pointer."""
-    x = v[t0] - shift
-    j = _first_above(a, x, 0)
-    out[t0] = j
-    for t in range(t0 + 1, t1):
-        y = v[t] - shift
-        j = _next(a, x, y, j, dense)
-        x = y
-        out[t] = j
-
-
-@numba.njit(cache=True, nogil=True)
-def _search_rows_paired(a, v, shift, out, t0, t1):
+def _search_rows_paired(a, v, shift, out, t0, t1, dense):
     """:func:`search_sorted_right` of rows ``t0 .. t1 - 1`` (two or more) as two halves in step.
 
-    Each pointer's next position waits on its last (a load, a count, an add); two independent
-    pointers in one loop let the core work on both at once. For the dense step.
+    Each pointer's next position waits on its last (a load, a compare, an add); two independent
+    pointers in one loop let the core work on both at once.
     """
     half = (t1 - t0 + 1) // 2
     m = t0 + half  # the second half, m .. t1 - 1, is as long as the first or one row shorter
@@ -123,12 +100,12 @@ def _search_rows_paired(a, v, shift, out, t0, t1):
     out[t0], out[m] = j, j2
     for k in range(1, half):
         y = v[t0 + k] - shift
-        j = _next(a, x, y, j, True)
+        j = _next(a, x, y, j, dense)
         x = y
         out[t0 + k] = j
         if m + k < t1:
             y2 = v[m + k] - shift
-            j2 = _next(a, x2, y2, j2, True)
+            j2 = _next(a, x2, y2, j2, dense)
             x2 = y2
             out[m + k] = j2
 
@@ -137,23 +114,23 @@ def _search_rows_paired(a, v, shift, out, t0, t1):
 def search_sorted_right(a, v, shift, out):
     """``out[t]`` = the number of ``a`` at or below ``v[t] - shift``; ``a`` sorted ascending.
 
-    Rows run in chunks in parallel; within a chunk the pointer only moves forward while the
+    Rows run in chunks in parallel, each chunk as two halves in step
+    (:func:`_search_rows_paired`); within a half the pointer only moves forward while the
     queries do not go back (a query that goes back restarts it with a binary search). With at
     least half as many elements as rows (a row window over the book's own timestamps: about one
-    element a row) each row counts the next 4 elements without a branch (:func:`_step_dense`),
-    and the chunk runs as two halves in step (:func:`_search_rows_paired`); with fewer (the
-    trades up to each book row: 0.3 a row) it first tests whether the pointer moves at all,
-    then counts 8 at once (:func:`_step_sparse`).
+    element a row) each row counts the next 4 elements without a branch (:func:`_step_dense`);
+    with fewer (the trades up to each book row: 0.3 a row) it counts the next one without a
+    branch and loops only past a second (:func:`_step_sparse`).
     """
     rows = v.shape[0]
     dense = 2 * a.shape[0] >= rows
     for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
         t0 = c * CHUNK_ROWS
         t1 = min(rows, t0 + CHUNK_ROWS)
-        if dense and t1 - t0 >= 2:
-            _search_rows_paired(a, v, shift, out, t0, t1)
+        if t1 - t0 >= 2:
+            _search_rows_paired(a, v, shift, out, t0, t1, dense)
         else:
-            _search_rows(a, v, shift, out, t0, t1, dense)
+            out[t0] = _first_above(a, v[t0] - shift, 0)
 
 
 @numba.njit(cache=True, nogil=True)

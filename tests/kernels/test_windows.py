@@ -5,7 +5,7 @@ import pytest
 
 from l2gpu.kernels.windows import (
     CHUNK_ROWS,
-    STRIDE,
+    DENSE_STRIDE,
     prefix_sum_cpu,
     search_sorted_right,
     window_sum_cpu,
@@ -16,7 +16,7 @@ from l2gpu.kernels.windows import (
 def test_search_sorted_right_equals_numpy(seed):
     rng = np.random.default_rng(seed)
     for _ in range(50):
-        a = np.sort(rng.integers(0, 60, rng.integers(0, 6 * STRIDE)))
+        a = np.sort(rng.integers(0, 60, rng.integers(0, 12 * DENSE_STRIDE)))
         v = rng.integers(-5, 70, rng.integers(1, 400))
         if seed % 2:
             v = np.sort(v)  # sliding windows: pointers that run forward by strides
