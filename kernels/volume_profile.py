@@ -19,7 +19,8 @@ the profile of a row depends only on its window's trades. That makes four shortc
   and the bin each step took). A step is decided by the two bins beside the area and by the
   lowest and highest bins with volume, so at the next row, with the same POC, only the
   decisions that a bin the row's trades touched was offered for (from the step its inner
-  neighbour joined until it joined itself) are taken again with the new volumes; the steps
+  neighbour joined until it joined itself) are taken again with the new volumes, and of those
+  only the ones it lost if it gained volume, the one it won if it lost some; the steps
   before the first that turns out otherwise (or that reaches a changed lowest or highest bin)
   are kept. The row's stop, the first step holding 70%, moves from the row before's, with the
   volume that area holds kept up to date as trades arrive and leave (volumes are not
@@ -44,7 +45,8 @@ CHUNKS_PER_THREAD = 4
 
 
 TOUCHED_CAPACITY = 64
-"""Bins a row may touch and still take up the recorded growth (more: it grows afresh)."""
+"""Touches of bins that recorded decisions offered, per row, up to which the row takes up the
+recorded growth (more: it grows afresh)."""
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -69,13 +71,18 @@ def _grow(hist, lo, hi, low, high, added, joined, k):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _first_changed(hist, lo, hi, b, best, low, high, joined, last):
-    """First recorded decision ``i < last`` that bin ``b`` offered for and now goes the other way.
+def _first_changed(hist, lo, hi, note, best, low, high, joined, last):
+    """First recorded decision ``i < last`` that a touched bin can have turned, else ``last``.
 
-    Returns ``last`` when none does. Decision ``i`` (from the area at step ``i`` to the one at
-    ``i + 1``) offers ``b`` above the POC while ``high[i] == b - 1``, i.e. from the step where
-    ``b - 1`` joined until ``b`` joins (or up to ``last`` if it has not); below, symmetrically.
+    ``note`` is the bin ``b`` if it gained volume, ``-1 - b`` if it lost some. Decision ``i``
+    (from the area at step ``i`` to the one at ``i + 1``) offers ``b`` above the POC while
+    ``high[i] == b - 1``: from the step where ``b - 1`` joined until ``b`` joins (or up to
+    ``last`` if it has not); below, symmetrically. A decision turns only if its winner lost
+    volume or its loser gained some, so a bin that gained is checked where it lost (and one
+    that lost, where it won): each turned decision is found through one of its two bins.
     """
+    grew = note >= 0
+    b = note if grew else -1 - note
     if b > best:
         top = high[last]
         if b > top + 1:
@@ -83,10 +90,11 @@ def _first_changed(hist, lo, hi, b, best, low, high, joined, last):
         taken = b <= top
         end = joined[b] if taken else last
         up = hist[b] if b <= hi else -1
-        for i in range(joined[b - 1], end):
+        first = joined[b - 1] if grew else (end - 1 if taken else end)
+        for i in range(first, end - 1 if grew and taken else end):
             edge = low[i]
             down = hist[edge - 1] if edge > lo else -1
-            if (up >= down) != (taken and i == end - 1):
+            if (up >= down) == grew:
                 return i
     elif b < best:
         bottom = low[last]
@@ -95,10 +103,11 @@ def _first_changed(hist, lo, hi, b, best, low, high, joined, last):
         taken = b >= bottom
         end = joined[b] if taken else last
         down = hist[b] if b >= lo else -1
-        for i in range(joined[b + 1], end):
+        first = joined[b + 1] if grew else (end - 1 if taken else end)
+        for i in range(first, end - 1 if grew and taken else end):
             edge = high[i]
             up = hist[edge + 1] if edge < hi else -1
-            if (up < down) != (taken and i == end - 1):
+            if (up < down) == grew:
                 return i
     return last
 
@@ -124,14 +133,16 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
     joined = np.empty(span, np.int64)
     last, stop, held = -1, 0, 0
     grown_best, grown_lo, grown_hi = -1, 0, -1
-    touched = np.empty(TOUCHED_CAPACITY, np.int64)
+    touched = np.empty(TOUCHED_CAPACITY + 1, np.int64)
     for t in range(t0, t1):
         if t > t0 and starts[t] == starts[t - 1] and ends[t] == ends[t - 1]:
             poc[t] = poc[t - 1]
             vah[t] = vah[t - 1]
             val[t] = val[t - 1]
             continue
+        # The area at the stop, whose volume is kept; the bins a recorded decision offered.
         area_low, area_high = (low[stop], high[stop]) if last >= 0 else (1, 0)
+        offered_low, offered_high = (low[last] - 1, high[last] + 1) if last >= 0 else (1, 0)
         n_touched = 0
         for j in range(added_to, ends[t]):
             b = bins[j] - offset
@@ -139,11 +150,10 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
             total += units[j]
             lo = min(lo, b)
             hi = max(hi, b)
-            if area_low <= b <= area_high:
-                held += units[j]
-            if n_touched < TOUCHED_CAPACITY:
-                touched[n_touched] = b
-            n_touched += 1
+            held += units[j] if area_low <= b <= area_high else 0
+            # Noted without a branch: written always, counted when a decision offered it.
+            touched[min(n_touched, TOUCHED_CAPACITY)] = b
+            n_touched += 1 if offered_low <= b <= offered_high else 0
             if best >= 0 and (hist[b] > hist[best] or (hist[b] == hist[best] and b < best)):
                 best = b
         added_to = max(added_to, ends[t])
@@ -151,11 +161,9 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
             b = bins[j] - offset
             hist[b] -= units[j]
             total -= units[j]
-            if area_low <= b <= area_high:
-                held -= units[j]
-            if n_touched < TOUCHED_CAPACITY:
-                touched[n_touched] = b
-            n_touched += 1
+            held -= units[j] if area_low <= b <= area_high else 0
+            touched[min(n_touched, TOUCHED_CAPACITY)] = -1 - b
+            n_touched += 1 if offered_low <= b <= offered_high else 0
             if b == best:
                 best = -1
         removed_to = max(removed_to, starts[t])
