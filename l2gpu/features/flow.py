@@ -19,7 +19,7 @@ import numpy as np
 
 from l2gpu.core.spans import Window
 from l2gpu.features.book_pass import fused
-from l2gpu.features.registry import FeatureContext, family
+from l2gpu.features.registry import FeatureContext, PrefixRead, family
 from l2gpu.features.rolling import window_sum
 from l2gpu.kernels.flow import level_flow_cpu
 
@@ -55,14 +55,21 @@ def levels_flow(ctx: FeatureContext, k: int) -> Any:
     return fused(ctx, ("levels_flow", k), formula)
 
 
-@family("ofi", params=("window",))
+def _flow_prefix(ctx: FeatureContext, k: int) -> PrefixRead | None:
+    """Return the prefix sum of the top-``k`` flow; none past the book's depth (it raises)."""
+    if k > ctx.book.depth:
+        return None
+    return PrefixRead(("mlflow", k), lambda: levels_flow(ctx, k))
+
+
+@family("ofi", params=("window",), prefix=lambda ctx, window: _flow_prefix(ctx, 1))
 def ofi(ctx: FeatureContext, window: Window) -> Any:
     """Order-flow imbalance at the best level summed over ``window``, base units."""
     prefix = ctx.prefix(("mlflow", 1), lambda: levels_flow(ctx, 1))
     return window_sum(prefix, ctx.starts(window), ctx.xp)
 
 
-@family("mlofi", params=("levels", "window"))
+@family("mlofi", params=("levels", "window"), prefix=lambda ctx, k, window: _flow_prefix(ctx, k))
 def mlofi(ctx: FeatureContext, k: int, window: Window) -> Any:
     """Multi-level OFI: the sum over the top ``k`` levels of each level's OFI, base units."""
     if k > ctx.book.depth:

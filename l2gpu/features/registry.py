@@ -18,8 +18,11 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+import numpy as np
+
 from l2gpu.backend.arrays import array_namespace
 from l2gpu.backend.engine import resolve_engine
+from l2gpu.backend.threads import side_by_side
 from l2gpu.core.registry import NameGrammar, ParamParser, ParsedName, Registry, Signature
 from l2gpu.core.spans import Window
 from l2gpu.data.book import Book
@@ -89,9 +92,29 @@ class FeatureContext:
         """Prefix sums of a per-row quantity (of its square with ``square``), built once.
 
         Every window over the quantity reads the same sums
-        (:func:`~l2gpu.features.rolling.prefix_sum`).
+        (:func:`~l2gpu.features.rolling.prefix_sum`). On the CPU the first call also builds
+        those of the other planned names (each family's :attr:`Family.prefix`), side by side
+        on Numba's threads: each sum is one serial chain of additions, and the chains of
+        different quantities are independent.
         """
-        return self.shared(("prefix", key), lambda: prefix_sum(values(), self.xp, square))
+        if ("prefix", key) not in self.cache:
+            wanted = {key: (values, square)}
+            if self.xp is np:
+                for spec in self.planned:
+                    reads = spec.entry.prefix(self, *spec.args) if spec.entry.prefix else None
+                    if reads is not None and ("prefix", reads.key) not in self.cache:
+                        wanted.setdefault(reads.key, (reads.values, reads.square))
+            keys = list(wanted)
+            series = [wanted[k][0]() for k in keys]  # in this thread: they share passes
+            built = side_by_side(
+                [
+                    lambda x=x, sq=wanted[k][1]: prefix_sum(x, self.xp, sq)  # type: ignore[misc]
+                    for k, x in zip(keys, series, strict=True)
+                ]
+            )
+            for k, sums in zip(keys, built, strict=True):
+                self.cache[("prefix", k)] = sums
+        return self.cache[("prefix", key)]
 
     def starts(self, window: Window) -> Any:
         """First row of the trailing ``window`` at each row, computed once per window."""
@@ -107,14 +130,28 @@ class FeatureContext:
 
 
 @dataclass(frozen=True)
+class PrefixRead:
+    """A prefix sum a feature reads: its key, the per-row quantity, whether squared."""
+
+    key: Any
+    values: Callable[[], Any]
+    square: bool = False
+
+
+@dataclass(frozen=True)
 class Family:
-    """A feature family: its parameters, whether it is causal, and how to compute it."""
+    """A feature family: its parameters, whether it is causal, and how to compute it.
+
+    ``prefix(ctx, *params)``, where given, names the prefix sum a feature of the family reads
+    (or ``None``), so that :meth:`FeatureContext.prefix` builds a call's sums together.
+    """
 
     name: str
     signature: Signature
     causal: bool
     compute: Callable[..., Any]
     doc: str
+    prefix: Callable[..., PrefixRead | None] | None = None
 
 
 FAMILIES: Registry[Family] = Registry("feature")
@@ -122,13 +159,20 @@ GRAMMAR = NameGrammar(PARSERS, OPTIONAL_PARSERS)
 
 
 def family(
-    name: str, params: tuple[str, ...] = (), optional: tuple[str, ...] = (), causal: bool = True
+    name: str,
+    params: tuple[str, ...] = (),
+    optional: tuple[str, ...] = (),
+    causal: bool = True,
+    prefix: Callable[..., PrefixRead | None] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a family computed by ``fn(ctx, *params, **optional)``."""
+    """Register a family computed by ``fn(ctx, *params, **optional)``.
+
+    ``prefix(ctx, *params)`` names the prefix sum a feature reads (:class:`Family`).
+    """
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
-        FAMILIES.add(name, Family(name, Signature(params, optional), causal, fn, doc))
+        FAMILIES.add(name, Family(name, Signature(params, optional), causal, fn, doc, prefix))
         return fn
 
     return register

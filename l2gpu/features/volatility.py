@@ -18,7 +18,7 @@ from l2gpu.backend.threads import ufunc_in_place
 from l2gpu.core.spans import Window
 from l2gpu.core.units import NS_PER_S
 from l2gpu.features.book_shape import mid, ratio
-from l2gpu.features.registry import FeatureContext, family
+from l2gpu.features.registry import FeatureContext, PrefixRead, family
 from l2gpu.features.rolling import window_sum
 from l2gpu.kernels.lagged import (
     events_per_second_cpu,
@@ -54,11 +54,16 @@ def ret(ctx: FeatureContext, window: Window) -> Any:
     return xp.where(before >= 0, xp.log(m / past), xp.nan)
 
 
-@family("rv", params=("window",))
+def _squared_returns(ctx: FeatureContext) -> PrefixRead:
+    """Return the prefix sum ``rv`` reads: of the squared log returns."""
+    return PrefixRead("squared_returns", lambda: log_returns(ctx), square=True)
+
+
+@family("rv", params=("window",), prefix=lambda ctx, window: _squared_returns(ctx))
 def rv(ctx: FeatureContext, window: Window) -> Any:
     """Realised volatility over the trailing ``window``: root of the summed squared returns."""
-    returns = log_returns(ctx)
-    prefix = ctx.prefix("squared_returns", lambda: returns, square=True)
+    reads = _squared_returns(ctx)
+    prefix = ctx.prefix(reads.key, reads.values, square=reads.square)
     sums = window_sum(prefix, ctx.starts(window), ctx.xp)
     if ctx.xp is np:
         return ufunc_in_place(np.sqrt, sums)
