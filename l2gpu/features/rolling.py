@@ -57,10 +57,22 @@ def window_sum(prefix: tuple[Any, Any], starts: Any, xp: ModuleType) -> Any:
     return xp.where(missing[ends] - missing[starts] > 0, xp.nan, sums)
 
 
+def cpu_index_dtype(count: int) -> type[np.signedinteger[Any]]:
+    """Return the CPU integer type for positions into ``count`` elements: int32 if it holds them.
+
+    Half the bytes of int64 for every window's first rows and trade ends a call writes, faults
+    in and reads again (the kernels index with either).
+    """
+    return np.int32 if count < np.iinfo(np.int32).max else np.int64
+
+
 def sorted_right(a: Any, v: Any, shift: int, xp: ModuleType) -> Any:
-    """``searchsorted(a, v - shift, side="right")`` as int64, for a sorted ``a``."""
+    """``searchsorted(a, v - shift, side="right")`` for a sorted ``a``.
+
+    int64 on the GPU; on the CPU :func:`cpu_index_dtype` of ``len(a)``.
+    """
     if xp is np:
-        out = np.empty(v.shape[0], dtype=np.int64)
+        out = np.empty(v.shape[0], dtype=cpu_index_dtype(a.shape[0]))
         if v.shape[0]:
             search_sorted_right(a, v, shift, out)
         return out
@@ -72,7 +84,7 @@ def window_starts(window: Window, ts: Any, xp: ModuleType) -> Any:
     if xp is not np:
         return window.starts(ts, xp)
     if window.ns is None:
-        out = np.empty(ts.shape[0], dtype=np.int64)
+        out = np.empty(ts.shape[0], dtype=cpu_index_dtype(ts.shape[0]))
         row_window_starts_cpu(int(window.rows or 0), out)
         return out
     return sorted_right(ts, ts, window.ns, xp)

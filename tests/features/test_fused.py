@@ -16,7 +16,7 @@ from l2gpu.features import DEFAULT_FEATURES, compute, trade_flow
 from l2gpu.features.book_pass import KINDS, request_key, run_book_pass
 from l2gpu.features.book_shape import ratio
 from l2gpu.features.registry import FeatureContext, parse_name
-from l2gpu.features.rolling import prefix_sum, window_sum
+from l2gpu.features.rolling import cpu_index_dtype, prefix_sum, window_starts, window_sum
 from l2gpu.features.trade_flow import _trade_prefix, _window_total
 from l2gpu.kernels.volume_profile import volume_profile_rows
 from tests.books import random_book, random_trades
@@ -182,3 +182,11 @@ def test_the_trade_prefix_sums_of_the_planned_names_come_from_one_pass(monkeypat
     # One pass for the planned call, then one per quantity for the unfused references.
     assert calls[0] == (True, True, True, True, True)
     assert all(sum(c) == 1 for c in calls[1:])
+
+
+def test_cpu_positions_are_int32_while_they_fit():
+    assert cpu_index_dtype(0) is np.int32
+    assert cpu_index_dtype(2**31 - 2) is np.int32  # positions 0 .. 2**31 - 2
+    assert cpu_index_dtype(2**31 - 1) is np.int64
+    starts = window_starts(Window.parse("2"), np.arange(5, dtype=np.int64), np)
+    assert starts.dtype == np.int32 and starts.tolist() == [0, 0, 1, 2, 3]
