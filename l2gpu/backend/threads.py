@@ -16,6 +16,7 @@ error raised in one is raised to the caller.
 from __future__ import annotations
 
 import contextvars
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -31,7 +32,12 @@ MIN_CHUNK_ROWS = 1 << 18
 
 
 @cache
-def _pool(threads: int) -> ThreadPoolExecutor:
+def _pool(threads: int, pid: int) -> ThreadPoolExecutor:
+    """Return the pool of process ``pid``.
+
+    A forked child does not inherit the parent's threads, so a pool the parent made would take
+    the child's calls and never run them.
+    """
     return ThreadPoolExecutor(threads, thread_name_prefix="l2gpu-side")
 
 
@@ -40,7 +46,8 @@ def side_by_side(calls: Sequence[Callable[[], T]]) -> list[T]:
     threads = min(numba.get_num_threads(), len(calls))
     if threads <= 1:
         return [call() for call in calls]
-    futures = [_pool(threads).submit(contextvars.copy_context().run, call) for call in calls]
+    pool = _pool(threads, os.getpid())
+    futures = [pool.submit(contextvars.copy_context().run, call) for call in calls]
     return [future.result() for future in futures]
 
 

@@ -1,10 +1,13 @@
 """A ufunc over row chunks on threads gives the floats of one call over the whole array."""
 
+import multiprocessing
+import os
+
 import numba
 import numpy as np
 import pytest
 
-from l2gpu.backend.threads import MIN_CHUNK_ROWS, ufunc_in_place
+from l2gpu.backend.threads import MIN_CHUNK_ROWS, side_by_side, ufunc_in_place
 
 
 def thread_counts() -> range:
@@ -43,3 +46,16 @@ def test_the_callers_errstate_holds_in_every_chunk():
                 ufunc_in_place(np.log, values_with_nan_and_negatives())
     finally:
         numba.set_num_threads(before)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_runs_its_calls():
+    side_by_side([lambda: 1, lambda: 2])  # the parent's pool now has its threads
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        assert pool.apply_async(_side_by_side_in_child).get(timeout=60) == [1, 2]
+
+
+def _side_by_side_in_child() -> list[int]:
+    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+    return side_by_side([lambda: 1, lambda: 2])
