@@ -14,16 +14,24 @@ With ``P[ends[t]] - P[starts[t]]`` the total of a prefix sum ``P`` over the trad
 - :func:`trade_imbalance_cpu`: ``ratio(buy - sell, buy + sell)``;
 - :func:`vwap_deviation_cpu`: ``1e4 * (mid / ratio(notional, size) - 1.0)``.
 
+Their windows' first trades are found inside the pass, by the two-pointer search of
+:mod:`l2gpu.kernels.windows` for a duration, as ``max(end - n, 0)`` for ``n`` trades: the
+``[T]`` array of first trades is never written, faulted in and read back.
+
 CPU only; the GPU runs the array formulas (``docs/kernels.md``).
 """
 
 from __future__ import annotations
 
 import numba
+import numpy as np
 
 from l2gpu.kernels.ratio import safe_div
+from l2gpu.kernels.windows import advance_search
 
 CHUNK_ROWS = 1 << 16
+FIRST_QUERY = np.iinfo(np.int64).max
+"""The "previous query" a chunk starts from: above every query, so its first is a binary search."""
 SIZE, NOTIONAL, BUY, SELL, SIGNED = 0, 1, 2, 3, 4
 
 
@@ -65,30 +73,53 @@ def trade_prefixes_cpu(wanted, sz, px, side, out):
             out[SIGNED, i + 1] = signed
 
 
-@numba.njit(parallel=True, cache=True, error_model="numpy")
-def trade_imbalance_cpu(buy, sell, starts, ends, out):
-    """Fill ``out[t]`` with the signed share of buy volume over ``starts[t] .. ends[t] - 1``.
+@numba.njit(cache=True, nogil=True, inline="always")
+def _window_first(trade_ts, ts, t, ns, rows, dense, end, x, s):
+    """Return the first trade of row ``t``'s window and the query that found it.
 
-    ``buy`` and ``sell`` are prefix sums of the buy and sell sizes (base units, leading 0).
+    A window of ``rows`` trades (``rows > 0``) starts ``rows`` before ``end``; a duration of
+    ``ns`` after the last trade at or before ``ts[t] - ns``, found from ``s``, the answer for the
+    previous query ``x`` (:func:`~l2gpu.kernels.windows.advance_search`).
     """
-    rows = out.shape[0]
-    for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
-        for t in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS)):
-            s, e = starts[t], ends[t]
+    if rows > 0:
+        return max(end - rows, 0), x
+    y = ts[t] - ns
+    return advance_search(trade_ts, x, y, s, dense), y
+
+
+@numba.njit(parallel=True, cache=True, error_model="numpy")
+def trade_imbalance_cpu(buy, sell, trade_ts, ts, ns, rows, ends, out):
+    """Fill ``out[t]`` with the signed share of buy volume over row ``t``'s trailing window.
+
+    ``buy`` and ``sell`` are prefix sums of the buy and sell sizes (base units, leading 0); the
+    window holds the trades ``first .. ends[t] - 1``, ``first`` as :func:`_window_first` finds it
+    (no ``[T]`` array of first trades is written).
+    """
+    rows_out = out.shape[0]
+    dense = 2 * trade_ts.shape[0] >= ts.shape[0]
+    for c in numba.prange((rows_out + CHUNK_ROWS - 1) // CHUNK_ROWS):
+        x, s = FIRST_QUERY, 0
+        for t in range(c * CHUNK_ROWS, min(rows_out, (c + 1) * CHUNK_ROWS)):
+            e = ends[t]
+            s, x = _window_first(trade_ts, ts, t, ns, rows, dense, e, x, s)
             b = buy[e] - buy[s]
             a = sell[e] - sell[s]
             out[t] = safe_div(b - a, b + a)
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
-def vwap_deviation_cpu(notional, size, mid, starts, ends, out):
+def vwap_deviation_cpu(notional, size, mid, trade_ts, ts, ns, rows, ends, out):
     """Fill ``out[t]`` with the mid's deviation from the window's trade VWAP, bps.
 
-    ``notional`` and ``size`` are prefix sums of ``px * sz`` (quote) and ``sz`` (base units).
+    ``notional`` and ``size`` are prefix sums of ``px * sz`` (quote) and ``sz`` (base units);
+    the window as in :func:`trade_imbalance_cpu`.
     """
-    rows = out.shape[0]
-    for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
-        for t in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS)):
-            s, e = starts[t], ends[t]
+    rows_out = out.shape[0]
+    dense = 2 * trade_ts.shape[0] >= ts.shape[0]
+    for c in numba.prange((rows_out + CHUNK_ROWS - 1) // CHUNK_ROWS):
+        x, s = FIRST_QUERY, 0
+        for t in range(c * CHUNK_ROWS, min(rows_out, (c + 1) * CHUNK_ROWS)):
+            e = ends[t]
+            s, x = _window_first(trade_ts, ts, t, ns, rows, dense, e, x, s)
             vwap = safe_div(notional[e] - notional[s], size[e] - size[s])
             out[t] = 1e4 * (mid[t] / vwap - 1.0)

@@ -77,8 +77,13 @@ def _step_sparse(a, y, j):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _next(a, x, y, j, dense):
-    """Return the pointer for query ``y``, the one for the query ``x`` before being ``j``."""
+def advance_search(a, x, y, j, dense):
+    """Return ``searchsorted(a, y, "right")`` given ``j``, the answer for the query ``x`` before.
+
+    A query that goes back (``y < x``) is a binary search; else the pointer moves forward by the
+    dense or the sparse step (see :func:`search_sorted_right`). With ``x`` at int64's maximum
+    the first query of a run is a binary search.
+    """
     if y < x:
         return _first_above(a, y, 0)
     if dense:
@@ -100,12 +105,12 @@ def _search_rows_paired(a, v, shift, out, t0, t1, dense):
     out[t0], out[m] = j, j2
     for k in range(1, half):
         y = v[t0 + k] - shift
-        j = _next(a, x, y, j, dense)
+        j = advance_search(a, x, y, j, dense)
         x = y
         out[t0 + k] = j
         if m + k < t1:
             y2 = v[m + k] - shift
-            j2 = _next(a, x2, y2, j2, dense)
+            j2 = advance_search(a, x2, y2, j2, dense)
             x2 = y2
             out[m + k] = j2
 

@@ -76,6 +76,16 @@ def _bounds(ctx: FeatureContext, window: Window | None, what: str) -> tuple[Any,
     ), ends
 
 
+def _cpu_window(ctx: FeatureContext, window: Window, what: str) -> tuple[Any, ...]:
+    """Return a window as the CPU trade kernels take it: (trade ts, book ts, ns, rows, ends).
+
+    The kernels find each row's first trade themselves (``kernels/trade_windows.py``).
+    """
+    ns = 0 if window.rows is not None else int(window.ns or 0)
+    rows = int(window.rows or 0)
+    return _trade_array(ctx, "ts", what), ctx.book.ts, ns, rows, _ends(ctx, what)
+
+
 def _cpu_trade_prefixes(ctx: FeatureContext, keys: set[str], what: str) -> dict[str, Any]:
     """Build the prefix sums of the quantities ``keys`` (of :data:`PREFIX_KINDS`) in one pass."""
     size, px, side = (_trade_array(ctx, name, what) for name in ("sz", "px", "side"))
@@ -125,10 +135,10 @@ def _window_total(ctx: FeatureContext, key: str, window: Window | None, what: st
 def trade_imbalance(ctx: FeatureContext, window: Window) -> Any:
     """Signed share of aggressive volume in the trailing window, in [-1, 1]."""
     if ctx.xp is np:
-        starts, ends = _bounds(ctx, window, "trade_imb")
-        out = np.empty(ends.shape[0])
+        out = np.empty(len(ctx.book))
         buy, sell = (_trade_prefix(ctx, key, "trade_imb") for key in ("buy", "sell"))
-        trade_imbalance_cpu(buy, sell, starts, ends, out)
+        trade_ts, ts, ns, rows, ends = _cpu_window(ctx, window, "trade_imb")
+        trade_imbalance_cpu(buy, sell, trade_ts, ts, ns, rows, ends, out)
         return out
     buy = _window_total(ctx, "buy", window, "trade_imb")
     sell = _window_total(ctx, "sell", window, "trade_imb")
@@ -150,10 +160,10 @@ def cvd(ctx: FeatureContext) -> Any:
 def vwap_deviation(ctx: FeatureContext, window: Window) -> Any:
     """Mid relative to the trailing trade VWAP, bps."""
     if ctx.xp is np:
-        starts, ends = _bounds(ctx, window, "vwap_dev")
-        out = np.empty(ends.shape[0])
+        out = np.empty(len(ctx.book))
         notional, size = (_trade_prefix(ctx, key, "vwap_dev") for key in ("notional", "size"))
-        vwap_deviation_cpu(notional, size, mid(ctx), starts, ends, out)
+        trade_ts, ts, ns, rows, ends = _cpu_window(ctx, window, "vwap_dev")
+        vwap_deviation_cpu(notional, size, mid(ctx), trade_ts, ts, ns, rows, ends, out)
         return out
     size = _window_total(ctx, "size", window, "vwap_dev")
     vwap = ratio(ctx.xp, _window_total(ctx, "notional", window, "vwap_dev"), size)
