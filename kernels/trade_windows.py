@@ -33,6 +33,10 @@ CHUNK_ROWS = 1 << 16
 FIRST_QUERY = np.iinfo(np.int64).max
 """The "previous query" a chunk starts from: above every query, so its first is a binary search."""
 SIZE, NOTIONAL, BUY, SELL, SIGNED = 0, 1, 2, 3, 4
+IMBALANCE, VWAP_DEVIATION = 0, 1
+"""The formulas of :func:`trade_window_cpu`."""
+NO_MID = np.empty(0)
+"""The ``mid`` argument of a formula that does not read it."""
 
 
 @numba.njit(cache=True, nogil=True)
@@ -88,38 +92,41 @@ def _window_first(trade_ts, ts, t, ns, rows, dense, end, x, s):
 
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
+def trade_window_cpu(kind, first, second, mid, trade_ts, ts, ns, rows, ends, out):
+    """Fill ``out[t]`` with formula ``kind`` of two prefix sums' totals over row ``t``'s window.
+
+    With ``u``, ``v`` the totals of ``first`` and ``second`` over the trades ``s .. ends[t] - 1``
+    (``s`` as :func:`_window_first` finds it: no ``[T]`` array of first trades is written):
+    :data:`IMBALANCE` is ``ratio(u - v, u + v)`` (buy and sell sizes), :data:`VWAP_DEVIATION`
+    ``1e4 * (mid[t] / ratio(u, v) - 1.0)`` (notional and size; ``mid`` is read only there).
+    """
+    rows_out = out.shape[0]
+    dense = 2 * trade_ts.shape[0] >= ts.shape[0]
+    for c in numba.prange((rows_out + CHUNK_ROWS - 1) // CHUNK_ROWS):
+        x, s = FIRST_QUERY, 0
+        for t in range(c * CHUNK_ROWS, min(rows_out, (c + 1) * CHUNK_ROWS)):
+            e = ends[t]
+            s, x = _window_first(trade_ts, ts, t, ns, rows, dense, e, x, s)
+            u = first[e] - first[s]
+            v = second[e] - second[s]
+            if kind == IMBALANCE:
+                out[t] = safe_div(u - v, u + v)
+            else:
+                out[t] = 1e4 * (mid[t] / safe_div(u, v) - 1.0)
+
+
 def trade_imbalance_cpu(buy, sell, trade_ts, ts, ns, rows, ends, out):
     """Fill ``out[t]`` with the signed share of buy volume over row ``t``'s trailing window.
 
     ``buy`` and ``sell`` are prefix sums of the buy and sell sizes (base units, leading 0); the
-    window holds the trades ``first .. ends[t] - 1``, ``first`` as :func:`_window_first` finds it
-    (no ``[T]`` array of first trades is written).
+    window as :func:`trade_window_cpu` takes it.
     """
-    rows_out = out.shape[0]
-    dense = 2 * trade_ts.shape[0] >= ts.shape[0]
-    for c in numba.prange((rows_out + CHUNK_ROWS - 1) // CHUNK_ROWS):
-        x, s = FIRST_QUERY, 0
-        for t in range(c * CHUNK_ROWS, min(rows_out, (c + 1) * CHUNK_ROWS)):
-            e = ends[t]
-            s, x = _window_first(trade_ts, ts, t, ns, rows, dense, e, x, s)
-            b = buy[e] - buy[s]
-            a = sell[e] - sell[s]
-            out[t] = safe_div(b - a, b + a)
+    trade_window_cpu(IMBALANCE, buy, sell, NO_MID, trade_ts, ts, ns, rows, ends, out)
 
 
-@numba.njit(parallel=True, cache=True, error_model="numpy")
 def vwap_deviation_cpu(notional, size, mid, trade_ts, ts, ns, rows, ends, out):
     """Fill ``out[t]`` with the mid's deviation from the window's trade VWAP, bps.
 
-    ``notional`` and ``size`` are prefix sums of ``px * sz`` (quote) and ``sz`` (base units);
-    the window as in :func:`trade_imbalance_cpu`.
+    ``notional`` and ``size`` are prefix sums of ``px * sz`` (quote) and ``sz`` (base units).
     """
-    rows_out = out.shape[0]
-    dense = 2 * trade_ts.shape[0] >= ts.shape[0]
-    for c in numba.prange((rows_out + CHUNK_ROWS - 1) // CHUNK_ROWS):
-        x, s = FIRST_QUERY, 0
-        for t in range(c * CHUNK_ROWS, min(rows_out, (c + 1) * CHUNK_ROWS)):
-            e = ends[t]
-            s, x = _window_first(trade_ts, ts, t, ns, rows, dense, e, x, s)
-            vwap = safe_div(notional[e] - notional[s], size[e] - size[s])
-            out[t] = 1e4 * (mid[t] / vwap - 1.0)
+    trade_window_cpu(VWAP_DEVIATION, notional, size, mid, trade_ts, ts, ns, rows, ends, out)
