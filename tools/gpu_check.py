@@ -8,8 +8,10 @@ Steps, each timed; a failing step is recorded and the next one still runs:
    planted ties, launch types, parity on random books).
 3. ``parity``: CPU against GPU on both Binance samples (:mod:`tools.gpu_parity`).
 4. ``bench_features``: the GPU row of ``benchmarks/bench_features.py`` (10**7 rows).
-5. ``bench_sweep``: the GPU rows of ``benchmarks/bench_sweep.py`` (10**3, 10**4, 10**5 configs
-   x 10**7 rows), each size skipped when the time left cannot hold it.
+5. ``sweep_blocks``: sweep-kernel steps/s at every block size for 100, 1,000 and 10,000 configs
+   x 10**6 rows (``benchmarks/gpu_blocks.py``).
+6. ``bench_sweep``: the GPU rows of ``benchmarks/bench_sweep.py`` (10**3, 10**4, 10**5 configs
+   x 10**7 rows) over a book on the device; a size the time left cannot hold runs on fewer rows.
 
 ``gpu-check.md`` and ``gpu-check.json`` in ``--out`` are rewritten after every step, so a run cut
 short still leaves what it did. ``--dry-run`` runs the same steps on Numba's simulator with tiny
@@ -207,23 +209,27 @@ def bench_features_step(rows: int, copy_bytes: int, repeat: int) -> dict[str, An
 
 
 def bench_sweep_step(run: Run, rows: int, configs: list[int], repeat: int) -> dict[str, Any]:
-    """Check, then time the GPU rows of ``bench_sweep``; skip a size the time left cannot hold.
+    """Check, then time the GPU rows of ``bench_sweep`` over a book already on the device.
 
-    A size's time is predicted from the kernel steps/s of the size before it.
+    A size's time is predicted from the kernel steps/s of the size before it; a size the time
+    left cannot hold runs on the first rows that it can (at least 10**5, else it is skipped).
     """
     from benchmarks import bench_sweep
 
     book, signal = bench_sweep.book_and_signal(rows)
     bench_sweep.check_engine(book, signal)
     checked = bench_sweep.check_gpu(book, signal, rows=min(rows, 20_000), n=min(64, configs[0]))
+    device_book, device_signal = book.to("gpu"), to_gpu(signal)
     timed, skipped, rate = [], [], None
     for n in configs:
-        budget = run.left() - 10.0  # to write the report
-        predicted = n * rows / rate if rate else 0.0
-        if predicted > budget:
-            skipped.append({"configs": n, "predicted_s": round(predicted, 1)})
+        budget = run.left() - 40.0  # for the steps after this one and the report
+        used = rows if not rate else min(rows, int(rate * budget / 4 / n))
+        if rate is not None and used < min(rows, 10**5):
+            skipped.append({"configs": n, "predicted_s": round(n * rows / rate, 1)})
             continue
-        row = bench_sweep.time_engine(book, signal, n, "gpu", max(budget / 2, 1.0), repeat)
+        row = bench_sweep.time_engine(
+            device_book[:used], device_signal[:used], n, "gpu", max(budget / 2, 1.0), repeat
+        )
         rate = row["kernel_steps_per_s"]
         timed.append(row)
     best = max(timed, key=lambda r: r["steps_per_s"]) if timed else None
@@ -231,6 +237,29 @@ def bench_sweep_step(run: Run, rows: int, configs: list[int], repeat: int) -> di
         f"best {best['steps_per_s']:.3g} steps/s at {best['configs']:,} configs" if best else ""
     )
     return {"check": checked, "rows": timed, "skipped": skipped, "summary": summary}
+
+
+def sweep_blocks_step(rows: int, configs: list[int], repeat: int) -> dict[str, Any]:
+    """Sweep-kernel steps/s at each block size for small config counts (:mod:`gpu_blocks`)."""
+    from benchmarks import bench_sweep
+    from benchmarks.gpu_blocks import time_block_sizes
+
+    book, signal = bench_sweep.book_and_signal(rows)
+    results = time_block_sizes(book.to("gpu"), to_gpu(signal), configs, repeat)
+    summary = "; ".join(
+        f"{r['configs']:,} configs: {r['chosen_steps_per_s']:.3g} steps/s at "
+        f"{r['chosen_threads']} threads (best {r['best_threads']}: "
+        f"{r['best_steps_per_s']:.3g})"
+        for r in results
+    )
+    return {"sizes": results, "summary": summary}
+
+
+def to_gpu(values: Any) -> Any:
+    """``values`` moved to the GPU (CuPy, or the simulator's device arrays)."""
+    from l2gpu.backend.arrays import to_device
+
+    return to_device(values, "gpu", "benchmark signal")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feature-rows", type=int, help="bench_features rows (10**7)")
     parser.add_argument("--sweep-rows", type=int, help="bench_sweep rows (10**7)")
     parser.add_argument("--sweep-configs", type=int, nargs="+", help="(10**3 10**4 10**5)")
+    parser.add_argument("--block-rows", type=int, help="sweep_blocks rows (10**6)")
+    parser.add_argument("--block-configs", type=int, nargs="+", help="(100 1000 10000)")
     parser.add_argument("--skip", nargs="+", default=[], help="step names to leave out")
     args = parser.parse_args(argv)
     dry = args.dry_run
@@ -259,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     feature_rows = args.feature_rows or (300 if dry else 10**7)
     sweep_rows = args.sweep_rows or (300 if dry else 10**7)
     sweep_configs = args.sweep_configs or ([2, 4] if dry else [10**3, 10**4, 10**5])
+    block_rows = args.block_rows or (200 if dry else 10**6)
+    block_configs = args.block_configs or ([3] if dry else [100, 1000, 10**4])
     repeat = 1 if dry else 3
     copy_bytes = 1 << 20 if dry else 1 << 30
     run = Run(args.out, args.deadline_s, "dry-run (simulator)" if dry else "device")
@@ -267,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         ("pytest", lambda: run_pytest(tests, args.out, max(run.left() - 240, 60)), 60.0),
         ("parity", lambda: parity_step(parity_rows, parity_configs), 20.0),
         ("bench_features", lambda: bench_features_step(feature_rows, copy_bytes, repeat), 60.0),
+        ("sweep_blocks", lambda: sweep_blocks_step(block_rows, block_configs, repeat), 30.0),
         ("bench_sweep", lambda: bench_sweep_step(run, sweep_rows, sweep_configs, repeat), 30.0),
     ]
     for name, fn, needs_s in steps:

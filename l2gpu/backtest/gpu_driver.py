@@ -69,7 +69,30 @@ def chunk_rows_for(free_bytes: int, signals: int, depth: int) -> int:
     return budget // per_row
 
 
-def _signal_order(params: Any, xp: Any) -> Any:
+def device_state(
+    params: np.ndarray, capacity: int, n_buckets: int, label: str = "sweep params"
+) -> tuple[SweepState, SweepOutputs]:
+    """Upload ``params`` (counted as ``label``) and allocate a fresh state and outputs for them.
+
+    ``capacity`` recorded trades per config (0: none recorded), ``n_buckets`` pnl columns.
+    """
+    configs = params.shape[0]
+    d_params = to_device(np.ascontiguousarray(params), "gpu", label)
+    xp = array_namespace(d_params)
+    state = SweepState(
+        d_params,
+        xp.zeros((configs, layout.N_FLOAT)),
+        xp.zeros((configs, layout.N_INT), dtype=xp.int64),
+    )
+    out = SweepOutputs(
+        xp.zeros((configs, capacity, layout.N_REC_FLOAT)),
+        xp.zeros((configs, capacity, layout.N_REC_INT), dtype=xp.int64),
+        xp.zeros((configs, n_buckets)),
+    )
+    return state, out
+
+
+def signal_order(params: Any, xp: Any) -> Any:
     """Configs sorted by signal, stably: unique keys ``signal * P + index``, any sort agrees."""
     configs = params.shape[0]
     index = xp.arange(configs, dtype=xp.int64)
@@ -153,21 +176,9 @@ def run_gpu(
     bucket_pnl : device array [P, n_buckets]
         Per-bucket equity change, left on the device.
     """
-    configs = params.shape[0]
-    check_state_fits(free_device_bytes(), configs, n_buckets)
-    d_params = to_device(np.ascontiguousarray(params), "gpu", "sweep params")
-    xp = array_namespace(d_params)
-    state = SweepState(
-        d_params,
-        xp.zeros((configs, layout.N_FLOAT)),
-        xp.zeros((configs, layout.N_INT), dtype=xp.int64),
-    )
-    out = SweepOutputs(
-        xp.zeros((configs, 0, layout.N_REC_FLOAT)),
-        xp.zeros((configs, 0, layout.N_REC_INT), dtype=xp.int64),
-        xp.zeros((configs, n_buckets)),
-    )
-    order = _signal_order(d_params, xp)
+    check_state_fits(free_device_bytes(), params.shape[0], n_buckets)
+    state, out = device_state(params, 0, n_buckets)
+    order = signal_order(state.params, array_namespace(state.params))
     _advance(book, signals, order, state, out, _chunk_rows(chunk_rows, book, signals), progress)
     fstate = to_device(state.fstate, "cpu", "sweep fstate")
     istate = to_device(state.istate, "cpu", "sweep istate")
@@ -182,20 +193,8 @@ def record_gpu(
     Returns ``rec_f`` ``[n, capacity, N_REC_FLOAT]`` and ``rec_i`` ``[n, capacity, N_REC_INT]``
     on the host.
     """
-    configs = params.shape[0]
-    d_params = to_device(np.ascontiguousarray(params), "gpu", "record params")
-    xp = array_namespace(d_params)
-    state = SweepState(
-        d_params,
-        xp.zeros((configs, layout.N_FLOAT)),
-        xp.zeros((configs, layout.N_INT), dtype=xp.int64),
-    )
-    out = SweepOutputs(
-        xp.zeros((configs, capacity, layout.N_REC_FLOAT)),
-        xp.zeros((configs, capacity, layout.N_REC_INT), dtype=xp.int64),
-        xp.zeros((configs, 0)),
-    )
-    order = xp.arange(configs, dtype=xp.int64)
+    state, out = device_state(params, capacity, 0, "record params")
+    order = array_namespace(state.params).arange(params.shape[0], dtype=np.int64)
     _advance(book, signals, order, state, out, _chunk_rows(chunk_rows, book, signals), None)
     return to_device(out.rec_f, "cpu", "recorded trades"), to_device(
         out.rec_i, "cpu", "recorded trade rows"

@@ -358,9 +358,9 @@ def test_planted_leaks_in_the_gpu_sweep_fail_the_suite(tiny, monkeypatch):
         assert_params_up_results_down(moves, recorded=False)
     monkeypatch.setattr(sweep_cuda, "sweep_chunk_cuda", launch)
 
-    honest = gpu_driver._signal_order
+    honest = gpu_driver.signal_order
     monkeypatch.setattr(
-        gpu_driver, "_signal_order", lambda params, xp: honest(xp.asarray(np.asarray(params)), xp)
+        gpu_driver, "signal_order", lambda params, xp: honest(xp.asarray(np.asarray(params)), xp)
     )
     with pytest.raises(TypeError, match="would copy a device array to the host implicitly"):
         sweep(device_book, device_signals, params=configs, engine="gpu")

@@ -10,7 +10,7 @@ import pytest
 from tools.carried_wheels import MissingDependencyError, ensure_importable
 
 ROOT = Path(__file__).resolve().parents[2]
-STEPS = ["environment", "pytest", "parity", "bench_features", "bench_sweep"]
+STEPS = ["environment", "pytest", "parity", "bench_features", "sweep_blocks", "bench_sweep"]
 
 
 def gpu_check(out, *args):
@@ -36,6 +36,7 @@ def test_the_dry_run_runs_every_step_and_writes_both_reports(tmp_path):
         assert sample["sweep"]["trades"] > 0
     assert [r["configs"] for r in steps["bench_sweep"]["rows"]] == [2, 4]
     assert steps["bench_features"]["timing"]["alone_seconds"]
+    assert [r["configs"] for r in steps["sweep_blocks"]["sizes"]] == [3]
     markdown = (tmp_path / "gpu-check.md").read_text()
     assert markdown.startswith("# gpu-check (dry-run (simulator))")
     assert all(f"| {name} | ok |" in markdown for name in STEPS)
@@ -43,7 +44,13 @@ def test_the_dry_run_runs_every_step_and_writes_both_reports(tmp_path):
 
 def test_a_failing_step_is_reported_and_the_others_still_run(tmp_path):
     done = gpu_check(
-        tmp_path, "--tests", "tests/does_not_exist.py", "--skip", "parity", "bench_features"
+        tmp_path,
+        "--tests",
+        "tests/does_not_exist.py",
+        "--skip",
+        "parity",
+        "bench_features",
+        "sweep_blocks",
     )
     assert done.returncode == 1
     report = json.loads((tmp_path / "gpu-check.json").read_text())

@@ -1,0 +1,95 @@
+"""Sweep-kernel seconds at each block size, for a few config counts (GPU only).
+
+:func:`~l2gpu.kernels.jit.block_size_for` picks the sweep kernel's block size from the config
+count (one thread per config, every multiprocessor given at least one block). This measures one
+launch over a device book at every power-of-two block size up to
+:data:`~l2gpu.kernels.sweep_cuda.SWEEP_MAX_THREADS`, after checking that every size leaves the
+same final state, bit for bit. Steps/s that fall with the config count show how much of the chip
+a small sweep leaves idle (issue 15, part 3: whether splitting time into segments pays).
+Timed with CUDA events: a warm-up launch, then the median of ``repeat`` launches, each from a
+fresh state. Run by ``make gpu-check`` (``tools/gpu_check.py``).
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import numpy as np
+
+from benchmarks import sweep_workloads
+from l2gpu.backtest.gpu_driver import device_state, signal_order
+from l2gpu.backtest.params import encode, expand_grid, normalise
+from l2gpu.backtest.sweep_inputs import book_arrays, signal_matrix
+from l2gpu.data import Book
+
+BUCKET_NS = 60 * 10**9
+
+
+def block_sizes(largest: int) -> list[int]:
+    """Powers of two from 1 to ``largest``."""
+    return [1 << k for k in range(largest.bit_length()) if 1 << k <= largest]
+
+
+def time_block_sizes(
+    book: Book, signal: Any, configs: list[int], repeat: int = 3
+) -> list[dict[str, Any]]:
+    """For each config count, kernel seconds and steps/s at each block size (and the chosen one).
+
+    ``book`` and ``signal`` are on the GPU. Raises ``AssertionError`` when a block size changes
+    the final state.
+    """
+    from l2gpu.backend.arrays import multiprocessors
+    from l2gpu.kernels.jit import block_size_for
+    from l2gpu.kernels.sweep_cuda import SWEEP_MAX_THREADS
+
+    inputs = book_arrays(book, BUCKET_NS)
+    names, matrix = signal_matrix({"imb": signal}, len(book), "gpu")
+    rows = len(book)
+    results = []
+    for n in configs:
+        params = encode(normalise(expand_grid(sweep_workloads.dense_grid(n)), names), names)
+        chosen = block_size_for(n, multiprocessors(), SWEEP_MAX_THREADS)
+        want = _launch(inputs, matrix, params, chosen)[1]
+        seconds = {}
+        for threads in block_sizes(SWEEP_MAX_THREADS):
+            _launch(inputs, matrix, params, threads)  # warm-up
+            runs = [_launch(inputs, matrix, params, threads) for _ in range(repeat)]
+            for got, expected, what in zip(runs[-1][1], want, ("fstate", "istate"), strict=True):
+                assert np.array_equal(got, expected, equal_nan=True), (
+                    f"{what} differs at {threads} threads ({n} configs)"
+                )
+            seconds[threads] = statistics.median(elapsed for elapsed, _ in runs)
+        best = min(seconds, key=seconds.__getitem__)
+        results.append(
+            {
+                "configs": n,
+                "rows": rows,
+                "chosen_threads": chosen,
+                "chosen_steps_per_s": n * rows / seconds[chosen],
+                "best_threads": best,
+                "best_steps_per_s": n * rows / seconds[best],
+                "seconds_by_threads": seconds,
+            }
+        )
+    return results
+
+
+def _launch(
+    inputs: Any, matrix: Any, params: np.ndarray, threads: int
+) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
+    """Seconds of one launch from a fresh state at ``threads`` per block, and the final state."""
+    from numba import cuda
+
+    from l2gpu.backend.arrays import array_namespace, to_device
+    from l2gpu.kernels.sweep_cuda import sweep_chunk_cuda
+
+    state, out = device_state(params, 0, 0)
+    order = signal_order(state.params, array_namespace(state.params))
+    start, stop = cuda.event(), cuda.event()
+    start.record()
+    sweep_chunk_cuda(inputs, matrix, order, state, out, 0, threads_per_block=threads)
+    stop.record()
+    stop.synchronize()
+    final = (to_device(state.fstate, "cpu", "state"), to_device(state.istate, "cpu", "state"))
+    return start.elapsed_time(stop) / 1e3, final
