@@ -18,7 +18,8 @@ the best bid and ask, ``bs``, ``as`` their sizes, ``m = (b + a) * 0.5``:
 - ``IMBALANCE``: ``ratio(Q_bid - Q_ask, Q_bid + Q_ask)``; ``DEPTH_BID``: ``Q_bid``;
   ``DEPTH_ASK``: ``Q_ask``; ``SLOPE``: ``ratio(a_{k-1} - b_{k-1}, Q_bid + Q_ask)``;
 - ``IMPACT_BUY``: ``1e4 * (vwap_ask(q) - m) / m``, ``IMPACT_SELL``: ``1e4 * (m - vwap_bid(q)) /
-  m`` with the depth walk of :mod:`l2gpu.kernels.depth_walk`;
+  m`` with the depth walk of :mod:`l2gpu.kernels.depth_walk`, taken level by level over the
+  block's rows (:func:`_block_walk`);
 - ``FLOW``: ``e_t`` summed over the top ``k`` levels (:mod:`l2gpu.kernels.flow`), 0 at row 0.
 
 CPU only; the GPU runs the array formulas (``docs/kernels.md``).
@@ -26,11 +27,13 @@ CPU only; the GPU runs the array formulas (``docs/kernels.md``).
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 
-from l2gpu.kernels.depth_walk import fill_price_cpu
 from l2gpu.kernels.ratio import safe_div
+from l2gpu.kernels.unfused import mul_cpu
 
 MID, SPREAD, SPREAD_BPS, MICROPRICE, WMID, IMBALANCE = 0, 1, 2, 3, 4, 5
 DEPTH_BID, DEPTH_ASK, SLOPE, IMPACT_BUY, IMPACT_SELL, FLOW = 6, 7, 8, 9, 10, 11
@@ -38,6 +41,9 @@ BLOCK_ROWS = 512
 """Rows per block: the block's levels (10 levels x 4 arrays x 8 bytes a row) fit in L2."""
 CHUNK_ROWS = 1 << 15
 """Rows per parallel chunk (a whole number of blocks)."""
+WALK_LEVELS = 2
+"""Levels of the depth walk taken over all of a block's rows at once (most taker sizes of
+interest fill within the first two levels; deeper rows continue alone)."""
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -94,8 +100,56 @@ def _block_flow(bid_px, bid_sz, ask_px, ask_sz, levels, out, b0, b1):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _fill(kind, bid_px, bid_sz, ask_px, ask_sz, sums, levels, qty, out, b0, b1):
+def _block_walk(px, sz, qty, walk, b0, b1):
+    """Set ``walk[0, t - b0]`` to the fill VWAP of ``qty`` at rows ``b0 .. b1 - 1``.
+
+    The operations of :func:`l2gpu.kernels.depth_walk.make_depth_walk_ops`'s ``fill_price`` for
+    each row, in its order. The first :data:`WALK_LEVELS` levels are taken level by level over
+    contiguous slices of the block's rows, branch-free (selects, not jumps); the few rows that
+    still walk on go level by level alone; the divisions run over the block's rows again. A row
+    stops walking at a NaN price or once its size is filled.
+    """
+    n = b1 - b0
+    remaining, notional, last, walking = walk[0, :n], walk[1, :n], walk[2, :n], walk[3, :n]
+    remaining[:] = qty
+    notional[:] = 0.0
+    last[:] = math.nan
+    walking[:] = 1.0
+    first_levels = min(WALK_LEVELS, px.shape[0])
+    for k in range(first_levels):
+        price, size = px[k, b0:b1], sz[k, b0:b1]
+        for j in range(n):
+            p = price[j]
+            live = (walking[j] > 0.0) & (p == p)
+            take = min(remaining[j], size[j])
+            notional[j] = notional[j] + mul_cpu(p, take) if live else notional[j]
+            remaining[j] = remaining[j] - take if live else remaining[j]
+            last[j] = p if live else last[j]
+            walking[j] = 1.0 if live & (remaining[j] > 0.0) else 0.0
+    for j in range(n):
+        if walking[j] > 0.0:
+            t = b0 + j
+            for k in range(first_levels, px.shape[0]):
+                p = px[k, t]
+                if math.isnan(p):
+                    break
+                take = min(remaining[j], sz[k, t])
+                notional[j] += mul_cpu(p, take)
+                remaining[j] -= take
+                last[j] = p
+                if remaining[j] <= 0.0:
+                    break
+    for j in range(n):
+        rest = remaining[j]
+        total = notional[j] + mul_cpu(last[j], rest) if rest > 0.0 else notional[j]
+        remaining[j] = math.nan if math.isnan(last[j]) else total / qty
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _fill(kind, bid_px, bid_sz, ask_px, ask_sz, sums, walk, levels, qty, out, b0, b1):
     """Fill ``out[b0:b1]`` with request ``kind``; ``sums[:, t - b0]`` holds row ``t``'s sums.
+
+    ``walk`` is scratch for the depth walk (float64 ``[4, BLOCK_ROWS]``).
 
     One loop per kind, so that each loop body is straight-line code.
     """
@@ -114,13 +168,15 @@ def _fill(kind, bid_px, bid_sz, ask_px, ask_sz, sums, levels, qty, out, b0, b1):
             bs, az = bid_sz[0, t], ask_sz[0, t]
             out[t] = safe_div(bid_px[0, t] * az + ask_px[0, t] * bs, bs + az)
     elif kind == IMPACT_BUY:
+        _block_walk(ask_px, ask_sz, qty, walk, b0, b1)
         for t in range(b0, b1):
             m = (bid_px[0, t] + ask_px[0, t]) * 0.5
-            out[t] = 1e4 * (fill_price_cpu(ask_px, ask_sz, t, qty)[0] - m) / m
+            out[t] = 1e4 * (walk[0, t - b0] - m) / m
     elif kind == IMPACT_SELL:
+        _block_walk(bid_px, bid_sz, qty, walk, b0, b1)
         for t in range(b0, b1):
             m = (bid_px[0, t] + ask_px[0, t]) * 0.5
-            out[t] = 1e4 * (m - fill_price_cpu(bid_px, bid_sz, t, qty)[0]) / m
+            out[t] = 1e4 * (m - walk[0, t - b0]) / m
     elif kind == FLOW:
         _block_flow(bid_px, bid_sz, ask_px, ask_sz, levels, out, b0, b1)
     elif kind == WMID:
@@ -171,6 +227,7 @@ def book_pass_cpu(
     n_sums = weights.shape[0]
     for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
         sums = np.empty((max(1, n_sums), 4, BLOCK_ROWS))
+        walk = np.empty((4, BLOCK_ROWS))
         for b0 in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS), BLOCK_ROWS):
             b1 = min(rows, b0 + BLOCK_ROWS)
             for s in range(n_sums):
@@ -185,6 +242,7 @@ def book_pass_cpu(
                     ask_px,
                     ask_sz,
                     sums[sum_of[r]],
+                    walk,
                     levels[r],
                     qty[r],
                     out[r],
