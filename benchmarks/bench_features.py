@@ -4,7 +4,9 @@ Builds a synthetic book (10**7 rows, 10 levels) with synthetic trades, checks ev
 feature against the plain-loop reference on the first rows (and, where a GPU runs, the GPU
 against the CPU on the first 20,000 rows), then times ``compute()`` of the whole set and of each
 feature alone, on the CPU and on a real GPU where there is one. The device's copy bandwidth (a
-large array copied, read + write) is the yardstick for the memory-bound families.
+large array copied, read + write) is the yardstick for the memory-bound families: each feature
+alone is also given as a share of it, from the fewest bytes it must move
+(:mod:`benchmarks.feature_bytes`).
 Run: ``.venv/bin/python -m benchmarks.bench_features [--rows N] [--engines gpu] [--json FILE]``.
 """
 
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.common import machine, median_seconds
+from benchmarks.feature_bytes import minimum_bytes
 from l2gpu.backend.arrays import to_device
 from l2gpu.backend.engine import gpu_status
 from l2gpu.data import Book, Trades, synthetic, synthetic_trades
@@ -111,6 +114,11 @@ def time_engine(
     for name in DEFAULT_FEATURES:
         alone[name] = median_seconds(lambda n=name: run((n,)), repeat=repeat)  # type: ignore[misc]
     gbs = len(book) * bytes_per_row(book) / seconds / 1e9
+    alone_share = {}
+    for name, took in alone.items():
+        moved = minimum_bytes(name, len(book), len(trades))
+        if moved is not None:
+            alone_share[name] = moved / took / 1e9 / bandwidth
     return {
         "engine": engine,
         "rows": len(book),
@@ -119,6 +127,7 @@ def time_engine(
         "all_mrows_per_s": len(book) / seconds / 1e6,
         "effective_gbs": gbs,
         "alone_seconds": alone,
+        "alone_share_of_copy": alone_share,
     }
 
 
@@ -157,7 +166,12 @@ def main() -> None:
             f"{'met' if share >= TARGET_SHARE[engine] else 'not met'} ({share:.1%})"
         )
         for name, alone in r["alone_seconds"].items():
-            print(f"  {name:<22} {alone * 1e3:9.1f} ms  {len(book) / alone / 1e6:8.1f} M rows/s")
+            share_alone = r["alone_share_of_copy"].get(name)
+            of_copy = f"{share_alone:6.1%} of copy alone" if share_alone is not None else ""
+            print(
+                f"  {name:<22} {alone * 1e3:9.1f} ms  {len(book) / alone / 1e6:8.1f} M rows/s"
+                f"  {of_copy}"
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))
 

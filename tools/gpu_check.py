@@ -7,7 +7,8 @@ Steps, each timed; a failing step is recorded and the next one still runs:
 2. ``pytest``: the ``gpu`` and ``cuda_kernel`` tests (on a device the CUDA kernels run for real:
    planted ties, launch types, parity on random books).
 3. ``parity``: CPU against GPU on both Binance samples (:mod:`tools.gpu_parity`).
-4. ``bench_features``: the GPU row of ``benchmarks/bench_features.py`` (10**7 rows).
+4. ``bench_features``: the GPU row of ``benchmarks/bench_features.py`` (10**7 rows): the whole
+   set and each feature alone as a share of the device's copy bandwidth.
 5. ``sweep_blocks``: sweep-kernel steps/s at every block size for 100, 1,000 and 10,000 configs
    x 10**6 rows (``benchmarks/gpu_blocks.py``).
 6. ``bench_sweep``: the GPU rows of ``benchmarks/bench_sweep.py`` (10**3, 10**4, 10**5 configs
@@ -204,7 +205,13 @@ def bench_features_step(rows: int, copy_bytes: int, repeat: int) -> dict[str, An
     bench_features.check(book, trades)
     checked = bench_features.check_gpu(book, trades, rows=min(rows, 20_000))
     timing = bench_features.time_engine(book, trades, "gpu", copy_bytes, repeat)
-    summary = f"{timing['all_mrows_per_s']:.3g} M rows/s for all features, {rows:,} rows"
+    shares = timing["alone_share_of_copy"]
+    half = sorted(n for n, share in shares.items() if share >= 0.5)
+    summary = (
+        f"{timing['all_mrows_per_s']:.3g} M rows/s for all features, {rows:,} rows, "
+        f"{timing['effective_gbs'] / timing['copy_gbs']:.0%} of copy; alone at >= 50% of copy: "
+        f"{len(half)} of {len(shares)} counted ({', '.join(half)})"
+    )
     return {"check": checked, "timing": timing, "summary": summary}
 
 
