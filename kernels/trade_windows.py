@@ -78,7 +78,7 @@ def trade_prefixes_cpu(wanted, sz, px, side, out):
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
-def _window_first(trade_ts, ts, t, ns, rows, dense, end, x, s):
+def window_first(trade_ts, ts, t, ns, rows, dense, end, x, s):
     """Return the first trade of row ``t``'s window and the query that found it.
 
     A window of ``rows`` trades (``rows > 0``) starts ``rows`` before ``end``; a duration of
@@ -96,7 +96,7 @@ def trade_window_cpu(kind, first, second, mid, trade_ts, ts, ns, rows, ends, out
     """Fill ``out[t]`` with formula ``kind`` of two prefix sums' totals over row ``t``'s window.
 
     With ``u``, ``v`` the totals of ``first`` and ``second`` over the trades ``s .. ends[t] - 1``
-    (``s`` as :func:`_window_first` finds it: no ``[T]`` array of first trades is written):
+    (``s`` as :func:`window_first` finds it: no ``[T]`` array of first trades is written):
     :data:`IMBALANCE` is ``ratio(u - v, u + v)`` (buy and sell sizes), :data:`VWAP_DEVIATION`
     ``1e4 * (mid[t] / ratio(u, v) - 1.0)`` (notional and size; ``mid`` is read only there).
     """
@@ -106,7 +106,7 @@ def trade_window_cpu(kind, first, second, mid, trade_ts, ts, ns, rows, ends, out
         x, s = FIRST_QUERY, 0
         for t in range(c * CHUNK_ROWS, min(rows_out, (c + 1) * CHUNK_ROWS)):
             e = ends[t]
-            s, x = _window_first(trade_ts, ts, t, ns, rows, dense, e, x, s)
+            s, x = window_first(trade_ts, ts, t, ns, rows, dense, e, x, s)
             u = first[e] - first[s]
             v = second[e] - second[s]
             if kind == IMBALANCE:

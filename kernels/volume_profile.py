@@ -37,6 +37,8 @@ import math
 import numba
 import numpy as np
 
+from l2gpu.kernels.trade_windows import FIRST_QUERY, window_first
+
 VALUE_AREA_TENTHS = 7  # 70% of the volume
 PREFIX_CHUNK = 1 << 16
 """Trades per parallel chunk of :func:`profile_inputs_cpu`."""
@@ -113,15 +115,21 @@ def _first_changed(hist, lo, hi, note, best, low, high, joined, last):
 
 
 @numba.njit(cache=True, nogil=True)
-def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc, vah, val, t0, t1):
+def _profile_rows(bins, units, window, ends, bin_size, offset, reuse, hist, poc, vah, val, t0, t1):
     """Profile rows ``t0 .. t1 - 1`` with ``hist`` zeroed scratch; returns nothing.
 
-    ``reuse`` allows a row to take up the value-area growth recorded at the row before.
+    ``window`` is ``(trade_ts, ts, ns, rows)``: each row's first trade is found as the trade
+    windows find it (:func:`l2gpu.kernels.trade_windows.window_first`). ``reuse`` allows a row
+    to take up the value-area growth recorded at the row before.
     """
+    trade_ts, ts, ns, window_rows = window
+    dense = 2 * trade_ts.shape[0] >= ts.shape[0]
     span = hist.shape[0]
     total = 0
-    added_to = starts[t0]
-    removed_to = starts[t0]
+    start, query = window_first(trade_ts, ts, t0, ns, window_rows, dense, ends[t0], FIRST_QUERY, 0)
+    added_to = start
+    removed_to = start
+    previous_start = start
     lo, hi, best = span, -1, -1
     # The recorded growth, steps 0 .. last (-1: none): the area's lowest and highest bin at each
     # step, the bin each step took, and the step at which each bin of the area joined; with the
@@ -135,7 +143,12 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
     grown_best, grown_lo, grown_hi = -1, 0, -1
     touched = np.empty(TOUCHED_CAPACITY + 1, np.int64)
     for t in range(t0, t1):
-        if t > t0 and starts[t] == starts[t - 1] and ends[t] == ends[t - 1]:
+        if t > t0:
+            previous_start = start
+            start, query = window_first(
+                trade_ts, ts, t, ns, window_rows, dense, ends[t], query, start
+            )
+        if t > t0 and start == previous_start and ends[t] == ends[t - 1]:
             poc[t] = poc[t - 1]
             vah[t] = vah[t - 1]
             val[t] = val[t - 1]
@@ -157,7 +170,7 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
             if best >= 0 and (hist[b] > hist[best] or (hist[b] == hist[best] and b < best)):
                 best = b
         added_to = max(added_to, ends[t])
-        for j in range(removed_to, starts[t]):
+        for j in range(removed_to, start):
             b = bins[j] - offset
             hist[b] -= units[j]
             total -= units[j]
@@ -166,7 +179,7 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
             n_touched += 1 if offered_low <= b <= offered_high else 0
             if b == best:
                 best = -1
-        removed_to = max(removed_to, starts[t])
+        removed_to = max(removed_to, start)
         if total <= 0:
             poc[t] = math.nan
             vah[t] = math.nan
@@ -218,15 +231,18 @@ def _profile_rows(bins, units, starts, ends, bin_size, offset, reuse, hist, poc,
 
 @numba.njit(parallel=True, cache=True)
 def volume_profile_rows(
-    bins, units, starts, ends, bin_size, offset, span, chunks, reuse, poc, vah, val
+    bins, units, window, ends, bin_size, offset, span, chunks, reuse, poc, vah, val
 ):
-    """Profile the trades ``starts[t]:ends[t]`` at each row ``t`` (both non-decreasing).
+    """Profile the trades of row ``t``'s window, up to ``ends[t]``, at each row ``t``.
 
-    ``span`` is the number of bins (``bins - offset`` lies in ``0 .. span - 1``); each of the
-    ``chunks`` parallel chunks of rows gets its own zeroed int64 histogram of that many bins.
-    ``reuse`` (no unit is negative) allows the recorded value-area growth to be taken up.
+    ``window`` is ``(trade_ts, ts, ns, rows)``, a trailing window as the trade-window kernels
+    take it (:func:`l2gpu.kernels.trade_windows.window_first`); the trades' timestamps and the
+    rows' are non-decreasing. ``span`` is the number of bins (``bins - offset`` lies in ``0 ..
+    span - 1``); each of the ``chunks`` parallel chunks of rows gets its own zeroed int64
+    histogram of that many bins. ``reuse`` (no unit is negative) allows the recorded
+    value-area growth to be taken up.
     """
-    rows = starts.shape[0]
+    rows = ends.shape[0]
     size = (rows + chunks - 1) // chunks
     for c in numba.prange(chunks):
         t0 = c * size
@@ -234,7 +250,7 @@ def volume_profile_rows(
         if t0 < t1:
             hist = np.zeros(span, np.int64)
             _profile_rows(
-                bins, units, starts, ends, bin_size, offset, reuse, hist, poc, vah, val, t0, t1
+                bins, units, window, ends, bin_size, offset, reuse, hist, poc, vah, val, t0, t1
             )
 
 
@@ -253,10 +269,10 @@ def profile_inputs_cpu(px, size, bin_size, epsilon, units_per_size, bins, units)
             units[i] = np.int64(np.rint(size[i] * units_per_size))
 
 
-def volume_profile_cpu(bins, units, starts, ends, bin_size, offset, span, poc, vah, val):
+def volume_profile_cpu(bins, units, window, ends, bin_size, offset, span, poc, vah, val):
     """:func:`volume_profile_rows` with :data:`CHUNKS_PER_THREAD` chunks per Numba thread."""
-    chunks = max(1, min(starts.shape[0], numba.get_num_threads() * CHUNKS_PER_THREAD))
+    chunks = max(1, min(ends.shape[0], numba.get_num_threads() * CHUNKS_PER_THREAD))
     reuse = not units.size or int(units.min()) >= 0
     volume_profile_rows(
-        bins, units, starts, ends, bin_size, offset, span, chunks, reuse, poc, vah, val
+        bins, units, window, ends, bin_size, offset, span, chunks, reuse, poc, vah, val
     )

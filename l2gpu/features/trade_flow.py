@@ -180,17 +180,20 @@ def _profile(
 
     def build() -> tuple[Any, Any, Any]:
         trades = ctx.require_trades(what)
-        starts, ends = (
-            to_device(a, "cpu", f"{what} window bounds") for a in _bounds(ctx, window, what)
-        )
+        # The kernel finds each row's first trade itself; on the GPU engine the book's ts and
+        # the trade ends come down (the trades' ts is the host array given).
+        _, ts, ns, rows, ends = _cpu_window(ctx, window, what)
+        ts, ends = (to_device(a, "cpu", f"{what} window bounds") for a in (ts, ends))
+        trade_ts = np.ascontiguousarray(trades.ts)
         bins = np.empty(len(trades), dtype=np.int64)
         units = np.empty(len(trades), dtype=np.int64)
         profile_inputs_cpu(trades.px, trades.sz, bin_size, BIN_EPSILON, SIZE_UNITS, bins, units)
         offset = int(bins.min()) if bins.size else 0
         span = int(bins.max()) - offset + 1 if bins.size else 1
-        rows = starts.shape[0]
-        poc, vah, val = np.empty(rows), np.empty(rows), np.empty(rows)
-        volume_profile_cpu(bins, units, starts, ends, bin_size, offset, span, poc, vah, val)
+        n = ends.shape[0]
+        poc, vah, val = np.empty(n), np.empty(n), np.empty(n)
+        bounds = (trade_ts, ts, ns, rows)
+        volume_profile_cpu(bins, units, bounds, ends, bin_size, offset, span, poc, vah, val)
         return tuple(to_device(a, ctx.book.device, f"{what} profile") for a in (poc, vah, val))
 
     return ctx.shared(("profile", window.text, bin_size), build)

@@ -106,16 +106,19 @@ def test_volume_profile_taking_up_the_recorded_growth_equals_growing_every_row(
     bins = np.cumsum(rng.integers(-step, step + 1, n)) + 50
     bins -= bins.min()
     units = rng.integers(1, most_units + 1, n) * rng.integers(1, 3, n)
-    ends = np.sort(rng.integers(0, n + 1, rows))
-    starts = np.maximum(ends - rng.integers(0, longest, rows), 0)
-    starts = np.maximum.accumulate(starts)
+    # Trades 0-4 ns apart with some long gaps; a window of about ``longest`` trades.
+    gaps = rng.integers(0, 5, n) + 400 * (rng.random(n) < 0.01)
+    trade_ts = np.cumsum(gaps).astype(np.int64)
+    ts = np.sort(rng.integers(0, int(trade_ts[-1]) + 2, rows)).astype(np.int64)
+    ends = np.searchsorted(trade_ts, ts, side="right")
     span = int(bins.max()) + 1
-    got = [np.empty(rows) for _ in range(3)]
-    want = [np.empty(rows) for _ in range(3)]
-    volume_profile_rows(bins, units, starts, ends, 0.5, 0, span, 4, True, *got)
-    volume_profile_rows(bins, units, starts, ends, 0.5, 0, span, 4, False, *want)
-    for a, b in zip(got, want, strict=True):
-        assert np.array_equal(a, b, equal_nan=True)
+    for window in ((trade_ts, ts, 2 * longest, 0), (trade_ts, ts, 0, longest)):
+        got = [np.empty(rows) for _ in range(3)]
+        want = [np.empty(rows) for _ in range(3)]
+        volume_profile_rows(bins, units, window, ends, 0.5, 0, span, 4, True, *got)
+        volume_profile_rows(bins, units, window, ends, 0.5, 0, span, 4, False, *want)
+        for a, b in zip(got, want, strict=True):
+            assert np.array_equal(a, b, equal_nan=True)
 
 
 def test_window_kernels_equal_the_array_formulas():
