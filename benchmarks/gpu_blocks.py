@@ -1,4 +1,4 @@
-"""Sweep-kernel seconds at each block size, for a few config counts (GPU only).
+"""Sweep-kernel seconds at each block size and at each register cap (GPU only).
 
 :func:`~l2gpu.kernels.jit.block_size_for` picks the sweep kernel's block size from the config
 count (one thread per config, every multiprocessor given at least one block). This measures one
@@ -6,8 +6,11 @@ launch over a device book at every power-of-two block size up to
 :data:`~l2gpu.kernels.sweep_cuda.SWEEP_MAX_THREADS`, after checking that every size leaves the
 same final state, bit for bit. Steps/s that fall with the config count show how much of the chip
 a small sweep leaves idle (issue 15, part 3: whether splitting time into segments pays).
-Timed with CUDA events: a warm-up launch, then the median of ``repeat`` launches, each from a
-fresh state. Run by ``make gpu-check`` (``tools/gpu_check.py``).
+:func:`time_register_caps` compiles the same kernel with lower register caps
+(``max_registers``): the kernel keeps each config's hot state in registers (issue 15, part 1),
+which costs occupancy; a cap trades spills for more resident threads, and only a device can say
+which wins. Timed with CUDA events: a warm-up launch, then the median of ``repeat`` launches,
+each from a fresh state. Run by ``make gpu-check`` (``tools/gpu_check.py``).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def time_block_sizes(
     """
     from l2gpu.backend.arrays import multiprocessors
     from l2gpu.kernels.jit import block_size_for
-    from l2gpu.kernels.sweep_cuda import SWEEP_MAX_THREADS
+    from l2gpu.kernels.sweep_cuda import SWEEP_MAX_THREADS, _sweep_kernel
 
     inputs = book_arrays(book, BUCKET_NS)
     names, matrix = signal_matrix({"imb": signal}, len(book), "gpu")
@@ -50,11 +53,11 @@ def time_block_sizes(
     for n in configs:
         params = encode(normalise(expand_grid(sweep_workloads.dense_grid(n)), names), names)
         chosen = block_size_for(n, multiprocessors(), SWEEP_MAX_THREADS)
-        want = _launch(inputs, matrix, params, chosen)[1]
+        want = _launch(inputs, matrix, params, chosen, _sweep_kernel)[1]
         seconds = {}
         for threads in block_sizes(SWEEP_MAX_THREADS):
-            _launch(inputs, matrix, params, threads)  # warm-up
-            runs = [_launch(inputs, matrix, params, threads) for _ in range(repeat)]
+            _launch(inputs, matrix, params, threads, _sweep_kernel)  # warm-up
+            runs = [_launch(inputs, matrix, params, threads, _sweep_kernel) for _ in range(repeat)]
             for got, expected, what in zip(runs[-1][1], want, ("fstate", "istate"), strict=True):
                 assert np.array_equal(got, expected, equal_nan=True), (
                     f"{what} differs at {threads} threads ({n} configs)"
@@ -75,20 +78,82 @@ def time_block_sizes(
     return results
 
 
+def time_register_caps(
+    book: Book, signal: Any, configs: int, caps: list[int], repeat: int = 3
+) -> list[dict[str, Any]]:
+    """Kernel seconds and steps/s of the sweep kernel compiled at each register cap.
+
+    ``0`` in ``caps`` is the kernel as shipped. Each cap's registers and local (spill) bytes per
+    thread come from the compiled kernel. Raises ``AssertionError`` when a cap changes the
+    final state.
+    """
+    from numba import cuda
+
+    from l2gpu.backend.arrays import multiprocessors
+    from l2gpu.kernels import sweep_cuda
+    from l2gpu.kernels.jit import block_size_for
+
+    inputs = book_arrays(book, BUCKET_NS)
+    names, matrix = signal_matrix({"imb": signal}, len(book), "gpu")
+    params = encode(normalise(expand_grid(sweep_workloads.dense_grid(configs)), names), names)
+    threads = block_size_for(configs, multiprocessors(), sweep_cuda.SWEEP_MAX_THREADS)
+    shipped = sweep_cuda._sweep_kernel
+    want = _launch(inputs, matrix, params, threads, shipped)[1]
+    results = []
+    for cap in caps:
+        # (numba's simulator, which mypy reads, has no max_registers; a device build has.)
+        kernel = shipped if cap == 0 else cuda.jit(max_registers=cap)(shipped.py_func)  # type: ignore[call-arg]
+        _launch(inputs, matrix, params, threads, kernel)  # compile, warm up
+        runs = [_launch(inputs, matrix, params, threads, kernel) for _ in range(repeat)]
+        for got, expected, what in zip(runs[-1][1], want, ("fstate", "istate"), strict=True):
+            assert np.array_equal(got, expected, equal_nan=True), f"{what} differs at cap {cap}"
+        seconds = statistics.median(elapsed for elapsed, _ in runs)
+        results.append(
+            {
+                "cap": cap or "shipped",
+                "configs": configs,
+                "rows": len(book),
+                "threads_per_block": threads,
+                **_resources(kernel),
+                "seconds": seconds,
+                "steps_per_s": configs * len(book) / seconds,
+            }
+        )
+    return results
+
+
+def _resources(kernel: Any) -> dict[str, int | None]:
+    """Registers and local (spill) bytes per thread of a compiled kernel; None on the simulator."""
+    signatures = getattr(kernel, "signatures", None)
+    if not signatures:
+        return {"registers": None, "local_bytes": None}
+    return {
+        "registers": kernel.get_regs_per_thread(signatures[0]),
+        "local_bytes": kernel.get_local_mem_per_thread(signatures[0]),
+    }
+
+
 def _launch(
-    inputs: Any, matrix: Any, params: np.ndarray, threads: int
+    inputs: Any, matrix: Any, params: np.ndarray, threads: int, kernel: Any
 ) -> tuple[float, tuple[np.ndarray, np.ndarray]]:
-    """Seconds of one launch from a fresh state at ``threads`` per block, and the final state."""
+    """Seconds of one launch of ``kernel`` (a build of the sweep kernel) from a fresh state.
+
+    Launched as :func:`~l2gpu.kernels.sweep_cuda.sweep_chunk_cuda` launches its own, at
+    ``threads`` per block; returns the seconds and the final state on the host.
+    """
     from numba import cuda
 
     from l2gpu.backend.arrays import array_namespace, to_device
-    from l2gpu.kernels.sweep_cuda import sweep_chunk_cuda
+    from l2gpu.backend.launch import kernel_args
+    from l2gpu.kernels.jit import blocks_for
 
     state, out = device_state(params, 0, 0)
     order = signal_order(state.params, array_namespace(state.params))
     start, stop = cuda.event(), cuda.event()
     start.record()
-    sweep_chunk_cuda(inputs, matrix, order, state, out, 0, threads_per_block=threads)
+    kernel[blocks_for(params.shape[0], threads), threads](
+        *kernel_args(inputs, matrix, order, state, out), 0
+    )
     stop.record()
     stop.synchronize()
     final = (to_device(state.fstate, "cpu", "state"), to_device(state.istate, "cpu", "state"))

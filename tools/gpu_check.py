@@ -10,7 +10,8 @@ Steps, each timed; a failing step is recorded and the next one still runs:
 4. ``bench_features``: the GPU row of ``benchmarks/bench_features.py`` (10**7 rows): the whole
    set and each feature alone as a share of the device's copy bandwidth.
 5. ``sweep_blocks``: sweep-kernel steps/s at every block size for 100, 1,000 and 10,000 configs
-   x 10**6 rows (``benchmarks/gpu_blocks.py``).
+   x 10**6 rows, then at register caps 64, 96 and 128 against the kernel as shipped
+   (``benchmarks/gpu_blocks.py``; the simulator builds no caps).
 6. ``bench_sweep``: the GPU rows of ``benchmarks/bench_sweep.py`` (10**3, 10**4, 10**5 configs
    x 10**7 rows) over a book on the device; a size the time left cannot hold runs on fewer rows.
 
@@ -246,20 +247,31 @@ def bench_sweep_step(run: Run, rows: int, configs: list[int], repeat: int) -> di
     return {"check": checked, "rows": timed, "skipped": skipped, "summary": summary}
 
 
-def sweep_blocks_step(rows: int, configs: list[int], repeat: int) -> dict[str, Any]:
-    """Sweep-kernel steps/s at each block size for small config counts (:mod:`gpu_blocks`)."""
+def sweep_blocks_step(
+    rows: int, configs: list[int], caps: list[int], repeat: int
+) -> dict[str, Any]:
+    """Sweep-kernel steps/s by block size and by register cap (:mod:`benchmarks.gpu_blocks`).
+
+    Block sizes for each of ``configs``; register ``caps`` for the largest of them.
+    """
     from benchmarks import bench_sweep
-    from benchmarks.gpu_blocks import time_block_sizes
+    from benchmarks.gpu_blocks import time_block_sizes, time_register_caps
 
     book, signal = bench_sweep.book_and_signal(rows)
-    results = time_block_sizes(book.to("gpu"), to_gpu(signal), configs, repeat)
+    device_book, device_signal = book.to("gpu"), to_gpu(signal)
+    results = time_block_sizes(device_book, device_signal, configs, repeat)
+    capped = time_register_caps(device_book, device_signal, max(configs), caps, repeat)
     summary = "; ".join(
         f"{r['configs']:,} configs: {r['chosen_steps_per_s']:.3g} steps/s at "
         f"{r['chosen_threads']} threads (best {r['best_threads']}: "
         f"{r['best_steps_per_s']:.3g})"
         for r in results
     )
-    return {"sizes": results, "summary": summary}
+    summary += "; register caps: " + ", ".join(
+        f"{r['cap']} ({r['registers']} regs, {r['local_bytes']} B local): {r['steps_per_s']:.3g}"
+        for r in capped
+    )
+    return {"sizes": results, "register_caps": capped, "summary": summary}
 
 
 def to_gpu(values: Any) -> Any:
@@ -285,6 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-configs", type=int, nargs="+", help="(10**3 10**4 10**5)")
     parser.add_argument("--block-rows", type=int, help="sweep_blocks rows (10**6)")
     parser.add_argument("--block-configs", type=int, nargs="+", help="(100 1000 10000)")
+    parser.add_argument(
+        "--register-caps", type=int, nargs="+", help="sweep kernel caps, 0 as shipped (0 64 96 128)"
+    )
     parser.add_argument("--skip", nargs="+", default=[], help="step names to leave out")
     args = parser.parse_args(argv)
     dry = args.dry_run
@@ -299,6 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     sweep_configs = args.sweep_configs or ([2, 4] if dry else [10**3, 10**4, 10**5])
     block_rows = args.block_rows or (200 if dry else 10**6)
     block_configs = args.block_configs or ([3] if dry else [100, 1000, 10**4])
+    register_caps = args.register_caps or ([0] if dry else [0, 64, 96, 128])
     repeat = 1 if dry else 3
     copy_bytes = 1 << 20 if dry else 1 << 30
     run = Run(args.out, args.deadline_s, "dry-run (simulator)" if dry else "device")
@@ -307,7 +323,11 @@ def main(argv: list[str] | None = None) -> int:
         ("pytest", lambda: run_pytest(tests, args.out, max(run.left() - 240, 60)), 60.0),
         ("parity", lambda: parity_step(parity_rows, parity_configs), 20.0),
         ("bench_features", lambda: bench_features_step(feature_rows, copy_bytes, repeat), 60.0),
-        ("sweep_blocks", lambda: sweep_blocks_step(block_rows, block_configs, repeat), 30.0),
+        (
+            "sweep_blocks",
+            lambda: sweep_blocks_step(block_rows, block_configs, register_caps, repeat),
+            30.0,
+        ),
         ("bench_sweep", lambda: bench_sweep_step(run, sweep_rows, sweep_configs, repeat), 30.0),
     ]
     for name, fn, needs_s in steps:

@@ -37,6 +37,7 @@ def test_the_dry_run_runs_every_step_and_writes_both_reports(tmp_path):
     assert [r["configs"] for r in steps["bench_sweep"]["rows"]] == [2, 4]
     assert steps["bench_features"]["timing"]["alone_seconds"]
     assert [r["configs"] for r in steps["sweep_blocks"]["sizes"]] == [3]
+    assert [r["cap"] for r in steps["sweep_blocks"]["register_caps"]] == ["shipped"]
     markdown = (tmp_path / "gpu-check.md").read_text()
     assert markdown.startswith("# gpu-check (dry-run (simulator))")
     assert all(f"| {name} | ok |" in markdown for name in STEPS)
