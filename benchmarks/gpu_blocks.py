@@ -51,18 +51,20 @@ def time_block_sizes(
     rows = len(book)
     results = []
     for n in configs:
-        params = encode(normalise(expand_grid(sweep_workloads.dense_grid(n)), names), names)
+        params = _dense_params(n, names)
         chosen = block_size_for(n, multiprocessors(), SWEEP_MAX_THREADS)
         want = _launch(inputs, matrix, params, chosen, _sweep_kernel)[1]
-        seconds = {}
-        for threads in block_sizes(SWEEP_MAX_THREADS):
-            _launch(inputs, matrix, params, threads, _sweep_kernel)  # warm-up
-            runs = [_launch(inputs, matrix, params, threads, _sweep_kernel) for _ in range(repeat)]
-            for got, expected, what in zip(runs[-1][1], want, ("fstate", "istate"), strict=True):
-                assert np.array_equal(got, expected, equal_nan=True), (
-                    f"{what} differs at {threads} threads ({n} configs)"
-                )
-            seconds[threads] = statistics.median(elapsed for elapsed, _ in runs)
+        seconds = {
+            threads: _checked_seconds(
+                (inputs, matrix, params),
+                threads,
+                _sweep_kernel,
+                want,
+                repeat,
+                f"{threads} threads ({n} configs)",
+            )
+            for threads in block_sizes(SWEEP_MAX_THREADS)
+        }
         best = min(seconds, key=seconds.__getitem__)
         results.append(
             {
@@ -95,7 +97,7 @@ def time_register_caps(
 
     inputs = book_arrays(book, BUCKET_NS)
     names, matrix = signal_matrix({"imb": signal}, len(book), "gpu")
-    params = encode(normalise(expand_grid(sweep_workloads.dense_grid(configs)), names), names)
+    params = _dense_params(configs, names)
     threads = block_size_for(configs, multiprocessors(), sweep_cuda.SWEEP_MAX_THREADS)
     shipped = sweep_cuda._sweep_kernel
     want = _launch(inputs, matrix, params, threads, shipped)[1]
@@ -103,11 +105,9 @@ def time_register_caps(
     for cap in caps:
         # (numba's simulator, which mypy reads, has no max_registers; a device build has.)
         kernel = shipped if cap == 0 else cuda.jit(max_registers=cap)(shipped.py_func)  # type: ignore[call-arg]
-        _launch(inputs, matrix, params, threads, kernel)  # compile, warm up
-        runs = [_launch(inputs, matrix, params, threads, kernel) for _ in range(repeat)]
-        for got, expected, what in zip(runs[-1][1], want, ("fstate", "istate"), strict=True):
-            assert np.array_equal(got, expected, equal_nan=True), f"{what} differs at cap {cap}"
-        seconds = statistics.median(elapsed for elapsed, _ in runs)
+        seconds = _checked_seconds(
+            (inputs, matrix, params), threads, kernel, want, repeat, f"cap {cap}"
+        )
         results.append(
             {
                 "cap": cap or "shipped",
@@ -120,6 +120,31 @@ def time_register_caps(
             }
         )
     return results
+
+
+def _dense_params(n: int, names: list[str]) -> np.ndarray:
+    """The encoded parameters of the dense workload's ``n`` configs."""
+    return encode(normalise(expand_grid(sweep_workloads.dense_grid(n)), names), names)
+
+
+def _checked_seconds(
+    work: tuple[Any, Any, np.ndarray],
+    threads: int,
+    kernel: Any,
+    want: tuple[np.ndarray, np.ndarray],
+    repeat: int,
+    where: str,
+) -> float:
+    """Median seconds of ``repeat`` launches after a warm-up (which compiles a new build).
+
+    ``work`` is (book arrays, signal matrix, params). Raises ``AssertionError`` naming
+    ``where`` when the final state differs from ``want``.
+    """
+    _launch(*work, threads, kernel)
+    runs = [_launch(*work, threads, kernel) for _ in range(repeat)]
+    for got, expected, what in zip(runs[-1][1], want, ("fstate", "istate"), strict=True):
+        assert np.array_equal(got, expected, equal_nan=True), f"{what} differs at {where}"
+    return statistics.median(elapsed for elapsed, _ in runs)
 
 
 def _resources(kernel: Any) -> dict[str, int | None]:
