@@ -3,10 +3,12 @@
 Builds a synthetic book (10**7 rows, 10 levels) with synthetic trades, checks every default
 feature against the plain-loop reference on the first rows (and, where a GPU runs, the GPU
 against the CPU on the first 20,000 rows), then times ``compute()`` of the whole set and of each
-feature alone, on the CPU and on a real GPU where there is one. The device's copy bandwidth (a
-large array copied, read + write) is the yardstick for the memory-bound families: each feature
-alone is also given as a share of it, from the fewest bytes it must move
-(:mod:`benchmarks.feature_bytes`).
+feature alone, on the CPU and on a real GPU where there is one. The whole set is timed twice:
+into new arrays (the default), and into one reused feature matrix (``compute(..., out=)``),
+which writes into memory already touched as the copy yardstick's destination is. The device's
+copy bandwidth (a large array copied into a reused one, read + write) is the yardstick for the
+memory-bound families: each feature alone is also given as a share of it, from the fewest bytes
+it must move (:mod:`benchmarks.feature_bytes`).
 Run: ``.venv/bin/python -m benchmarks.bench_features [--rows N] [--engines gpu] [--json FILE]``.
 """
 
@@ -71,9 +73,13 @@ def book_and_trades(rows: int, depth: int = 10, seed: int = 3) -> tuple[Book, Tr
 
 
 def check(book: Book, trades: Trades) -> None:
+    """Every default feature against the plain-loop reference, into new arrays and a matrix."""
     head = book[:CHECK_ROWS]
     got = compute(head, DEFAULT_FEATURES, engine="cpu", trades=trades)
-    for name in DEFAULT_FEATURES:
+    matrix = np.full((len(DEFAULT_FEATURES), CHECK_ROWS), np.inf)
+    compute(head, DEFAULT_FEATURES, engine="cpu", trades=trades, out=matrix)
+    for i, name in enumerate(DEFAULT_FEATURES):
+        np.testing.assert_array_equal(matrix[i], got[name], err_msg=name)
         np.testing.assert_allclose(
             got[name],
             feature_reference(head, name, trades),
@@ -104,24 +110,29 @@ def time_engine(
     """Copy bandwidth, the whole default set and each feature alone on ``engine``.
 
     Medians after a warm-up: of ``repeat`` runs for each feature alone, of
-    :data:`WHOLE_SET_REPEATS` times as many for the whole set.
+    :data:`WHOLE_SET_REPEATS` times as many for the whole set (into new arrays and into a
+    reused matrix).
     """
     work = book.to("gpu" if engine == "gpu" else "cpu")
     bandwidth = copy_bandwidth(engine, copy_bytes)
-    _, sync = on_device(engine)
+    xp, sync = on_device(engine)
 
-    def run(names: tuple[str, ...]) -> None:
-        out = compute(work, names, engine=engine, trades=trades)
+    def run(names: tuple[str, ...], matrix: Any = None) -> None:
+        out = compute(work, names, engine=engine, trades=trades, out=matrix)
         sync()
         del out
 
     # The whole set is the headline figure: more repeats, so that one slow run on a shared
     # machine moves its median less.
     seconds = median_seconds(lambda: run(DEFAULT_FEATURES), repeat=WHOLE_SET_REPEATS * repeat)
+    matrix = xp.zeros((len(DEFAULT_FEATURES), len(book)))
+    seconds_into = median_seconds(
+        lambda: run(DEFAULT_FEATURES, matrix), repeat=WHOLE_SET_REPEATS * repeat
+    )
     alone = {}
     for name in DEFAULT_FEATURES:
         alone[name] = median_seconds(lambda n=name: run((n,)), repeat=repeat)  # type: ignore[misc]
-    gbs = len(book) * bytes_per_row(book) / seconds / 1e9
+    whole_bytes = len(book) * bytes_per_row(book)
     alone_share = {}
     for name, took in alone.items():
         moved = minimum_bytes(name, len(book), len(trades))
@@ -133,7 +144,9 @@ def time_engine(
         "copy_gbs": bandwidth,
         "all_seconds": seconds,
         "all_mrows_per_s": len(book) / seconds / 1e6,
-        "effective_gbs": gbs,
+        "effective_gbs": whole_bytes / seconds / 1e9,
+        "into_matrix_seconds": seconds_into,
+        "into_matrix_effective_gbs": whole_bytes / seconds_into / 1e9,
         "alone_seconds": alone,
         "alone_share_of_copy": alone_share,
     }
@@ -165,14 +178,19 @@ def main() -> None:
         print(
             f"{engine}: copy bandwidth {r['copy_gbs']:.1f} GB/s; all {len(DEFAULT_FEATURES)} "
             f"features: {r['all_seconds']:.2f} s, {r['all_mrows_per_s']:.1f} M rows/s, "
-            f"{r['effective_gbs']:.2f} GB/s effective ({r['effective_gbs'] / r['copy_gbs']:.0%} "
-            "of copy)"
+            f"{r['effective_gbs']:.2f} GB/s effective into new arrays; "
+            f"{r['into_matrix_seconds']:.2f} s, {r['into_matrix_effective_gbs']:.2f} GB/s "
+            "into a reused matrix"
         )
-        share = r["effective_gbs"] / r["copy_gbs"]
-        print(
-            f"  target {TARGET_SHARE[engine]:.0%} of {engine} copy bandwidth: "
-            f"{'met' if share >= TARGET_SHARE[engine] else 'not met'} ({share:.1%})"
-        )
+        for what, key in (
+            ("new arrays", "effective_gbs"),
+            ("a reused matrix", "into_matrix_effective_gbs"),
+        ):
+            share = r[key] / r["copy_gbs"]
+            print(
+                f"  target {TARGET_SHARE[engine]:.0%} of {engine} copy bandwidth, into {what}: "
+                f"{'met' if share >= TARGET_SHARE[engine] else 'not met'} ({share:.1%})"
+            )
         for name, alone in r["alone_seconds"].items():
             share_alone = r["alone_share_of_copy"].get(name)
             of_copy = f"{share_alone:6.1%} of copy alone" if share_alone is not None else ""

@@ -1,6 +1,7 @@
 """Every per-row book feature of a ``compute()`` call in one pass over the book (CPU).
 
-A pass computes ``R`` requests, each a feature kind with its parameters, into ``out[R, T]``.
+A pass computes ``R`` requests, each a feature kind with its parameters, into rows of ``out``
+(the caller's feature matrix) or of ``scratch`` (the rows only other features read).
 Rows run in parallel chunks; a chunk goes block by block of :data:`BLOCK_ROWS` rows, so the
 block's slice of the book is read from memory once and stays in cache while each request
 computes its rows. The level sums a request needs (``Q_bid``, ``Q_ask``, ``N_bid``, ``N_ask``
@@ -203,9 +204,21 @@ def _fill(kind, bid_px, bid_sz, ask_px, ask_sz, sums, walk, levels, qty, out, b0
 
 @numba.njit(parallel=True, cache=True, error_model="numpy")
 def book_pass_cpu(
-    bid_px, bid_sz, ask_px, ask_sz, weights, sum_levels, kinds, sum_of, levels, qty, out
+    bid_px,
+    bid_sz,
+    ask_px,
+    ask_sz,
+    weights,
+    sum_levels,
+    kinds,
+    sum_of,
+    levels,
+    qty,
+    rows,
+    out,
+    scratch,
 ):
-    """Fill ``out[r]`` with request ``r`` at every row.
+    """Fill request ``r`` at every row into ``out[rows[r]]``, or ``scratch[-1 - rows[r]]``.
 
     Parameters
     ----------
@@ -220,21 +233,25 @@ def book_pass_cpu(
         its level count (``SLOPE``, ``FLOW``).
     qty : float64 [R]
         Each request's taker size, base units (``IMPACT_*``).
-    out : float64 [R, T]
-        The results.
+    rows : int64 [R]
+        Where each request goes: row ``rows[r]`` of ``out`` where it is at least 0, else row
+        ``-1 - rows[r]`` of ``scratch``.
+    out, scratch : float64 [*, T]
+        The results (either may have no rows).
     """
-    rows = out.shape[1]
+    n_rows = bid_px.shape[1]
     n_sums = weights.shape[0]
-    for c in numba.prange((rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
+    for c in numba.prange((n_rows + CHUNK_ROWS - 1) // CHUNK_ROWS):
         sums = np.empty((max(1, n_sums), 4, BLOCK_ROWS))
         walk = np.empty((4, BLOCK_ROWS))
-        for b0 in range(c * CHUNK_ROWS, min(rows, (c + 1) * CHUNK_ROWS), BLOCK_ROWS):
-            b1 = min(rows, b0 + BLOCK_ROWS)
+        for b0 in range(c * CHUNK_ROWS, min(n_rows, (c + 1) * CHUNK_ROWS), BLOCK_ROWS):
+            b1 = min(n_rows, b0 + BLOCK_ROWS)
             for s in range(n_sums):
                 _block_sums(
                     bid_px, bid_sz, ask_px, ask_sz, weights[s], sum_levels[s], sums[s], b0, b1
                 )
             for r in range(kinds.shape[0]):
+                dest = out[rows[r]] if rows[r] >= 0 else scratch[-1 - rows[r]]
                 _fill(
                     kinds[r],
                     bid_px,
@@ -245,7 +262,7 @@ def book_pass_cpu(
                     walk,
                     levels[r],
                     qty[r],
-                    out[r],
+                    dest,
                     b0,
                     b1,
                 )

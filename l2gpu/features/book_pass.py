@@ -72,9 +72,10 @@ def _levels(spec: ParsedName[Any]) -> int:
 def run_book_pass(ctx: FeatureContext) -> dict[tuple[Any, ...], Any]:
     """Compute every planned book feature in one pass: key -> ``[T]`` float64 row of the pass.
 
-    Empty on the GPU engine and when nothing planned is in :data:`KINDS` or
-    :data:`MID_READERS`. A name asking for more levels than the book has is left out, so that
-    its family raises as it always did.
+    A feature with a row in the call's ``out`` (:meth:`FeatureContext.claim`) is written there,
+    the rest (the mid and the order flow other features read) to a new block. Empty on the GPU
+    engine and when nothing planned is in :data:`KINDS` or :data:`MID_READERS`. A name asking
+    for more levels than the book has is left out, so that its family raises as it always did.
     """
     book = ctx.book
     specs = [s for s in ctx.planned if s.family in KINDS and 1 <= _levels(s) <= book.depth]
@@ -87,6 +88,8 @@ def run_book_pass(ctx: FeatureContext) -> dict[tuple[Any, ...], Any]:
         requests.setdefault(request_key(spec), spec)
     sum_sets: dict[tuple[int, float | None], int] = {}
     kinds, sum_of, levels, qty = [], [], [], []
+    rows: list[int] = []  # a row of ctx.out, or -1 - (a row of the scratch block)
+    scratch_rows = 0
     for key, request in requests.items():
         family = request.family
         kinds.append(KINDS[family])
@@ -94,10 +97,18 @@ def run_book_pass(ctx: FeatureContext) -> dict[tuple[Any, ...], Any]:
         qty.append(float(request.args[0]) if family.startswith("impact") else 0.0)
         sums = (levels[-1], key[2] if family == "imbalance" else None)
         sum_of.append(sum_sets.setdefault(sums, len(sum_sets)) if family in LEVEL_SUMS else 0)
+        row = (
+            None if key[0] == "levels_flow" else ctx.claim(family, *request.args, **request.options)
+        )
+        if row is None:
+            scratch_rows += 1
+            row = -scratch_rows
+        rows.append(row)
     weights = np.array([level_weights(np, book.depth, d) for _, d in sum_sets]).reshape(
         len(sum_sets), book.depth
     )
-    out = np.empty((len(requests), len(book)))
+    scratch = np.empty((scratch_rows, len(book)))
+    out = ctx.out if ctx.out is not None else scratch
     kernel.book_pass_cpu(
         book.bid_px,
         book.bid_sz,
@@ -109,9 +120,14 @@ def run_book_pass(ctx: FeatureContext) -> dict[tuple[Any, ...], Any]:
         np.array(sum_of, dtype=np.int64),
         np.array(levels, dtype=np.int64),
         np.array(qty),
+        np.array(rows, dtype=np.int64),
         out,
+        scratch,
     )
-    return {key: out[r] for r, key in enumerate(requests)}
+    return {
+        key: ctx.out_rows[r] if r >= 0 else scratch[-1 - r]
+        for key, r in zip(requests, rows, strict=True)
+    }
 
 
 def fused(ctx: FeatureContext, key: tuple[Any, ...], formula: Callable[[], Any]) -> Any:

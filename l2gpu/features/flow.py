@@ -66,7 +66,8 @@ def _flow_prefix(ctx: FeatureContext, k: int) -> PrefixRead | None:
 def ofi(ctx: FeatureContext, window: Window) -> Any:
     """Order-flow imbalance at the best level summed over ``window``, base units."""
     prefix = ctx.prefix(("mlflow", 1), lambda: levels_flow(ctx, 1))
-    return window_sum(prefix, ctx.starts(window), ctx.xp)
+    out = ctx.result("ofi", window) if ctx.xp is np else None
+    return window_sum(prefix, ctx.starts(window), ctx.xp, out)
 
 
 @family("mlofi", params=("levels", "window"), prefix=lambda ctx, k, window: _flow_prefix(ctx, k))
@@ -75,4 +76,5 @@ def mlofi(ctx: FeatureContext, k: int, window: Window) -> Any:
     if k > ctx.book.depth:
         raise ValueError(f"{k} levels asked for, the book has {ctx.book.depth}")
     prefix = ctx.prefix(("mlflow", k), lambda: levels_flow(ctx, k))
-    return window_sum(prefix, ctx.starts(window), ctx.xp)
+    out = ctx.result("mlofi", k, window) if ctx.xp is np else None
+    return window_sum(prefix, ctx.starts(window), ctx.xp, out)

@@ -60,6 +60,9 @@ class FeatureContext:
 
     ``planned`` holds every name of the :func:`~l2gpu.features.compute` call, so that a pass
     shared by several names (:mod:`l2gpu.features.book_pass`) computes them all at once.
+    ``out`` is the call's ``[F, T]`` feature matrix where its kernels write into it, with
+    ``out_rows`` its rows and ``destinations`` mapping a planned feature (:func:`result_key`)
+    to the row its kernel writes (:meth:`claim`, :meth:`result`).
     """
 
     book: Book
@@ -68,6 +71,9 @@ class FeatureContext:
     trades: Trades | None
     cache: dict[Any, Any] = field(default_factory=dict)
     planned: tuple[ParsedName[Any], ...] = ()
+    out: Any = None
+    out_rows: tuple[Any, ...] = ()
+    destinations: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
     @classmethod
     def for_book(
@@ -81,6 +87,18 @@ class FeatureContext:
         where = resolve_engine(engine)
         work = book.to(where)
         return cls(work, array_namespace(work.ts), where, trades, planned=planned)
+
+    def claim(self, family: str, *args: Any, **options: Any) -> int | None:
+        """Return the row of ``out`` the feature goes to, once; ``None`` where it has none."""
+        return self.destinations.pop(result_key(family, args, options), None)
+
+    def result(self, family: str, *args: Any, **options: Any) -> Any:
+        """Return the ``[T]`` float64 array the feature's CPU kernel writes its result to.
+
+        Its row of :func:`~l2gpu.features.compute`'s ``out`` (:meth:`claim`), else a new array.
+        """
+        row = self.claim(family, *args, **options)
+        return np.empty(len(self.book)) if row is None else self.out_rows[row]
 
     def shared(self, key: Any, build: Callable[[], Any]) -> Any:
         """Return ``build()``, computed once per call of :func:`compute` for ``key``."""
@@ -127,6 +145,15 @@ class FeatureContext:
         if self.trades is None:
             raise ValueError(f"feature {name!r} needs trades: pass trades=read_trades(...)")
         return self.trades
+
+
+def result_key(family: str, args: tuple[Any, ...], options: dict[str, Any]) -> tuple[Any, ...]:
+    """Return the key of a feature among a call's destinations: family, parameters, options.
+
+    An option left at ``None`` is the option not given.
+    """
+    given = tuple(sorted((k, v) for k, v in options.items() if v is not None))
+    return (family, args, given)
 
 
 @dataclass(frozen=True)

@@ -45,11 +45,14 @@ def prefix_sum(values: Any, xp: ModuleType, square: bool = False) -> tuple[Any, 
     return total, count
 
 
-def window_sum(prefix: tuple[Any, Any], starts: Any, xp: ModuleType) -> Any:
-    """Sum over rows ``starts[t] .. t`` from :func:`prefix_sum`; NaN where the window has a NaN."""
+def window_sum(prefix: tuple[Any, Any], starts: Any, xp: ModuleType, out: Any = None) -> Any:
+    """Sum over rows ``starts[t] .. t`` from :func:`prefix_sum`; NaN where the window has a NaN.
+
+    On the CPU the sums go to ``out`` (``[T]`` float64) where given.
+    """
     total, missing = prefix
     if xp is np:
-        out = np.empty(total.shape[0] - 1)
+        out = np.empty(total.shape[0] - 1) if out is None else out
         window_sum_cpu(total, missing, starts, out)
         return out
     ends = xp.arange(1, total.shape[0], dtype=xp.int64)

@@ -43,6 +43,8 @@ PREFIX_KINDS = {
 of :func:`~l2gpu.kernels.trade_windows.trade_prefixes_cpu`)."""
 PREFIXES_READ = {"trade_imb": ("buy", "sell"), "vwap_dev": ("notional", "size"), "cvd": ("signed",)}
 """The prefix sums each family reads: on the CPU those of the planned names are built at once."""
+PROFILE_FAMILIES = ("vp_poc", "vp_vah", "vp_val")
+"""The features one volume profile pass computes, in the order of its results."""
 BIN_EPSILON = 1e-9
 """Added to ``px / bin`` before the floor, so a price on the bin grid never lands one bin low."""
 
@@ -135,7 +137,7 @@ def _window_total(ctx: FeatureContext, key: str, window: Window | None, what: st
 def trade_imbalance(ctx: FeatureContext, window: Window) -> Any:
     """Signed share of aggressive volume in the trailing window, in [-1, 1]."""
     if ctx.xp is np:
-        out = np.empty(len(ctx.book))
+        out = ctx.result("trade_imb", window)
         buy, sell = (_trade_prefix(ctx, key, "trade_imb") for key in ("buy", "sell"))
         trade_ts, ts, ns, rows, ends = _cpu_window(ctx, window, "trade_imb")
         trade_imbalance_cpu(buy, sell, trade_ts, ts, ns, rows, ends, out)
@@ -150,7 +152,7 @@ def cvd(ctx: FeatureContext) -> Any:
     """Cumulative volume delta of all trades up to each row, base units."""
     if ctx.xp is np:
         ends = _ends(ctx, "cvd")
-        out = np.empty(ends.shape[0])
+        out = ctx.result("cvd")
         running_total_cpu(_trade_prefix(ctx, "signed", "cvd"), ends, out)
         return out
     return _window_total(ctx, "signed", None, "cvd")
@@ -160,7 +162,7 @@ def cvd(ctx: FeatureContext) -> Any:
 def vwap_deviation(ctx: FeatureContext, window: Window) -> Any:
     """Mid relative to the trailing trade VWAP, bps."""
     if ctx.xp is np:
-        out = np.empty(len(ctx.book))
+        out = ctx.result("vwap_dev", window)
         notional, size = (_trade_prefix(ctx, key, "vwap_dev") for key in ("notional", "size"))
         trade_ts, ts, ns, rows, ends = _cpu_window(ctx, window, "vwap_dev")
         vwap_deviation_cpu(notional, size, mid(ctx), trade_ts, ts, ns, rows, ends, out)
@@ -173,6 +175,7 @@ def vwap_deviation(ctx: FeatureContext, window: Window) -> Any:
 def _profile(
     ctx: FeatureContext, window: Window, bin_size: float | None, what: str
 ) -> tuple[Any, Any, Any]:
+    given_bin = bin_size
     if bin_size is None:
         if not ctx.book.meta.tick_size:
             raise ValueError(f"{what}: the book has no tick size; give a bin, e.g. {what}_bin0.1")
@@ -190,8 +193,7 @@ def _profile(
         profile_inputs_cpu(trades.px, trades.sz, bin_size, BIN_EPSILON, SIZE_UNITS, bins, units)
         offset = int(bins.min()) if bins.size else 0
         span = int(bins.max()) - offset + 1 if bins.size else 1
-        n = ends.shape[0]
-        poc, vah, val = np.empty(n), np.empty(n), np.empty(n)
+        poc, vah, val = (ctx.result(f, window, bin=given_bin) for f in PROFILE_FAMILIES)
         bounds = (trade_ts, ts, ns, rows)
         volume_profile_cpu(bins, units, bounds, ends, bin_size, offset, span, poc, vah, val)
         return tuple(to_device(a, ctx.book.device, f"{what} profile") for a in (poc, vah, val))

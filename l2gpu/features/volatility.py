@@ -46,7 +46,7 @@ def ret(ctx: FeatureContext, window: Window) -> Any:
     """Log return of the mid over the trailing ``window``."""
     xp, m = ctx.xp, mid(ctx)
     if xp is np:
-        out = np.empty(m.shape[0])
+        out = ctx.result("ret", window)
         ratio_before_window_cpu(m, ctx.starts(window), out)
         return ufunc_in_place(np.log, out)
     before = ctx.starts(window) - 1
@@ -64,7 +64,8 @@ def rv(ctx: FeatureContext, window: Window) -> Any:
     """Realised volatility over the trailing ``window``: root of the summed squared returns."""
     reads = _squared_returns(ctx)
     prefix = ctx.prefix(reads.key, reads.values, square=reads.square)
-    sums = window_sum(prefix, ctx.starts(window), ctx.xp)
+    out = ctx.result("rv", window) if ctx.xp is np else None
+    sums = window_sum(prefix, ctx.starts(window), ctx.xp, out)
     if ctx.xp is np:
         return ufunc_in_place(np.sqrt, sums)
     return ctx.xp.sqrt(sums, out=sums)
@@ -76,7 +77,7 @@ def intensity(ctx: FeatureContext, window: Window) -> Any:
     xp, ts = ctx.xp, ctx.book.ts
     starts = ctx.starts(window)
     if xp is np and window.ns is not None:
-        out = np.empty(ts.shape[0])
+        out = ctx.result("intensity", window)
         events_per_second_cpu(starts, window.ns / NS_PER_S, out)
         return out
     rows = xp.arange(ts.shape[0], dtype=xp.int64) - starts + 1
