@@ -88,3 +88,16 @@ def test_the_gpu_engine_fills_a_host_matrix_like_the_cpu():
     cpu = compute(book, names, engine="cpu", trades=trades)
     for i, name in enumerate(names):
         np.testing.assert_allclose(out[i], cpu[name], rtol=1e-10, equal_nan=True, err_msg=name)
+
+
+@pytest.mark.gpu
+def test_a_device_matrix_receives_the_gpu_features():
+    import cupy
+
+    book, trades = case(10, rows=5_000)
+    out = cupy.empty((len(DEFAULT_FEATURES), len(book)))
+    got = compute(book.to("gpu"), DEFAULT_FEATURES, engine="gpu", trades=trades, out=out)
+    cpu = compute(book, DEFAULT_FEATURES, engine="cpu", trades=trades)
+    for i, name in enumerate(DEFAULT_FEATURES):
+        assert got[name].data.ptr == out[i].data.ptr, name
+        np.testing.assert_allclose(out[i].get(), cpu[name], rtol=1e-10, equal_nan=True)
