@@ -76,7 +76,7 @@ def check(book: Book, trades: Trades) -> None:
     """Every default feature against the plain-loop reference, into new arrays and a matrix."""
     head = book[:CHECK_ROWS]
     got = compute(head, DEFAULT_FEATURES, engine="cpu", trades=trades)
-    matrix = np.full((len(DEFAULT_FEATURES), CHECK_ROWS), np.inf)
+    matrix = np.full((len(DEFAULT_FEATURES), len(head)), np.inf)
     compute(head, DEFAULT_FEATURES, engine="cpu", trades=trades, out=matrix)
     for i, name in enumerate(DEFAULT_FEATURES):
         np.testing.assert_array_equal(matrix[i], got[name], err_msg=name)
@@ -125,7 +125,8 @@ def time_engine(
     # The whole set is the headline figure: more repeats, so that one slow run on a shared
     # machine moves its median less.
     seconds = median_seconds(lambda: run(DEFAULT_FEATURES), repeat=WHOLE_SET_REPEATS * repeat)
-    matrix = xp.zeros((len(DEFAULT_FEATURES), len(book)))
+    # On the device the book is on (under the simulator: a strict device array).
+    matrix = to_device(xp.zeros((len(DEFAULT_FEATURES), len(book))), work.device, "feature matrix")
     seconds_into = median_seconds(
         lambda: run(DEFAULT_FEATURES, matrix), repeat=WHOLE_SET_REPEATS * repeat
     )

@@ -210,7 +210,9 @@ def bench_features_step(rows: int, copy_bytes: int, repeat: int) -> dict[str, An
     half = sorted(n for n, share in shares.items() if share >= 0.5)
     summary = (
         f"{timing['all_mrows_per_s']:.3g} M rows/s for all features, {rows:,} rows, "
-        f"{timing['effective_gbs'] / timing['copy_gbs']:.0%} of copy; alone at >= 50% of copy: "
+        f"{timing['effective_gbs'] / timing['copy_gbs']:.0%} of copy "
+        f"({timing['into_matrix_effective_gbs'] / timing['copy_gbs']:.0%} into a reused matrix); "
+        "alone at >= 50% of copy: "
         f"{len(half)} of {len(shares)} counted ({', '.join(half)})"
     )
     return {"check": checked, "timing": timing, "summary": summary}
